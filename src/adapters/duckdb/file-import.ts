@@ -1,0 +1,190 @@
+import {statSync} from 'node:fs';
+import {basename, resolve} from 'node:path';
+import {
+  type ExchangeId,
+  ErrorCode,
+  IftbError,
+  type ProgressSink,
+  SILENT_PROGRESS,
+  type SymbolId,
+  type Timeframe,
+  timeframeMs,
+} from '../../core/index.js';
+import {type DuckDb, firstLine, sqlString} from './database.js';
+import {assertReadableFile, csvLayout, type FileKind, type FileLayout, isParquet, parquetLayout, readFirstLine} from './file-format.js';
+import {mergeStagedBars, mergeStagedFunding} from './merge.js';
+import {type QualityReport, seriesQuality} from './quality.js';
+
+export interface ImportRequest {
+  readonly file: string;
+  readonly kind: FileKind;
+  readonly exchange: ExchangeId;
+  readonly symbol: SymbolId;
+  /** Required for candle files, ignored for funding. */
+  readonly timeframe?: Timeframe;
+  /** Validate and report quality only: nothing is written, NaN rows are counted instead of refused. */
+  readonly dryRun?: boolean;
+}
+
+export interface ImportReport {
+  readonly file: string;
+  readonly kind: FileKind;
+  readonly rows: number;
+  readonly inserted: number;
+  readonly skipped: number;
+  readonly seconds: number;
+  /** Quality of the rows in the file, as read (candle files only). */
+  readonly quality: QualityReport | null;
+}
+
+const RAW = '_stage_raw';
+const TYPED = '_stage_import';
+/** Epoch values above this are microseconds (Binance spot klines since 2025). */
+const MICROS_THRESHOLD = 100_000_000_000_000;
+
+function reader(layout: FileLayout, file: string): string {
+  if (layout.format === 'parquet') return `read_parquet(${sqlString(file)})`;
+  const columns = layout.columns.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(', ');
+  return `read_csv(${sqlString(file)}, header=${layout.header}, auto_detect=false, delim=',', quote='"', escape='"',
+    strict_mode=true, null_padding=false, columns={${columns}})`;
+}
+
+/** Turns DuckDB's multi-line CSV error into "file line N: reason". */
+function csvError(error: unknown, file: string): IftbError {
+  const message = error instanceof Error ? error.message : String(error);
+  const line = /CSV Error on Line: (\d+)/.exec(message)?.[1];
+  const counts = /Expected Number of Columns: (\d+) Found: (\d+)/.exec(message);
+  const reason = counts
+    ? `expected ${counts[1]} columns, found ${counts[2]}`
+    : (message.split('\n').map((l) => l.trim()).find((l) => l && !/^(Invalid Input Error|Original Line)/.test(l)) ?? firstLine(error));
+  return new IftbError(ErrorCode.INPUT_INVALID, `${basename(file)}${line ? ` line ${line}` : ''}: ${reason}`, {cause: error});
+}
+
+async function describe(db: DuckDb, relation: string): Promise<Map<string, string>> {
+  const rows = await db.rows(`DESCRIBE SELECT * FROM ${relation}`);
+  return new Map(rows.map((r) => [String(r.column_name), String(r.column_type)]));
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** SQL turning a source column into epoch milliseconds, whatever its type. */
+function timeExpression(column: string, type: string): string {
+  const ident = quoteIdent(column);
+  if (/^TIMESTAMP|^DATE/.test(type)) return `epoch_ms(${ident}::TIMESTAMP)::DOUBLE`;
+  return `(CASE WHEN TRY_CAST(${ident} AS DOUBLE) > ${MICROS_THRESHOLD} THEN TRY_CAST(${ident} AS DOUBLE) / 1000 ELSE TRY_CAST(${ident} AS DOUBLE) END)`;
+}
+
+const numeric = (column: string) => `TRY_CAST(${quoteIdent(column)} AS DOUBLE)`;
+
+/** Staged column → the source column it was read from, for error messages. */
+type ParsedColumns = ReadonlyArray<readonly [typed: string, source: string]>;
+
+/** Rejects the first row with a missing, unparseable or non-finite value in any column. */
+async function assertParsed(db: DuckDb, columns: ParsedColumns, label: (rn: number) => string, allowNaN = false): Promise<void> {
+  for (const [typed, source] of columns) {
+    const nonFinite = allowNaN ? '' : ` OR isnan(t.${typed}) OR isinf(t.${typed})`;
+    const rows = await db.rows(
+      `SELECT t.rn, r.${quoteIdent(source)}::VARCHAR AS raw FROM ${TYPED} t JOIN ${RAW} r USING (rn)
+       WHERE t.${typed} IS NULL${nonFinite} ORDER BY t.rn LIMIT 1`,
+    );
+    if (rows.length > 0) {
+      const raw = rows[0].raw === null ? 'an empty value' : `'${rows[0].raw}'`;
+      throw new IftbError(ErrorCode.INPUT_INVALID, `${label(Number(rows[0].rn))}: cannot read ${source} from ${raw}`);
+    }
+  }
+}
+
+async function assertAligned(db: DuckDb, layout: FileLayout, timeframe: Timeframe, label: (rn: number) => string): Promise<void> {
+  const tf = timeframeMs(timeframe);
+  const rows = await db.rows(
+    `SELECT rn, open_time_ms FROM ${TYPED} WHERE open_time_ms % ${tf} <> 0 OR open_time_ms <> trunc(open_time_ms) ORDER BY rn LIMIT 1`,
+  );
+  if (rows.length > 0) {
+    const at = new Date(Number(rows[0].open_time_ms)).toISOString();
+    throw new IftbError(ErrorCode.INPUT_INVALID, `${label(Number(rows[0].rn))}: open time ${at} is not on a ${timeframe} boundary (wrong or mixed interval?)`);
+  }
+  const closeTime = layout.fields.close_time;
+  if (!closeTime) return;
+  const spans = await db.rows(
+    `SELECT t.rn, ${numeric(closeTime)} - t.open_time_ms + 1 AS span FROM ${TYPED} t JOIN ${RAW} r USING (rn)
+     WHERE ${numeric(closeTime)} - t.open_time_ms + 1 NOT IN (${tf}, ${tf * 1000}) ORDER BY t.rn LIMIT 1`,
+  );
+  if (spans.length > 0) {
+    throw new IftbError(ErrorCode.INPUT_INVALID, `${label(Number(spans[0].rn))}: candle spans ${spans[0].span} ms, expected ${timeframe} (${tf} ms)`);
+  }
+}
+
+/** Polls DuckDB's query progress into the sink while a long statement runs. */
+async function withProgress<T>(db: DuckDb, progress: ProgressSink, label: string, work: () => Promise<T>): Promise<T> {
+  progress.start(100, label);
+  const timer = setInterval(() => {
+    const pct = db.connection.progress.percentage;
+    if (pct >= 0) progress.update(Math.floor(pct));
+  }, 200);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+    progress.update(100);
+    progress.stop();
+  }
+}
+
+/**
+ * Imports one CSV, CSV.gz or Parquet file in a single transaction: either every row is validated
+ * and merged (exact repeats skipped), or the store is left exactly as it was.
+ */
+export async function importFile(db: DuckDb, request: ImportRequest, progress: ProgressSink = SILENT_PROGRESS): Promise<ImportReport> {
+  const started = performance.now();
+  const file = resolve(request.file);
+  assertReadableFile(file);
+  if ((request.kind === 'candles' || request.kind === 'mark') && !request.timeframe) {
+    throw new IftbError(ErrorCode.INPUT_INVALID, `${basename(file)}: --timeframe is required for ${request.kind}`);
+  }
+  const parquet = isParquet(file);
+  const layout = parquet
+    ? parquetLayout([...(await describe(db, `read_parquet(${sqlString(file)})`).catch((e) => { throw csvError(e, file); })).keys()], request.kind, file)
+    : csvLayout(await readFirstLine(file), request.kind, file);
+  const name = basename(file);
+  const label = (rn: number) => (parquet ? `${name} row ${rn}` : `${name} line ${rn + layout.firstDataLine - 1}`);
+  const showProgress = statSync(file).size > 8 * 1024 * 1024 ? progress : SILENT_PROGRESS;
+
+  const inTransaction = request.dryRun ? <T>(work: () => Promise<T>) => work() : db.transaction.bind(db);
+  return inTransaction(async () => {
+    await withProgress(db, showProgress, `import ${name}`, () =>
+      db.run(`CREATE OR REPLACE TABLE ${RAW} AS SELECT row_number() OVER () AS rn, * FROM ${reader(layout, file)}`),
+    ).catch((error) => {
+      throw csvError(error, file);
+    });
+    const types = await describe(db, RAW);
+    const f = layout.fields;
+    let result;
+    let quality: QualityReport | null = null;
+    if (request.kind === 'funding') {
+      const mark = f.mark_price ? numeric(f.mark_price) : 'NULL::DOUBLE';
+      await db.run(`CREATE OR REPLACE TABLE ${TYPED} AS SELECT rn, ${timeExpression(f.time!, types.get(f.time!)!)} AS funding_time_ms,
+        ${numeric(f.rate!)} AS funding_rate, ${mark} AS mark_price FROM ${RAW}`);
+      await assertParsed(db, [['funding_time_ms', f.time!], ['funding_rate', f.rate!]], label);
+      await db.run(`ALTER TABLE ${TYPED} ALTER funding_time_ms TYPE BIGINT`);
+      result = request.dryRun ? {inserted: 0, skipped: 0} : await mergeStagedFunding(db, TYPED, request.exchange, request.symbol, label);
+    } else {
+      await db.run(`CREATE OR REPLACE TABLE ${TYPED} AS SELECT rn, ${timeExpression(f.time!, types.get(f.time!)!)} AS open_time_ms,
+        ${numeric(f.open!)} AS open, ${numeric(f.high!)} AS high, ${numeric(f.low!)} AS low,
+        ${numeric(f.close!)} AS close, ${numeric(f.volume!)} AS volume FROM ${RAW}`);
+      const priceColumns = ['open', 'high', 'low', 'close', 'volume'].map((c) => [c, f[c]!] as const);
+      await assertParsed(db, [['open_time_ms', f.time!]], label);
+      await assertParsed(db, priceColumns, label, request.dryRun);
+      await assertAligned(db, layout, request.timeframe!, label);
+      await db.run(`ALTER TABLE ${TYPED} ALTER open_time_ms TYPE BIGINT`);
+      quality = await seriesQuality(db, TYPED, request.timeframe!, label);
+      const key = {exchange: request.exchange, symbol: request.symbol, timeframe: request.timeframe!};
+      result = request.dryRun ? {inserted: 0, skipped: 0} : await mergeStagedBars(db, TYPED, key, request.kind, label);
+    }
+    const rows = Number((await db.rows(`SELECT count(*) AS n FROM ${RAW}`))[0].n);
+    await db.run(`DROP TABLE ${RAW}`);
+    await db.run(`DROP TABLE ${TYPED}`);
+    return {file, kind: request.kind, rows, ...result, seconds: (performance.now() - started) / 1000, quality};
+  });
+}

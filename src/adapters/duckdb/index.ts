@@ -1,0 +1,12 @@
+export {DuckDb, sqlString} from './database.js';
+export {migrate, rollbackLatest, listMigrations} from './migrations.js';
+export {DuckDbMarketDataStore} from './market-data-store.js';
+export {importFile, type ImportReport, type ImportRequest} from './file-import.js';
+export {type FileKind} from './file-format.js';
+export {seriesQuality, storedSeriesQuality, type QualityReport, type QualityIssue} from './quality.js';
+export {CANDLE_TABLE} from './merge.js';
+export {listCoverage, type CoverageRow} from './coverage.js';
+export {resampleBars, type ResampleReport} from './resample.js';
+export {exportSeries, type ExportFormat} from './export.js';
+export {seedSample} from './sample-seed.js';
+export {DuckDbStore, DEFAULT_DB_PATH} from './store.js';

@@ -1,0 +1,61 @@
+import {readdirSync, readFileSync} from 'node:fs';
+import {join} from 'node:path';
+import {fromRoot} from '../../core/index.js';
+import type {DuckDb} from './database.js';
+
+interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly up: string;
+  readonly down: string;
+}
+
+const MIGRATIONS_DIR = fromRoot('migrations', 'duckdb');
+
+/** Numbered files `NNN_name.sql`, each with `rollback/NNN_name.sql`. */
+export function listMigrations(dir = MIGRATIONS_DIR): Migration[] {
+  return readdirSync(dir)
+    .filter((file) => /^\d{3}_[a-z0-9_]+\.sql$/.test(file))
+    .sort()
+    .map((file) => ({
+      version: Number(file.slice(0, 3)),
+      name: file.slice(4, -4),
+      up: readFileSync(join(dir, file), 'utf8'),
+      down: readFileSync(join(dir, 'rollback', file), 'utf8'),
+    }));
+}
+
+async function appliedVersions(db: DuckDb): Promise<Set<number>> {
+  await db.run(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)`);
+  const rows = await db.rows('SELECT version FROM schema_migrations');
+  return new Set(rows.map((row) => Number(row.version)));
+}
+
+/** Applies every pending migration, each in its own transaction. Returns the versions applied. */
+export async function migrate(db: DuckDb): Promise<number[]> {
+  const applied = await appliedVersions(db);
+  const done: number[] = [];
+  for (const migration of listMigrations()) {
+    if (applied.has(migration.version)) continue;
+    await db.transaction(async () => {
+      await db.run(migration.up);
+      await db.run('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [migration.version, migration.name]);
+    });
+    done.push(migration.version);
+  }
+  return done;
+}
+
+/** Rolls back the newest applied migration; returns its version, or null when none is applied. */
+export async function rollbackLatest(db: DuckDb): Promise<number | null> {
+  const applied = [...(await appliedVersions(db))].sort((a, b) => b - a);
+  if (applied.length === 0) return null;
+  const migration = listMigrations().find((m) => m.version === applied[0]);
+  if (!migration) throw new Error(`no migration file for applied version ${applied[0]}`);
+  await db.transaction(async () => {
+    await db.run(migration.down);
+    await db.run('DELETE FROM schema_migrations WHERE version = $1', [migration.version]);
+  });
+  return migration.version;
+}

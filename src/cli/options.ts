@@ -1,0 +1,31 @@
+import {InvalidArgumentError} from 'commander';
+import {isIftbError, parseSymbol, parseTimeframe} from '../core/index.js';
+
+function wrap<T>(parse: (value: string) => T): (value: string) => T {
+  return (value) => {
+    try {
+      return parse(value);
+    } catch (error) {
+      throw new InvalidArgumentError(isIftbError(error) ? error.message : String(error));
+    }
+  };
+}
+
+export const symbolOption = wrap(parseSymbol);
+export const timeframeOption = wrap(parseTimeframe);
+
+/** '2024-01-01', '2024-01-01T12:00', a full ISO time, or epoch milliseconds; always UTC. */
+export const timeOption = wrap((value: string): number => {
+  if (/^\d{10,}$/.test(value)) return Number(value);
+  const iso = /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : /[zZ]|[+-]\d{2}:?\d{2}$/.test(value) ? value : `${value}Z`;
+  const ms = Date.parse(iso);
+  if (!Number.isFinite(ms)) throw new Error(`cannot read '${value}' as a date (use YYYY-MM-DD, an ISO time, or epoch ms)`);
+  return ms;
+});
+
+export function choiceOption<T extends string>(choices: readonly T[]): (value: string) => T {
+  return wrap((value: string) => {
+    if (!(choices as readonly string[]).includes(value)) throw new Error(`expected one of ${choices.join(', ')}, got '${value}'`);
+    return value as T;
+  });
+}

@@ -1,0 +1,34 @@
+/** Stable error codes: the CLI prints them, the API maps them to HTTP status, tests assert on them. */
+export const ErrorCode = {
+  CONFIG_INVALID: 'IFTB_E_CONFIG_INVALID',
+  INPUT_INVALID: 'IFTB_E_INPUT_INVALID',
+  DATA_INVALID: 'IFTB_E_DATA_INVALID',
+  DATA_CONFLICT: 'IFTB_E_DATA_CONFLICT',
+  DATA_MISSING: 'IFTB_E_DATA_MISSING',
+  DATA_GAP: 'IFTB_E_DATA_GAP',
+  LOOKAHEAD: 'IFTB_E_LOOKAHEAD',
+  MODEL_INTEGRITY: 'IFTB_E_MODEL_INTEGRITY',
+  STRATEGY_FAILED: 'IFTB_E_STRATEGY_FAILED',
+  STORE_FAILED: 'IFTB_E_STORE_FAILED',
+  VENUE_FATAL: 'IFTB_E_VENUE_FATAL',
+  VENUE_TEMPORARY: 'IFTB_E_VENUE_TEMPORARY',
+  KILL_SWITCH: 'IFTB_E_KILL_SWITCH',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export class IftbError extends Error {
+  readonly code: ErrorCode;
+  /** true: back off and retry; false: stop (live: the breaker halts trading). */
+  readonly retryable: boolean;
+
+  constructor(code: ErrorCode, message: string, options: {retryable?: boolean; cause?: unknown} = {}) {
+    super(message, options.cause === undefined ? undefined : {cause: options.cause});
+    this.name = 'IftbError';
+    this.code = code;
+    this.retryable = options.retryable ?? false;
+  }
+}
+
+export function isIftbError(error: unknown, code?: ErrorCode): error is IftbError {
+  return error instanceof IftbError && (code === undefined || error.code === code);
+}

@@ -1,0 +1,5 @@
+export * from './errors.js';
+export * from './timeframe.js';
+export * from './market.js';
+export * from './ports/market-data-store.js';
+export * from './paths.js';

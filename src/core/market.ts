@@ -1,0 +1,105 @@
+import {ErrorCode, IftbError} from './errors.js';
+import type {Timeframe} from './timeframe.js';
+
+/** ccxt unified symbol: 'BTC/USDT:USDT' is the USDT-margined perpetual. */
+export type SymbolId = string;
+/** ccxt exchange id; 'binanceusdm' is Binance USDⓈ-M futures. */
+export type ExchangeId = string;
+
+export const DEFAULT_EXCHANGE: ExchangeId = 'binanceusdm';
+
+const SYMBOL_PATTERN = /^[A-Z0-9]{2,20}\/[A-Z0-9]{2,10}(:[A-Z0-9]{2,10})?$/;
+
+export function parseSymbol(value: string): SymbolId {
+  if (!SYMBOL_PATTERN.test(value)) {
+    throw new IftbError(ErrorCode.INPUT_INVALID, `unknown symbol '${value}' (expected a ccxt unified symbol such as BTC/USDT:USDT)`);
+  }
+  return value;
+}
+
+/** Identifies one candle series in the store. */
+export interface SeriesKey {
+  readonly exchange: ExchangeId;
+  readonly symbol: SymbolId;
+  readonly timeframe: Timeframe;
+}
+
+/** Half-open time range [fromMs, toMs) in UTC milliseconds. */
+export interface TimeRange {
+  readonly fromMs: number;
+  readonly toMs: number;
+}
+
+/**
+ * Candles as columns, oldest first. A candle covers [openTime, openTime + timeframe); it is
+ * closed, and visible to a strategy, only at openTime + timeframe.
+ */
+export interface BarColumns {
+  readonly length: number;
+  readonly openTime: Float64Array;
+  readonly open: Float64Array;
+  readonly high: Float64Array;
+  readonly low: Float64Array;
+  readonly close: Float64Array;
+  readonly volume: Float64Array;
+}
+
+export interface BarSeries extends BarColumns {
+  readonly key: SeriesKey;
+}
+
+/** One closed candle as an object, for the live edge and for tests; the replay loop uses columns. */
+export interface Bar {
+  readonly openTime: number;
+  readonly open: number;
+  readonly high: number;
+  readonly low: number;
+  readonly close: number;
+  readonly volume: number;
+}
+
+/** Funding settlements, oldest first. `markPrice` is NaN where the store has none. */
+export interface FundingSeries {
+  readonly exchange: ExchangeId;
+  readonly symbol: SymbolId;
+  readonly length: number;
+  readonly time: Float64Array;
+  readonly rate: Float64Array;
+  readonly markPrice: Float64Array;
+}
+
+export function emptyBarColumns(capacity: number): BarColumns {
+  return {
+    length: 0,
+    openTime: new Float64Array(capacity),
+    open: new Float64Array(capacity),
+    high: new Float64Array(capacity),
+    low: new Float64Array(capacity),
+    close: new Float64Array(capacity),
+    volume: new Float64Array(capacity),
+  };
+}
+
+export function barAt(columns: BarColumns, index: number): Bar {
+  return {
+    openTime: columns.openTime[index],
+    open: columns.open[index],
+    high: columns.high[index],
+    low: columns.low[index],
+    close: columns.close[index],
+    volume: columns.volume[index],
+  };
+}
+
+export function barColumnsFromBars(bars: readonly Bar[]): BarColumns {
+  const columns = emptyBarColumns(bars.length);
+  bars.forEach((bar, i) => {
+    columns.openTime[i] = bar.openTime;
+    columns.open[i] = bar.open;
+    columns.high[i] = bar.high;
+    columns.low[i] = bar.low;
+    columns.close[i] = bar.close;
+    columns.volume[i] = bar.volume;
+  });
+  return {...columns, length: bars.length};
+}
