@@ -37,7 +37,6 @@ export interface ImportReport {
   readonly quality: QualityReport | null;
 }
 
-const RAW = '_stage_raw';
 const TYPED = '_stage_import';
 /** Epoch values above this are microseconds (Binance spot klines since 2025). */
 const MICROS_THRESHOLD = 100_000_000_000_000;
@@ -70,33 +69,37 @@ function quoteIdent(name: string): string {
 }
 
 /** SQL turning a source column into epoch milliseconds, whatever its type. */
-function timeExpression(column: string, type: string): string {
-  const ident = quoteIdent(column);
-  if (/^TIMESTAMP|^DATE/.test(type)) return `epoch_ms(${ident}::TIMESTAMP)::DOUBLE`;
-  return `(CASE WHEN TRY_CAST(${ident} AS DOUBLE) > ${MICROS_THRESHOLD} THEN TRY_CAST(${ident} AS DOUBLE) / 1000 ELSE TRY_CAST(${ident} AS DOUBLE) END)`;
+function timeExpression(column: string, types: ReadonlyMap<string, string>): string {
+  if (/^TIMESTAMP|^DATE/.test(types.get(column) ?? '')) return `epoch_ms(${quoteIdent(column)}::TIMESTAMP)::DOUBLE`;
+  const value = numericIn(types)(column);
+  return `(CASE WHEN ${value} > ${MICROS_THRESHOLD} THEN ${value} / 1000 ELSE ${value} END)`;
 }
 
-const numeric = (column: string) => `TRY_CAST(${quoteIdent(column)} AS DOUBLE)`;
+/** A source column as DOUBLE: NULL where it does not parse (CSV text), a plain cast for numeric Parquet. */
+function numericIn(types: ReadonlyMap<string, string>): (column: string) => string {
+  return (column) => (/^(DOUBLE|FLOAT|REAL|BIGINT|INTEGER|DECIMAL)/.test(types.get(column) ?? '') ? `${quoteIdent(column)}::DOUBLE` : `TRY_CAST(${quoteIdent(column)} AS DOUBLE)`);
+}
 
 /** Staged column → the source column it was read from, for error messages. */
 type ParsedColumns = ReadonlyArray<readonly [typed: string, source: string]>;
 
-/** Rejects the first row with a missing, unparseable or non-finite value in any column. */
-async function assertParsed(db: DuckDb, columns: ParsedColumns, label: (rn: number) => string, allowNaN = false): Promise<void> {
-  for (const [typed, source] of columns) {
-    const nonFinite = allowNaN ? '' : ` OR isnan(t.${typed}) OR isinf(t.${typed})`;
-    const rows = await db.rows(
-      `SELECT t.rn, r.${quoteIdent(source)}::VARCHAR AS raw FROM ${TYPED} t JOIN ${RAW} r USING (rn)
-       WHERE t.${typed} IS NULL${nonFinite} ORDER BY t.rn LIMIT 1`,
-    );
-    if (rows.length > 0) {
-      const raw = rows[0].raw === null ? 'an empty value' : `'${rows[0].raw}'`;
-      throw new IftbError(ErrorCode.INPUT_INVALID, `${label(Number(rows[0].rn))}: cannot read ${source} from ${raw}`);
-    }
-  }
+/**
+ * Rejects the first row with a missing, unparseable (or, unless allowed, non-finite) value, in
+ * one scan of the stage; the file is read again only to quote the offending value.
+ */
+async function assertParsed(db: DuckDb, source: string, columns: ParsedColumns, label: (rn: number) => string, allowNaN = false): Promise<void> {
+  const bad = (c: string) => `${c} IS NULL${allowNaN ? '' : ` OR isnan(${c}) OR isinf(${c})`}`;
+  const [firsts] = await db.rows(`SELECT ${columns.map(([typed]) => `min(rn) FILTER (WHERE ${bad(typed)}) AS ${typed}`).join(', ')} FROM ${TYPED}`);
+  const found = columns.filter(([typed]) => firsts[typed] !== null).sort(([a], [b]) => Number(firsts[a]) - Number(firsts[b]));
+  if (found.length === 0) return;
+  const [typed, column] = found[0];
+  const rn = Number(firsts[typed]);
+  const [row] = await db.rows(`SELECT ${quoteIdent(column)}::VARCHAR AS raw FROM (SELECT row_number() OVER () AS rn, * FROM ${source}) WHERE rn = ${rn}`);
+  const raw = row?.raw === null || row?.raw === undefined ? 'an empty value' : `'${row.raw}'`;
+  throw new IftbError(ErrorCode.INPUT_INVALID, `${label(rn)}: cannot read ${column} from ${raw}`);
 }
 
-async function assertAligned(db: DuckDb, layout: FileLayout, timeframe: Timeframe, label: (rn: number) => string): Promise<void> {
+async function assertAligned(db: DuckDb, hasCloseTime: boolean, timeframe: Timeframe, label: (rn: number) => string): Promise<void> {
   const tf = timeframeMs(timeframe);
   const rows = await db.rows(
     `SELECT rn, open_time_ms FROM ${TYPED} WHERE open_time_ms % ${tf} <> 0 OR open_time_ms <> trunc(open_time_ms) ORDER BY rn LIMIT 1`,
@@ -105,11 +108,11 @@ async function assertAligned(db: DuckDb, layout: FileLayout, timeframe: Timefram
     const at = new Date(Number(rows[0].open_time_ms)).toISOString();
     throw new IftbError(ErrorCode.INPUT_INVALID, `${label(Number(rows[0].rn))}: open time ${at} is not on a ${timeframe} boundary (wrong or mixed interval?)`);
   }
-  const closeTime = layout.fields.close_time;
-  if (!closeTime) return;
+  if (!hasCloseTime) return;
+  // Binance kline close times are open + interval - 1 (in ms, or in µs for spot since 2025).
   const spans = await db.rows(
-    `SELECT t.rn, ${numeric(closeTime)} - t.open_time_ms + 1 AS span FROM ${TYPED} t JOIN ${RAW} r USING (rn)
-     WHERE ${numeric(closeTime)} - t.open_time_ms + 1 NOT IN (${tf}, ${tf * 1000}) ORDER BY t.rn LIMIT 1`,
+    `SELECT rn, close_time - open_time_ms + 1 AS span FROM ${TYPED}
+     WHERE close_time IS NULL OR close_time - open_time_ms + 1 NOT IN (${tf}, ${tf * 1000}) ORDER BY rn LIMIT 1`,
   );
   if (spans.length > 0) {
     throw new IftbError(ErrorCode.INPUT_INVALID, `${label(Number(spans[0].rn))}: candle spans ${spans[0].span} ms, expected ${timeframe} (${tf} ms)`);
@@ -151,39 +154,43 @@ export async function importFile(db: DuckDb, request: ImportRequest, progress: P
   const label = (rn: number) => (parquet ? `${name} row ${rn}` : `${name} line ${rn + layout.firstDataLine - 1}`);
   const showProgress = statSync(file).size > 8 * 1024 * 1024 ? progress : SILENT_PROGRESS;
 
-  const inTransaction = request.dryRun ? <T>(work: () => Promise<T>) => work() : db.transaction.bind(db);
-  return inTransaction(async () => {
-    await withProgress(db, showProgress, `import ${name}`, () =>
-      db.run(`CREATE OR REPLACE TABLE ${RAW} AS SELECT row_number() OVER () AS rn, * FROM ${reader(layout, file)}`),
+  const source = reader(layout, file);
+  const types = layout.format === 'parquet' ? await describe(db, source) : new Map(layout.columns.map((c) => [c, 'VARCHAR']));
+  const f = layout.fields;
+  const time = timeExpression(f.time!, types);
+  const numeric = numericIn(types);
+  const stage = async (columns: string) =>
+    withProgress(db, showProgress, `import ${name}`, () =>
+      db.run(`CREATE OR REPLACE TEMP TABLE ${TYPED} AS SELECT row_number() OVER () AS rn, ${columns} FROM ${source}`),
     ).catch((error) => {
       throw csvError(error, file);
     });
-    const types = await describe(db, RAW);
-    const f = layout.fields;
+  const inTransaction = request.dryRun ? <T>(work: () => Promise<T>) => work() : db.transaction.bind(db);
+  return inTransaction(async () => {
     let result;
     let quality: QualityReport | null = null;
     if (request.kind === 'funding') {
       const mark = f.mark_price ? numeric(f.mark_price) : 'NULL::DOUBLE';
-      await db.run(`CREATE OR REPLACE TABLE ${TYPED} AS SELECT rn, ${timeExpression(f.time!, types.get(f.time!)!)} AS funding_time_ms,
-        ${numeric(f.rate!)} AS funding_rate, ${mark} AS mark_price FROM ${RAW}`);
-      await assertParsed(db, [['funding_time_ms', f.time!], ['funding_rate', f.rate!]], label);
+      await stage(`${time} AS funding_time_ms, ${numeric(f.rate!)} AS funding_rate, ${mark} AS mark_price`);
+      await assertParsed(db, source, [['funding_time_ms', f.time!], ['funding_rate', f.rate!]], label);
       await db.run(`ALTER TABLE ${TYPED} ALTER funding_time_ms TYPE BIGINT`);
       result = request.dryRun ? {inserted: 0, skipped: 0} : await mergeStagedFunding(db, TYPED, request.exchange, request.symbol, label);
     } else {
-      await db.run(`CREATE OR REPLACE TABLE ${TYPED} AS SELECT rn, ${timeExpression(f.time!, types.get(f.time!)!)} AS open_time_ms,
-        ${numeric(f.open!)} AS open, ${numeric(f.high!)} AS high, ${numeric(f.low!)} AS low,
-        ${numeric(f.close!)} AS close, ${numeric(f.volume!)} AS volume FROM ${RAW}`);
+      const closeTime = f.close_time ? `, ${numeric(f.close_time)} AS close_time` : '';
+      await stage(`${time} AS open_time_ms, ${numeric(f.open!)} AS open, ${numeric(f.high!)} AS high, ${numeric(f.low!)} AS low,
+        ${numeric(f.close!)} AS close, ${numeric(f.volume!)} AS volume${closeTime}`);
       const priceColumns = ['open', 'high', 'low', 'close', 'volume'].map((c) => [c, f[c]!] as const);
-      await assertParsed(db, [['open_time_ms', f.time!]], label);
-      await assertParsed(db, priceColumns, label, request.dryRun);
-      await assertAligned(db, layout, request.timeframe!, label);
+      await assertParsed(db, source, [['open_time_ms', f.time!]], label);
+      await assertParsed(db, source, priceColumns, label, request.dryRun);
+      await assertAligned(db, Boolean(f.close_time), request.timeframe!, label);
       await db.run(`ALTER TABLE ${TYPED} ALTER open_time_ms TYPE BIGINT`);
       quality = await seriesQuality(db, TYPED, request.timeframe!, label);
       const key = {exchange: request.exchange, symbol: request.symbol, timeframe: request.timeframe!};
-      result = request.dryRun ? {inserted: 0, skipped: 0} : await mergeStagedBars(db, TYPED, key, request.kind, label);
+      result = request.dryRun
+        ? {inserted: 0, skipped: 0}
+        : await mergeStagedBars(db, TYPED, key, request.kind, label, {unique: quality.counts.duplicate === 0, sorted: quality.counts.unsorted === 0});
     }
-    const rows = Number((await db.rows(`SELECT count(*) AS n FROM ${RAW}`))[0].n);
-    await db.run(`DROP TABLE ${RAW}`);
+    const rows = Number((await db.rows(`SELECT count(*) AS n FROM ${TYPED}`))[0].n);
     await db.run(`DROP TABLE ${TYPED}`);
     return {file, kind: request.kind, rows, ...result, seconds: (performance.now() - started) / 1000, quality};
   });

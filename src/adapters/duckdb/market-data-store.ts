@@ -84,8 +84,8 @@ export class DuckDbMarketDataStore implements MarketDataStore {
 
   async appendBars(key: SeriesKey, bars: BarColumns, kind: CandleKind = 'candles'): Promise<AppendResult> {
     return this.db.transaction(async () => {
-      await this.db.run(`CREATE OR REPLACE TABLE ${BAR_STAGE} (rn BIGINT, open_time_ms BIGINT, open DOUBLE, high DOUBLE, low DOUBLE, close DOUBLE, volume DOUBLE)`);
-      const appender = await this.db.connection.createAppender(BAR_STAGE);
+      await this.db.run(`CREATE OR REPLACE TEMP TABLE ${BAR_STAGE} (rn BIGINT, open_time_ms BIGINT, open DOUBLE, high DOUBLE, low DOUBLE, close DOUBLE, volume DOUBLE)`);
+      const appender = await this.db.connection.createAppender(BAR_STAGE, 'main', 'temp');
       for (let i = 0; i < bars.length; i++) {
         appender.appendBigInt(BigInt(i + 1));
         appender.appendBigInt(BigInt(bars.openTime[i]));
@@ -105,8 +105,8 @@ export class DuckDbMarketDataStore implements MarketDataStore {
 
   async appendFunding(exchange: ExchangeId, symbol: SymbolId, rows: FundingColumns): Promise<AppendResult> {
     return this.db.transaction(async () => {
-      await this.db.run(`CREATE OR REPLACE TABLE ${FUNDING_STAGE} (rn BIGINT, funding_time_ms BIGINT, funding_rate DOUBLE, mark_price DOUBLE)`);
-      const appender = await this.db.connection.createAppender(FUNDING_STAGE);
+      await this.db.run(`CREATE OR REPLACE TEMP TABLE ${FUNDING_STAGE} (rn BIGINT, funding_time_ms BIGINT, funding_rate DOUBLE, mark_price DOUBLE)`);
+      const appender = await this.db.connection.createAppender(FUNDING_STAGE, 'main', 'temp');
       for (let i = 0; i < rows.length; i++) {
         appender.appendBigInt(BigInt(i + 1));
         appender.appendBigInt(BigInt(rows.time[i]));

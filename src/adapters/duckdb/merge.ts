@@ -19,10 +19,12 @@ export async function mergeStagedBars(
   key: SeriesKey,
   kind: CandleKind,
   label: RowLabel,
+  /** What the caller already knows of the stage; each fact skips a costly pass. */
+  known: {unique?: boolean; sorted?: boolean} = {},
 ): Promise<AppendResult> {
   const table = CANDLE_TABLE[kind];
   const keyParams = [key.exchange, key.symbol, key.timeframe];
-  const inner = await db.rows(`
+  const inner = known.unique ? [] : await db.rows(`
     SELECT open_time_ms, min(rn) AS first_rn, max(rn) AS last_rn FROM ${stage}
     GROUP BY open_time_ms HAVING count(DISTINCT (open, high, low, close, volume)) > 1
     ORDER BY first_rn LIMIT 1`);
@@ -33,7 +35,14 @@ export async function mergeStagedBars(
       `${label(Number(row.last_rn))}: duplicate candle ${iso(row.open_time_ms as bigint)} differs from ${label(Number(row.first_rn))}`,
     );
   }
-  const stored = await db.rows(
+  const [bounds] = (await db.rows(
+    `SELECT (SELECT min(open_time_ms) FROM ${stage}) AS stage_first, (SELECT max(open_time_ms) FROM ${stage}) AS stage_last,
+       min(open_time_ms) AS first, max(open_time_ms) AS last FROM ${table} WHERE exchange = $1 AND symbol = $2 AND timeframe = $3`,
+    keyParams,
+  )) as Array<Record<string, bigint | null>>;
+  // Appending past the stored range (a resumed download, a fresh import) needs no per-row comparison.
+  const overlaps = bounds.first !== null && bounds.stage_last! >= bounds.first && bounds.stage_first! <= bounds.last!;
+  const stored = !overlaps ? [] : await db.rows(
     `SELECT s.rn, s.open_time_ms FROM ${stage} s JOIN ${table} c
        ON c.exchange = $1 AND c.symbol = $2 AND c.timeframe = $3 AND c.open_time_ms = s.open_time_ms
      WHERE (c.open, c.high, c.low, c.close, c.volume) IS DISTINCT FROM (s.open, s.high, s.low, s.close, s.volume)
@@ -51,10 +60,9 @@ export async function mergeStagedBars(
   const result = await db.run(
     `INSERT INTO ${table}
      SELECT $1, $2, $3, s.open_time_ms, s.open, s.high, s.low, s.close, s.volume
-     FROM (SELECT DISTINCT ON (open_time_ms) * FROM ${stage} ORDER BY open_time_ms, rn) s
-     ANTI JOIN (SELECT open_time_ms FROM ${table} WHERE exchange = $1 AND symbol = $2 AND timeframe = $3) c
-       USING (open_time_ms)
-     ORDER BY s.open_time_ms`,
+     FROM ${known.unique ? stage : `(SELECT DISTINCT ON (open_time_ms) * FROM ${stage} ORDER BY open_time_ms, rn)`} s
+     ${overlaps ? `ANTI JOIN (SELECT open_time_ms FROM ${table} WHERE exchange = $1 AND symbol = $2 AND timeframe = $3) c USING (open_time_ms)` : ''}
+     ${known.sorted && !overlaps ? '' : 'ORDER BY s.open_time_ms'}`,
     keyParams,
   );
   const inserted = Number(result.rowsChanged);

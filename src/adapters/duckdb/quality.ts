@@ -52,35 +52,34 @@ export async function seriesQuality(
   label: (rn: number, timeMs: number) => string,
 ): Promise<QualityReport> {
   const tf = timeframeMs(timeframe);
-  const examples = [
-    ...ROW_CHECKS.map(([kind, where, detail]) => `(SELECT '${kind}' AS kind, rn, open_time_ms, ${detail} AS detail FROM r WHERE ${where} ORDER BY rn LIMIT ${EXAMPLES_PER_KIND})`),
-    `(SELECT 'duplicate', rn, open_time_ms, 'repeats an earlier row' FROM (SELECT *, row_number() OVER (PARTITION BY open_time_ms ORDER BY rn) AS k FROM r) WHERE k > 1 ORDER BY rn LIMIT ${EXAMPLES_PER_KIND})`,
-    `(SELECT 'unsorted', rn, open_time_ms, 'earlier than the row before it' FROM (SELECT *, lag(open_time_ms) OVER (ORDER BY rn) AS prev FROM r) WHERE open_time_ms < prev ORDER BY rn LIMIT ${EXAMPLES_PER_KIND})`,
-    `(SELECT 'gap', rn, open_time_ms, format('{} candles missing after this one', (next - open_time_ms) // ${tf} - 1)
-      FROM (SELECT min(rn) AS rn, open_time_ms, lead(open_time_ms) OVER (ORDER BY open_time_ms) AS next FROM r GROUP BY open_time_ms)
-      WHERE next - open_time_ms > ${tf} ORDER BY open_time_ms LIMIT ${EXAMPLES_PER_KIND})`,
-  ].join(' UNION ALL ');
-  const counts = ROW_CHECKS.map(([kind, where]) => `count(*) FILTER (WHERE ${where}) AS "${kind}"`).join(', ');
-  const [summary] = await db.rows(`
-    WITH r AS (SELECT * FROM ${relation}),
-    times AS (SELECT DISTINCT open_time_ms FROM r),
-    steps AS (SELECT lead(open_time_ms) OVER (ORDER BY open_time_ms) - open_time_ms AS d FROM times),
-    ordered AS (SELECT open_time_ms < lag(open_time_ms) OVER (ORDER BY rn) AS back FROM r)
-    SELECT count(*) AS rows, min(open_time_ms) AS first, max(open_time_ms) AS last, ${counts},
-      count(*) - (SELECT count(*) FROM times) AS "duplicate",
-      (SELECT count(*) FILTER (WHERE back) FROM ordered) AS "unsorted",
-      (SELECT count(*) FILTER (WHERE d > ${tf}) FROM steps) AS gaps,
-      (SELECT coalesce(sum(d // ${tf} - 1) FILTER (WHERE d > ${tf}), 0) FROM steps) AS missing
+  const rowCounts = ROW_CHECKS.map(([kind, where]) => `count(*) FILTER (WHERE ${where}) AS "${kind}"`).join(', ');
+  // One pass in file order; when the rows turn out sorted, duplicates and gaps follow from the same steps.
+  const [pass] = await db.rows(`
+    WITH r AS (SELECT *, open_time_ms - lag(open_time_ms) OVER (ORDER BY rn) AS step FROM ${relation})
+    SELECT count(*) AS rows, min(open_time_ms) AS first, max(open_time_ms) AS last, ${rowCounts},
+      count(*) FILTER (WHERE step < 0) AS "unsorted", count(*) FILTER (WHERE step = 0) AS "duplicate",
+      count(*) FILTER (WHERE step > ${tf}) AS gaps, coalesce(sum(step // ${tf} - 1) FILTER (WHERE step > ${tf}), 0) AS missing
     FROM r`);
-  const rows = await db.rows(`WITH r AS (SELECT * FROM ${relation}) SELECT * FROM (${examples}) ORDER BY kind, rn`);
+  const summary: Record<string, unknown> = {...pass};
+  if (Number(pass.unsorted) > 0) {
+    Object.assign(summary, (await db.rows(`
+      WITH times AS (SELECT DISTINCT open_time_ms FROM ${relation}),
+      steps AS (SELECT lead(open_time_ms) OVER (ORDER BY open_time_ms) - open_time_ms AS d FROM times)
+      SELECT (SELECT count(*) FROM ${relation}) - (SELECT count(*) FROM times) AS "duplicate",
+        count(*) FILTER (WHERE d > ${tf}) AS gaps, coalesce(sum(d // ${tf} - 1) FILTER (WHERE d > ${tf}), 0) AS missing
+      FROM steps`))[0]);
+  }
   const kinds: QualityIssueKind[] = ['gap', 'duplicate', 'unsorted', ...ROW_CHECKS.map(([k]) => k)];
+  const counts = Object.fromEntries(kinds.map((k) => [k, Number(summary[k === 'gap' ? 'gaps' : k])])) as Record<QualityIssueKind, number>;
+  const examples = exampleQueries(tf).filter(([kind]) => counts[kind] > 0).map(([, sql]) => sql);
+  const rows = examples.length === 0 ? [] : await db.rows(`WITH r AS (SELECT * FROM ${relation}) SELECT * FROM (${examples.join(' UNION ALL ')}) ORDER BY kind, rn`);
   return {
     rows: Number(summary.rows),
     firstMs: summary.first === null ? null : Number(summary.first),
     lastMs: summary.last === null ? null : Number(summary.last),
-    gaps: Number(summary.gaps),
+    gaps: counts.gap,
     missing: Number(summary.missing),
-    counts: Object.fromEntries(kinds.map((k) => [k, Number(summary[k] ?? (k === 'gap' ? summary.gaps : 0))])) as Record<QualityIssueKind, number>,
+    counts,
     issues: rows.map((row) => ({
       kind: row.kind as QualityIssueKind,
       at: label(Number(row.rn), Number(row.open_time_ms)),
@@ -88,6 +87,19 @@ export async function seriesQuality(
       detail: String(row.detail),
     })),
   };
+}
+
+/** One query per issue kind listing its first examples, over a CTE named r. */
+function exampleQueries(tf: number): Array<readonly [QualityIssueKind, string]> {
+  const limit = `ORDER BY rn LIMIT ${EXAMPLES_PER_KIND}`;
+  return [
+    ...ROW_CHECKS.map(([kind, where, detail]) => [kind, `(SELECT '${kind}' AS kind, rn, open_time_ms, ${detail} AS detail FROM r WHERE ${where} ${limit})`] as const),
+    ['duplicate', `(SELECT 'duplicate' AS kind, rn, open_time_ms, 'repeats an earlier row' AS detail FROM (SELECT *, row_number() OVER (PARTITION BY open_time_ms ORDER BY rn) AS k FROM r) WHERE k > 1 ${limit})`],
+    ['unsorted', `(SELECT 'unsorted' AS kind, rn, open_time_ms, 'earlier than the row before it' AS detail FROM (SELECT *, lag(open_time_ms) OVER (ORDER BY rn) AS prev FROM r) WHERE open_time_ms < prev ${limit})`],
+    ['gap', `(SELECT 'gap' AS kind, rn, open_time_ms, format('{} missing candle(s) after this one', (next - open_time_ms) // ${tf} - 1) AS detail
+      FROM (SELECT min(rn) AS rn, open_time_ms, lead(open_time_ms) OVER (ORDER BY open_time_ms) AS next FROM r GROUP BY open_time_ms)
+      WHERE next - open_time_ms > ${tf} ORDER BY open_time_ms LIMIT ${EXAMPLES_PER_KIND})`],
+  ];
 }
 
 /** Quality of one stored series; issues are located by candle time. */

@@ -22,7 +22,7 @@ export async function resampleBars(db: DuckDb, from: SeriesKey, to: Timeframe): 
   }
   return db.transaction(async () => {
     await db.run(
-      `CREATE OR REPLACE TABLE ${STAGE} AS
+      `CREATE OR REPLACE TEMP TABLE ${STAGE} AS
        SELECT row_number() OVER (ORDER BY bucket) AS rn, bucket AS open_time_ms,
          arg_min(open, open_time_ms) AS open, max(high) AS high, min(low) AS low,
          arg_max(close, open_time_ms) AS close, sum(volume) AS volume, count(*) AS n
@@ -36,7 +36,7 @@ export async function resampleBars(db: DuckDb, from: SeriesKey, to: Timeframe): 
       throw new IftbError(ErrorCode.DATA_MISSING, `no ${from.symbol} ${from.timeframe} candles stored to resample`);
     }
     await db.run(`DELETE FROM ${STAGE} WHERE n < ${dst / src}`);
-    const result = await mergeStagedBars(db, STAGE, {...from, timeframe: to}, 'candles', (rn) => `resampled bucket ${rn}`);
+    const result = await mergeStagedBars(db, STAGE, {...from, timeframe: to}, 'candles', (rn) => `resampled bucket ${rn}`, {unique: true, sorted: true});
     await db.run(`DROP TABLE ${STAGE}`);
     return {...result, buckets: Number(counts.buckets), incomplete: Number(counts.incomplete)};
   });
