@@ -1,0 +1,28 @@
+import type {ErrorCode} from './errors.js';
+import type {Intent} from './ports/decision.js';
+import type {BreakerState, Fill, FundingPayment, Liquidation, OrderRequest, TradingState} from './trading.js';
+
+/** Every state change and every cash change of a run, in order. Journaled to the store. */
+export type JournalEvent =
+  | {readonly type: 'intent'; readonly timeMs: number; readonly intent: Exclude<Intent, {kind: 'hold'}>; readonly scores: Readonly<Record<string, number>>}
+  | {readonly type: 'denied'; readonly timeMs: number; readonly reason: string; readonly detail: string}
+  | {readonly type: 'order'; readonly timeMs: number; readonly order: OrderRequest}
+  | {readonly type: 'fill'; readonly timeMs: number; readonly fill: Fill}
+  | {readonly type: 'funding'; readonly timeMs: number; readonly funding: FundingPayment}
+  | {readonly type: 'liquidation'; readonly timeMs: number; readonly liquidation: Liquidation}
+  | {readonly type: 'canceled'; readonly timeMs: number; readonly orderId: number; readonly reason: string}
+  | {readonly type: 'rejected'; readonly timeMs: number; readonly orderId: number; readonly reason: string}
+  | {readonly type: 'state'; readonly timeMs: number; readonly from: TradingState; readonly to: TradingState; readonly cause: string}
+  | {
+      readonly type: 'breaker';
+      readonly timeMs: number;
+      /** 'drawdown', 'daily-loss', 'loss-streak', 'error-rate', 'latency', 'stale-data', 'manual'. */
+      readonly rule: string;
+      readonly level: 'warn' | 'trip' | 'recover' | 'reset';
+      readonly state: BreakerState;
+      readonly detail: string;
+    }
+  | {readonly type: 'kill-switch'; readonly timeMs: number; readonly action: 'activate' | 'deactivate' | 'force-deactivate' | 'flatten'; readonly reason: string; readonly by: string}
+  | {readonly type: 'error'; readonly timeMs: number; readonly code: ErrorCode | string; readonly message: string};
+
+export type JournalSink = (event: JournalEvent) => void;
