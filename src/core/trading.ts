@@ -122,3 +122,28 @@ export type TradingState = 'active' | 'reducing' | 'halted';
 export type BreakerState = 'CLOSED' | 'OPEN' | 'HALF_OPEN';
 
 export const UTC_DAY_MS = 86_400_000;
+
+/** A round trip: from flat to flat (a reversal closes one trade and opens the next). */
+export interface ClosedTrade {
+  readonly id: number;
+  readonly symbol: SymbolId;
+  readonly side: PositionSide;
+  /** Largest absolute qty held during the trade. */
+  readonly qty: number;
+  readonly entryTimeMs: number;
+  readonly exitTimeMs: number;
+  /** Volume-weighted entry and exit prices. */
+  readonly entryPrice: number;
+  readonly exitPrice: number;
+  /** Price PnL before costs. */
+  readonly grossPnl: number;
+  readonly fees: number;
+  /** Signed: negative when the trade paid funding. */
+  readonly funding: number;
+  readonly liquidationFee: number;
+  /** grossPnl − fees + funding − liquidationFee. */
+  readonly netPnl: number;
+  readonly entryReason: string;
+  readonly exitReason: string;
+  readonly bars: number;
+}
