@@ -110,9 +110,11 @@ async function assertAligned(db: DuckDb, hasCloseTime: boolean, timeframe: Timef
   }
   if (!hasCloseTime) return;
   // Binance kline close times are open + interval - 1 (in ms, or in µs for spot since 2025).
+  // open_time_ms is already in ms here, so a µs close time is compared with the open time in µs.
+  const span = `(CASE WHEN close_time > ${MICROS_THRESHOLD} THEN (close_time - open_time_ms * 1000 + 1) / 1000 ELSE close_time - open_time_ms + 1 END)`;
   const spans = await db.rows(
-    `SELECT rn, close_time - open_time_ms + 1 AS span FROM ${TYPED}
-     WHERE close_time IS NULL OR close_time - open_time_ms + 1 NOT IN (${tf}, ${tf * 1000}) ORDER BY rn LIMIT 1`,
+    `SELECT rn, ${span} AS span FROM ${TYPED}
+     WHERE close_time IS NULL OR ${span} <> ${tf} ORDER BY rn LIMIT 1`,
   );
   if (spans.length > 0) {
     throw new IftbError(ErrorCode.INPUT_INVALID, `${label(Number(spans[0].rn))}: candle spans ${spans[0].span} ms, expected ${timeframe} (${tf} ms)`);
@@ -165,7 +167,15 @@ export async function importFile(db: DuckDb, request: ImportRequest, progress: P
     ).catch((error) => {
       throw csvError(error, file);
     });
-  const inTransaction = request.dryRun ? <T>(work: () => Promise<T>) => work() : db.transaction.bind(db);
+  // A dry run has no transaction to roll back, so a refused file must not leave its stage behind.
+  const dryRun = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } finally {
+      await db.run(`DROP TABLE IF EXISTS ${TYPED}`);
+    }
+  };
+  const inTransaction = request.dryRun ? dryRun : db.transaction.bind(db);
   return inTransaction(async () => {
     let result;
     let quality: QualityReport | null = null;

@@ -32,12 +32,15 @@ export interface QualityReport {
 
 const EXAMPLES_PER_KIND = 5;
 
+/** DuckDB orders NaN above every number, so a NaN row is counted as 'nan' only, not as impossible OHLC. */
+const PRICES_NOT_NAN = 'NOT (isnan(open) OR isnan(high) OR isnan(low) OR isnan(close)) AND ';
+
 /** Row predicates for the per-row checks; each row that matches is one issue. */
 const ROW_CHECKS: ReadonlyArray<readonly [QualityIssueKind, string, string]> = [
   ['nan', 'isnan(open) OR isnan(high) OR isnan(low) OR isnan(close) OR isnan(volume)', "'NaN value'"],
-  ['high-below-body', 'high < greatest(open, close)', "format('high {} < max(open, close) {}', high, greatest(open, close))"],
-  ['low-above-body', 'low > least(open, close)', "format('low {} > min(open, close) {}', low, least(open, close))"],
-  ['high-below-low', 'high < low', "format('high {} < low {}', high, low)"],
+  ['high-below-body', PRICES_NOT_NAN + 'high < greatest(open, close)', "format('high {} < max(open, close) {}', high, greatest(open, close))"],
+  ['low-above-body', PRICES_NOT_NAN + 'low > least(open, close)', "format('low {} > min(open, close) {}', low, least(open, close))"],
+  ['high-below-low', PRICES_NOT_NAN + 'high < low', "format('high {} < low {}', high, low)"],
   ['negative-volume', 'volume < 0', "format('volume {}', volume)"],
 ];
 

@@ -450,6 +450,14 @@ describe('importFile: dry run', () => {
     expect((await tableNames(store.db)).filter((t) => t.startsWith('_'))).toEqual([]);
   });
 
+  it('refuses a misaligned file in a dry run too, leaving no staging table in the store', async () => {
+    const {store, dir} = await temp.open();
+    const file = writeText(dir, 'off-grid.csv', csvText([row(next(0)), row({...next(1), openTime: T0 + 21 * HOUR + MINUTE})], CANDLE_HEADER));
+    const error = await caught(importFile(store.db, candles(file, {dryRun: true})));
+    expect(error.message).toMatch(/^off-grid\.csv line 3: open time .* is not on a 1h boundary/);
+    expect((await tableNames(store.db)).filter((t) => t.startsWith('_'))).toEqual([]);
+  });
+
   it('counts gaps and missing candles in a file with unsorted rows', async () => {
     const {store, dir} = await temp.open();
     const bars = makeBars(10);

@@ -1,0 +1,4 @@
+DROP TABLE IF EXISTS run_trades;
+DROP TABLE IF EXISTS run_cash;
+DROP TABLE IF EXISTS run_journal;
+DROP TABLE IF EXISTS runs;

@@ -1,0 +1,3 @@
+export * from './strategy.js';
+export * from './ensemble.js';
+export * from './strategy-loader.js';

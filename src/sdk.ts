@@ -1,0 +1,19 @@
+/**
+ * The public SDK: the only module a strategy in strategies/ imports. It re-exports the domain
+ * vocabulary and `defineStrategy`, never an implementation.
+ */
+export {z} from 'zod';
+export {defineStrategy, type StrategyDefinition, type StrategyKit, type StrategySetup} from './decision/strategy.js';
+export {
+  HOLD,
+  type DecisionContext,
+  type EnsembleReading,
+  type Intent,
+  type Sizing,
+  type SignalReading,
+  type Analyzer,
+  type Indicator,
+  type SignalSlot,
+  type SignalSource,
+  type PositionSide,
+} from './core/index.js';

@@ -1,0 +1,45 @@
+import {defineStrategy, HOLD, type Intent, z} from '../src/sdk.js';
+
+/**
+ * Mean reversion in ranging markets: fade closes outside the Bollinger bands when RSI agrees and
+ * ADX says there is no strong trend; exit at the middle band; ATR-based protective stop.
+ */
+export default defineStrategy({
+  name: 'rsi-bollinger',
+  version: '1.0.0',
+  description: 'RSI + Bollinger %B mean reversion, ADX range filter, ATR stop',
+  params: z.object({
+    rsiPeriod: z.number().int().min(2).default(14),
+    oversold: z.number().min(0).max(50).default(30),
+    overbought: z.number().min(50).max(100).default(70),
+    bbPeriod: z.number().int().min(5).default(20),
+    bbK: z.number().positive().default(2),
+    adxPeriod: z.number().int().min(2).default(14),
+    maxAdx: z.number().positive().default(25),
+    atrPeriod: z.number().int().min(2).default(14),
+    stopAtr: z.number().positive().default(2),
+  }),
+  setup: (p, kit) => ({
+    indicators: {
+      rsi: kit.ta.rsi(p.rsiPeriod),
+      percentB: kit.ta.bollingerPercentB(p.bbPeriod, p.bbK),
+      adx: kit.ta.adx(p.adxPeriod),
+      atr: kit.ta.atr(p.atrPeriod),
+    },
+    atr: 'atr',
+  }),
+  decide(ctx, p): Intent {
+    const {rsi, percentB, adx, atr} = ctx.values;
+    if (Number.isNaN(rsi) || Number.isNaN(percentB) || Number.isNaN(adx) || Number.isNaN(atr)) return HOLD;
+    if (ctx.positionQty > 0) return percentB >= 0.5 ? {kind: 'exit', reason: 'back to middle band'} : HOLD;
+    if (ctx.positionQty < 0) return percentB <= 0.5 ? {kind: 'exit', reason: 'back to middle band'} : HOLD;
+    if (adx > p.maxAdx) return HOLD;
+    if (percentB < 0 && rsi < p.oversold) {
+      return {kind: 'enter', side: 'long', reason: `oversold: %B ${percentB.toFixed(2)}, RSI ${rsi.toFixed(1)}`, stopLoss: ctx.close - p.stopAtr * atr};
+    }
+    if (percentB > 1 && rsi > p.overbought) {
+      return {kind: 'enter', side: 'short', reason: `overbought: %B ${percentB.toFixed(2)}, RSI ${rsi.toFixed(1)}`, stopLoss: ctx.close + p.stopAtr * atr};
+    }
+    return HOLD;
+  },
+});
