@@ -78,8 +78,11 @@ export class TradingEngine {
   readonly #health: HealthSnapshot = {timeMs: 0, equity: 0, staleData: false, dataAgeMs: 0, decisionLatencyMs: 0, venueRequests: 0, venueErrors: 0};
   readonly #riskInput: Mutable<RiskInput>;
   #orderSeq = 0;
+  #closeAllReason: string | null = null;
+  /** The last denial journaled; the same intent denied for the same reason on later bars is only counted. */
+  #lastDenial = '';
+  #repeatedDenials = 0;
   #state: TradingState = 'active';
-  #exposureBars = 0;
 
   constructor(options: EngineOptions) {
     this.#o = options;
@@ -103,8 +106,14 @@ export class TradingEngine {
     };
   }
 
-  get exposureBars(): number {
-    return this.#exposureBars;
+  /** Denials not journaled because they repeated the previous bar's (e.g. every bar while halted). */
+  get repeatedDenials(): number {
+    return this.#repeatedDenials;
+  }
+
+  /** Operator close-all: at the next bar's close, cancel every order and close the position. */
+  closeAll(reason: string): void {
+    this.#closeAllReason = reason;
   }
 
   /** Processes bar `i` (closed); bars must be stepped in order from 0. */
@@ -126,7 +135,13 @@ export class TradingEngine {
     o.gate.onBar(health);
     this.#state = o.gate.state();
 
-    if (o.gate.mustFlatten()) this.#flatten(closeTime);
+    if (o.gate.mustFlatten()) {
+      this.#flatten(closeTime, 'kill-switch');
+      o.gate.flattened(closeTime);
+    } else if (this.#closeAllReason !== null) {
+      this.#flatten(closeTime, 'close-all');
+      this.#closeAllReason = null;
+    }
 
     for (let k = 0; k < this.#indicators.length; k++) {
       const name = this.#names[k];
@@ -138,7 +153,6 @@ export class TradingEngine {
 
     const qty = o.ledger.positionQty;
     this.#record(i, closeTime, equity, qty);
-    if (qty !== 0) this.#exposureBars++;
     if (i < o.warmupBars) return;
 
     const ctx = this.#context;
@@ -167,6 +181,7 @@ export class TradingEngine {
     if (qty !== 0) this.#trail(i);
     const intent = o.decide(ctx);
     if (intent.kind !== 'hold') this.#act(intent, closeTime);
+    else this.#lastDenial = '';
   }
 
   #onVenueEvent(event: VenueEvent): void {
@@ -207,16 +222,17 @@ export class TradingEngine {
     if (i + 1 > r.length) r.length = i + 1;
   }
 
-  /** Kill switch: cancel every resting order, close the position reduce-only, once. */
-  #flatten(timeMs: number): void {
+  /** Kill switch or close-all: cancel every resting order, close the position reduce-only. */
+  #flatten(timeMs: number, reason: 'kill-switch' | 'close-all'): void {
     const o = this.#o;
-    const canceled = o.venue.cancelAll('kill-switch');
+    const canceled = o.venue.cancelAll(reason);
     const qty = o.ledger.positionQty;
-    o.journal({type: 'kill-switch', timeMs, action: 'flatten', reason: `canceled ${canceled} orders, closing ${qty}`, by: 'engine'});
-    if (qty !== 0) {
-      this.#submit({side: qty > 0 ? 'sell' : 'buy', type: 'market', qty: Math.abs(qty), reduceOnly: true, reason: 'kill-switch'}, timeMs);
+    if (reason === 'kill-switch') {
+      o.journal({type: 'kill-switch', timeMs, action: 'flatten', reason: `canceled ${canceled} orders, closing ${qty}`, by: 'engine'});
     }
-    o.gate.flattened(timeMs);
+    if (qty !== 0) {
+      this.#submit({side: qty > 0 ? 'sell' : 'buy', type: 'market', qty: Math.abs(qty), reduceOnly: true, reason}, timeMs);
+    }
   }
 
   /** Tightens the protective stop when the risk manager's trailing rule says so. */
@@ -233,15 +249,28 @@ export class TradingEngine {
 
   #act(intent: ActionIntent, timeMs: number): void {
     const o = this.#o;
-    const scores: Record<string, number> = {ensemble: this.#ensemble.score};
-    for (const r of this.#readings) scores[r.id] = r.active ? r.score : NaN;
-    o.journal({type: 'intent', timeMs, intent, scores});
     const verdict = o.risk.plan(intent, this.#riskInput);
     if (!verdict.ok) {
+      const key = `${intent.kind}:${intent.kind === 'enter' ? intent.side : ''}:${verdict.reason}`;
+      if (key === this.#lastDenial) {
+        this.#repeatedDenials++;
+        return;
+      }
+      this.#lastDenial = key;
+      this.#journalIntent(intent, timeMs);
       o.journal({type: 'denied', timeMs, reason: verdict.reason, detail: verdict.detail});
       return;
     }
+    this.#lastDenial = '';
+    this.#journalIntent(intent, timeMs);
     for (const draft of verdict.orders) this.#submit(draft, timeMs);
+  }
+
+  /** The intent with every source's score at that moment: the attribution the reports use. */
+  #journalIntent(intent: ActionIntent, timeMs: number): void {
+    const scores: Record<string, number> = {ensemble: this.#ensemble.score};
+    for (const r of this.#readings) scores[r.id] = r.active ? r.score : NaN;
+    this.#o.journal({type: 'intent', timeMs, intent, scores});
   }
 
   #submit(draft: OrderDraft, timeMs: number): void {

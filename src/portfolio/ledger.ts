@@ -1,5 +1,8 @@
 import type {ClosedTrade, Fill, FundingPayment, Liquidation, PositionSide, SymbolId, VenueEvent} from '../core/index.js';
 
+/** Quantities closer than this are equal: far below any exchange step size, far above float dust. */
+const QTY_EPSILON = 1e-9;
+
 export type CashKind = 'deposit' | 'realized-pnl' | 'fee' | 'funding' | 'liquidation-fee';
 
 /** One change of the wallet balance, with what caused it. */
@@ -110,7 +113,7 @@ export class Ledger {
     let opening = fill.qty;
     if (this.#qty !== 0 && Math.sign(signed) !== Math.sign(this.#qty)) {
       const closing = Math.min(fill.qty, Math.abs(this.#qty));
-      opening = fill.qty - closing;
+      opening = fill.qty - closing < QTY_EPSILON ? 0 : fill.qty - closing;
       const pnl = closing * (fill.price - this.#entry) * Math.sign(this.#qty);
       // A reversal's fee is split pro rata between the trade it closes and the one it opens.
       const closingFee = (fill.fee * closing) / fill.qty;
@@ -123,7 +126,7 @@ export class Ledger {
       trade.grossPnl += pnl;
       trade.fees += closingFee;
       this.#qty += Math.sign(signed) * closing;
-      if (Math.abs(this.#qty) < 1e-12) {
+      if (Math.abs(this.#qty) < QTY_EPSILON) {
         this.#qty = 0;
         this.#entry = 0;
         closed = this.#closeTrade(fill.timeMs, fill.reason);

@@ -64,6 +64,14 @@ async function describe(db: DuckDb, relation: string): Promise<Map<string, strin
   return new Map(rows.map((r) => [String(r.column_name), String(r.column_type)]));
 }
 
+async function parquetColumns(db: DuckDb, file: string): Promise<Map<string, string>> {
+  try {
+    return await describe(db, `read_parquet(${sqlString(file)})`);
+  } catch (error) {
+    throw new IftbError(ErrorCode.INPUT_INVALID, `${basename(file)}: not a readable Parquet file (${firstLine(error).replace(/^[A-Za-z ]+Error: /, '')})`, {cause: error});
+  }
+}
+
 function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
@@ -150,7 +158,7 @@ export async function importFile(db: DuckDb, request: ImportRequest, progress: P
   }
   const parquet = isParquet(file);
   const layout = parquet
-    ? parquetLayout([...(await describe(db, `read_parquet(${sqlString(file)})`).catch((e) => { throw csvError(e, file); })).keys()], request.kind, file)
+    ? parquetLayout([...(await parquetColumns(db, file)).keys()], request.kind, file)
     : csvLayout(await readFirstLine(file), request.kind, file);
   const name = basename(file);
   const label = (rn: number) => (parquet ? `${name} row ${rn}` : `${name} line ${rn + layout.firstDataLine - 1}`);

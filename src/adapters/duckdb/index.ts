@@ -10,3 +10,5 @@ export {resampleBars, type ResampleReport} from './resample.js';
 export {exportSeries, type ExportFormat} from './export.js';
 export {seedSample} from './sample-seed.js';
 export {DuckDbStore, DEFAULT_DB_PATH} from './store.js';
+export {DuckDbRunStore, type RunRecord, type RunSummary, type StoredCashEntry} from './run-store.js';
+export {DuckDbKillSwitchRepository} from './kill-switch-repository.js';

@@ -1,6 +1,7 @@
 import {fromRoot} from '../../core/index.js';
 import {DuckDb} from './database.js';
 import {DuckDbMarketDataStore} from './market-data-store.js';
+import {DuckDbRunStore} from './run-store.js';
 import {migrate} from './migrations.js';
 import {seedSample} from './sample-seed.js';
 
@@ -14,9 +15,11 @@ export interface OpenStoreOptions {
 /** The embedded store: one DuckDB file holding market data, runs and state. */
 export class DuckDbStore {
   readonly marketData: DuckDbMarketDataStore;
+  readonly runs: DuckDbRunStore;
 
   private constructor(readonly db: DuckDb) {
     this.marketData = new DuckDbMarketDataStore(db);
+    this.runs = new DuckDbRunStore(db);
   }
 
   static async open(path: string = DEFAULT_DB_PATH, options: OpenStoreOptions = {}): Promise<DuckDbStore> {

@@ -1,6 +1,8 @@
 import {Command, Option} from 'commander';
 import {
   CANDLE_TABLE,
+  DuckDb,
+  migrate,
   exportSeries,
   type FileKind,
   importFile,
@@ -40,6 +42,41 @@ function qualityLines(title: string, quality: QualityReport): string[] {
 
 function hasHardIssues(quality: QualityReport): boolean {
   return HARD_ISSUES.some((k) => quality.counts[k] > 0);
+}
+
+interface CheckResult {
+  readonly series: string;
+  readonly quality: QualityReport;
+}
+
+/** A file is checked in a scratch in-memory database: checking never touches (or seeds) the store. */
+async function checkFile(file: string, options: Partial<SeriesOptions>): Promise<CheckResult> {
+  if (!options.timeframe) throw new IftbError(ErrorCode.INPUT_INVALID, 'checking a file needs --timeframe');
+  const scratch = await DuckDb.open(':memory:');
+  try {
+    await migrate(scratch);
+    const report = await importFile(scratch, {
+      file, kind: options.kind ?? 'candles', exchange: options.exchange ?? DEFAULT_EXCHANGE,
+      symbol: options.symbol ?? 'UNKNOWN/UNKNOWN', timeframe: options.timeframe, dryRun: true,
+    });
+    return {series: file, quality: report.quality!};
+  } finally {
+    scratch.close();
+  }
+}
+
+async function checkStore(db: DuckDb, options: Partial<SeriesOptions>): Promise<CheckResult[]> {
+  const kind = (options.kind ?? 'candles') as 'candles' | 'mark';
+  const series = (await listCoverage(db)).filter(
+    (r) => r.kind === kind && (!options.symbol || r.symbol === options.symbol) && (!options.timeframe || r.timeframe === options.timeframe),
+  );
+  if (series.length === 0) throw new IftbError(ErrorCode.DATA_MISSING, 'no stored series matches');
+  const results: CheckResult[] = [];
+  for (const s of series) {
+    const key = {exchange: s.exchange, symbol: s.symbol, timeframe: s.timeframe as Timeframe};
+    results.push({series: `${s.exchange} ${s.symbol} ${s.timeframe} ${kind}`, quality: await storedSeriesQuality(db, CANDLE_TABLE[kind], key)});
+  }
+  return results;
 }
 
 const exchangeOption = () => new Option('--exchange <id>', 'ccxt exchange id').default(DEFAULT_EXCHANGE);
@@ -97,30 +134,10 @@ export function dataCommand(io: CliIo): Command {
       .addOption(exchangeOption())
       .option('--json', 'print JSON'),
   ).action(async (file: string | undefined, options: Partial<SeriesOptions>) => {
-    await withStore(options, async (store) => {
-      const results: {series: string; quality: QualityReport}[] = [];
-      if (file) {
-        if (!options.timeframe) throw new IftbError(ErrorCode.INPUT_INVALID, 'checking a file needs --timeframe');
-        const report = await importFile(store.db, {
-          file, kind: options.kind ?? 'candles', exchange: options.exchange ?? DEFAULT_EXCHANGE,
-          symbol: options.symbol ?? 'UNKNOWN/UNKNOWN', timeframe: options.timeframe, dryRun: true,
-        });
-        results.push({series: file, quality: report.quality!});
-      } else {
-        const kind = (options.kind ?? 'candles') as 'candles' | 'mark';
-        const series = (await listCoverage(store.db)).filter(
-          (r) => r.kind === kind && (!options.symbol || r.symbol === options.symbol) && (!options.timeframe || r.timeframe === options.timeframe),
-        );
-        if (series.length === 0) throw new IftbError(ErrorCode.DATA_MISSING, 'no stored series matches');
-        for (const s of series) {
-          const key = {exchange: s.exchange, symbol: s.symbol, timeframe: s.timeframe as Timeframe};
-          results.push({series: `${s.exchange} ${s.symbol} ${s.timeframe} ${kind}`, quality: await storedSeriesQuality(store.db, CANDLE_TABLE[kind], key)});
-        }
-      }
-      if (options.json) io.out(JSON.stringify(results, null, 2));
-      else io.out(results.flatMap((r) => qualityLines(r.series, r.quality)).join('\n'));
-      if (results.some((r) => hasHardIssues(r.quality))) process.exitCode = 3;
-    });
+    const results = file ? [await checkFile(file, options)] : await withStore(options, (store) => checkStore(store.db, options));
+    if (options.json) io.out(JSON.stringify(results, null, 2));
+    else io.out(results.flatMap((r) => qualityLines(r.series, r.quality)).join('\n'));
+    if (results.some((r) => hasHardIssues(r.quality))) process.exitCode = 3;
   });
 
   storeOptions(

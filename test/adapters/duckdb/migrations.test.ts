@@ -38,10 +38,14 @@ describe('DuckDB migrations', () => {
     }
   });
 
-  it('rolls back the newest migration, dropping its tables, and migrate re-applies it', async () => {
+  it('rolls back migrations newest first, dropping their tables, and migrate re-applies them', async () => {
     const {store} = await temp.open();
     const db = store.db;
     await db.run(`INSERT INTO candles VALUES ('binanceusdm', 'BTC/USDT:USDT', '1h', 0, 1, 2, 0.5, 1.5, 10)`);
+    const versions = listMigrations().map((m) => m.version);
+    for (const version of [...versions].reverse().slice(0, -1)) expect(await rollbackLatest(db)).toBe(version);
+    expect(await tableNames(db)).not.toContain('runs');
+    expect(await tableNames(db)).toContain('candles');
 
     expect(await rollbackLatest(db)).toBe(1);
     const afterRollback = await tableNames(db);
@@ -49,8 +53,8 @@ describe('DuckDB migrations', () => {
     expect(await db.rows('SELECT * FROM schema_migrations')).toEqual([]);
     expect(await rollbackLatest(db)).toBeNull();
 
-    expect(await migrate(db)).toEqual([1]);
-    expect(await tableNames(db)).toEqual(expect.arrayContaining(MARKET_TABLES));
+    expect(await migrate(db)).toEqual(versions);
+    expect(await tableNames(db)).toEqual(expect.arrayContaining([...MARKET_TABLES, 'runs', 'run_journal', 'kill_switch_events']));
     // The tables are new: the row written before the rollback is gone.
     expect(Number((await db.rows('SELECT count(*) AS n FROM candles'))[0].n)).toBe(0);
   });

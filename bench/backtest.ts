@@ -1,0 +1,126 @@
+/**
+ * Full-pipeline throughput (issue 3): `sma-cross` on synthetic 1-minute candles through gate, risk,
+ * breaker, simulated venue, ledger and journal, next to a plain typed-array loop doing the same
+ * trades on the same data. Also prints peak RSS for the 10-year (≈ 5.3 M bars) run.
+ * Last line: bars_per_s=<N> plain_loop_bars_per_s=<M> bars=<count>
+ */
+import {BacktestConfigSchema, executeBacktest} from '../src/app/backtest-runner.js';
+import {loadStrategy} from '../src/decision/index.js';
+
+const BARS = Number(process.env.BENCH_BARS ?? 5_256_000); // 10 years of 1m candles
+const MINUTE = 60_000;
+const START = Date.UTC(2016, 0, 1);
+const FAST = 20;
+const SLOW = 50;
+const QTY = 0.01;
+const TAKER = 0.0005;
+
+/** Deterministic random-walk candles (mulberry32), prices on a 0.1 tick, and 8-hourly funding. */
+function syntheticMarket(n: number) {
+  let seed = 42;
+  const random = () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const tick = (p: number) => Math.round(p * 10) / 10;
+  const cols = {openTime: new Float64Array(n), open: new Float64Array(n), high: new Float64Array(n), low: new Float64Array(n), close: new Float64Array(n), volume: new Float64Array(n)};
+  let price = 30_000;
+  for (let i = 0; i < n; i++) {
+    const open = tick(price);
+    const close = tick(Math.max(1_000, open * (1 + (random() - 0.5) * 0.004)));
+    cols.openTime[i] = START + i * MINUTE;
+    cols.open[i] = open;
+    cols.close[i] = close;
+    cols.high[i] = tick(Math.max(open, close) * (1 + random() * 0.001));
+    cols.low[i] = tick(Math.min(open, close) * (1 - random() * 0.001));
+    cols.volume[i] = 1 + random() * 50;
+    price = close;
+  }
+  const fundingCount = Math.floor((n * MINUTE) / (8 * 3_600_000));
+  const funding = {exchange: 'binanceusdm', symbol: 'BTC/USDT:USDT', length: fundingCount, time: new Float64Array(fundingCount), rate: new Float64Array(fundingCount), markPrice: new Float64Array(fundingCount).fill(NaN)};
+  for (let k = 0; k < fundingCount; k++) {
+    funding.time[k] = START + (k + 1) * 8 * 3_600_000;
+    funding.rate[k] = (random() - 0.4) * 0.0002;
+  }
+  return {bars: {key: {exchange: 'binanceusdm', symbol: 'BTC/USDT:USDT', timeframe: '1m' as const}, length: n, ...cols}, funding};
+}
+
+/** The same strategy and costs as a bare loop: SMA cross, fill at next open, taker fee, funding. */
+function plainLoop(bars: ReturnType<typeof syntheticMarket>['bars'], funding: ReturnType<typeof syntheticMarket>['funding'], cash: number) {
+  const {open, close, openTime} = bars;
+  const equity = new Float64Array(bars.length);
+  let sumFast = 0;
+  let sumSlow = 0;
+  let prevFast = NaN;
+  let prevSlow = NaN;
+  let qty = 0;
+  let entry = 0;
+  let wallet = cash;
+  let pending = 0;
+  let f = 0;
+  for (let i = 0; i < bars.length; i++) {
+    while (f < funding.length && funding.time[f] < openTime[i]) f++;
+    if (f < funding.length && funding.time[f] < openTime[i] + MINUTE) {
+      if (qty !== 0) wallet -= qty * open[i] * funding.rate[f];
+      f++;
+    }
+    if (pending !== 0) {
+      const price = open[i];
+      wallet -= Math.abs(pending) * price * TAKER;
+      if (qty !== 0 && Math.sign(pending) !== Math.sign(qty)) {
+        const closing = Math.min(Math.abs(pending), Math.abs(qty));
+        wallet += closing * (price - entry) * Math.sign(qty);
+        qty += Math.sign(pending) * closing;
+        const rest = Math.abs(pending) - closing;
+        if (rest > 0) {
+          qty = Math.sign(pending) * rest;
+          entry = price;
+        }
+      } else {
+        entry = (entry * Math.abs(qty) + price * Math.abs(pending)) / (Math.abs(qty) + Math.abs(pending));
+        qty += pending;
+      }
+      pending = 0;
+    }
+    sumFast += close[i] - (i >= FAST ? close[i - FAST] : 0);
+    sumSlow += close[i] - (i >= SLOW ? close[i - SLOW] : 0);
+    const fast = i >= FAST - 1 ? sumFast / FAST : NaN;
+    const slow = i >= SLOW - 1 ? sumSlow / SLOW : NaN;
+    equity[i] = wallet + qty * (close[i] - entry);
+    if (prevFast === prevFast && prevSlow === prevSlow) {
+      if (prevFast <= prevSlow && fast > slow && qty <= 0) pending = QTY - qty;
+      else if (prevFast >= prevSlow && fast < slow && qty >= 0) pending = -QTY - qty;
+    }
+    prevFast = fast;
+    prevSlow = slow;
+  }
+  return equity[bars.length - 1];
+}
+
+async function main(): Promise<void> {
+  const {bars, funding} = syntheticMarket(BARS);
+  const cash = 1_000_000;
+  const config = BacktestConfigSchema.parse({
+    strategy: 'sma-cross', symbol: 'BTC/USDT:USDT', timeframe: '1m', cash, leverage: 3, takerFee: TAKER,
+    slippage: {kind: 'fixed', bps: 0}, funding: true, params: {fast: FAST, slow: SLOW, qty: QTY},
+    risk: {maxLeverage: 3}, accuracyHorizonBars: 12,
+  });
+  const strategy = await loadStrategy('sma-cross');
+  const t0 = performance.now();
+  const run = await executeBacktest(config, strategy, {bars, mark: null, funding, firstIndex: SLOW});
+  const seconds = (performance.now() - t0) / 1000;
+  const t1 = performance.now();
+  const plainEquity = plainLoop(bars, funding, cash);
+  const plainSeconds = (performance.now() - t1) / 1000;
+  const engineEquity = run.engine.recorder.equity[bars.length - 1];
+  const peakRssMb = process.resourceUsage().maxRSS / 1024;
+  console.log(`pipeline: ${BARS.toLocaleString('en-US')} bars in ${seconds.toFixed(2)} s, ${run.ledger.trades.length} round trips, ${run.journal.length} journal events`);
+  console.log(`plain typed-array loop: ${plainSeconds.toFixed(3)} s`);
+  console.log(`final equity: pipeline ${engineEquity.toFixed(6)}, plain loop ${plainEquity.toFixed(6)} (difference ${(engineEquity - plainEquity).toExponential(2)})`);
+  console.log(`peak RSS: ${peakRssMb.toFixed(0)} MB`);
+  console.log(`bars_per_s=${Math.round(BARS / seconds)} plain_loop_bars_per_s=${Math.round(BARS / plainSeconds)} bars=${BARS}`);
+}
+
+await main();

@@ -1,0 +1,121 @@
+import type {ClosedTrade, JournalEvent} from '../../core/index.js';
+import type {DuckDb} from './database.js';
+
+/** A cash-ledger row as the run store keeps it. */
+export interface StoredCashEntry {
+  readonly timeMs: number;
+  readonly kind: string;
+  readonly amount: number;
+  readonly balance: number;
+  readonly orderId: number;
+}
+
+export interface RunRecord {
+  readonly runId: string;
+  readonly mode: 'backtest' | 'paper' | 'live';
+  readonly strategy: string;
+  readonly strategyVersion: string;
+  readonly exchange: string;
+  readonly symbol: string;
+  readonly timeframe: string;
+  readonly fromMs: number | null;
+  readonly toMs: number | null;
+  readonly config: unknown;
+  readonly configHash: string;
+  readonly dataHash: string;
+  readonly metrics: unknown;
+  readonly reportDir: string | null;
+}
+
+export interface RunSummary extends Omit<RunRecord, 'config' | 'metrics'> {
+  readonly createdAt: string;
+  readonly metrics: Record<string, number | null>;
+}
+
+/** Runs with their journal, cash ledger and trades. Saving a run id again replaces it whole. */
+export class DuckDbRunStore {
+  constructor(private readonly db: DuckDb) {}
+
+  async save(run: RunRecord, journal: readonly JournalEvent[], cash: readonly StoredCashEntry[], trades: readonly ClosedTrade[]): Promise<void> {
+    const db = this.db;
+    await db.transaction(async () => {
+      for (const table of ['runs', 'run_journal', 'run_cash', 'run_trades']) {
+        await db.run(`DELETE FROM ${table} WHERE run_id = $1`, [run.runId]);
+      }
+      await db.run(
+        `INSERT INTO runs (run_id, mode, strategy, strategy_version, exchange, symbol, timeframe, from_ms, to_ms,
+           config_json, config_hash, data_hash, metrics_json, report_dir) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)`,
+        [run.runId, run.mode, run.strategy, run.strategyVersion, run.exchange, run.symbol, run.timeframe,
+          run.fromMs === null ? null : BigInt(run.fromMs), run.toMs === null ? null : BigInt(run.toMs),
+          JSON.stringify(run.config), run.configHash, run.dataHash, JSON.stringify(run.metrics), run.reportDir],
+      );
+      const journalRows = await db.connection.createAppender('run_journal');
+      journal.forEach((event, seq) => {
+        journalRows.appendVarchar(run.runId);
+        journalRows.appendInteger(seq);
+        journalRows.appendBigInt(BigInt(Math.trunc(event.timeMs)));
+        journalRows.appendVarchar(event.type);
+        journalRows.appendVarchar(JSON.stringify(event));
+        journalRows.endRow();
+      });
+      journalRows.closeSync();
+      const cashRows = await db.connection.createAppender('run_cash');
+      cash.forEach((entry, seq) => {
+        cashRows.appendVarchar(run.runId);
+        cashRows.appendInteger(seq);
+        cashRows.appendBigInt(BigInt(Math.trunc(entry.timeMs)));
+        cashRows.appendVarchar(entry.kind);
+        cashRows.appendDouble(entry.amount);
+        cashRows.appendDouble(entry.balance);
+        cashRows.appendInteger(entry.orderId);
+        cashRows.endRow();
+      });
+      cashRows.closeSync();
+      const tradeRows = await db.connection.createAppender('run_trades');
+      for (const t of trades) {
+        tradeRows.appendVarchar(run.runId);
+        tradeRows.appendInteger(t.id);
+        tradeRows.appendVarchar(t.side);
+        tradeRows.appendDouble(t.qty);
+        tradeRows.appendBigInt(BigInt(t.entryTimeMs));
+        tradeRows.appendBigInt(BigInt(t.exitTimeMs));
+        for (const v of [t.entryPrice, t.exitPrice, t.grossPnl, t.fees, t.funding, t.liquidationFee, t.netPnl]) tradeRows.appendDouble(v);
+        tradeRows.appendVarchar(t.entryReason);
+        tradeRows.appendVarchar(t.exitReason);
+        tradeRows.appendInteger(t.bars);
+        tradeRows.endRow();
+      }
+      tradeRows.closeSync();
+    });
+  }
+
+  async list(): Promise<RunSummary[]> {
+    const rows = await this.db.rows('SELECT * FROM runs ORDER BY created_at DESC, run_id');
+    return rows.map((r) => ({
+      runId: String(r.run_id),
+      createdAt: new Date(r.created_at as Date).toISOString(),
+      mode: r.mode as RunRecord['mode'],
+      strategy: String(r.strategy),
+      strategyVersion: String(r.strategy_version),
+      exchange: String(r.exchange),
+      symbol: String(r.symbol),
+      timeframe: String(r.timeframe),
+      fromMs: r.from_ms === null ? null : Number(r.from_ms),
+      toMs: r.to_ms === null ? null : Number(r.to_ms),
+      configHash: String(r.config_hash),
+      dataHash: String(r.data_hash),
+      metrics: JSON.parse(String(r.metrics_json)),
+      reportDir: r.report_dir === null ? null : String(r.report_dir),
+    }));
+  }
+
+  async journal(runId: string): Promise<JournalEvent[]> {
+    const rows = await this.db.rows('SELECT event_json FROM run_journal WHERE run_id = $1 ORDER BY seq', [runId]);
+    return rows.map((r) => JSON.parse(String(r.event_json)) as JournalEvent);
+  }
+
+  async cash(runId: string): Promise<StoredCashEntry[]> {
+    const rows = await this.db.rows('SELECT time_ms, kind, amount, balance, order_id FROM run_cash WHERE run_id = $1 ORDER BY seq', [runId]);
+    return rows.map((r) => ({timeMs: Number(r.time_ms), kind: String(r.kind), amount: Number(r.amount), balance: Number(r.balance), orderId: Number(r.order_id)}));
+  }
+}

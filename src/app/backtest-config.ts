@@ -1,0 +1,54 @@
+import {z} from 'zod';
+import {DEFAULT_EXCHANGE, TIMEFRAMES} from '../core/index.js';
+import {BreakerConfigSchema, RiskConfigSchema} from '../risk/index.js';
+
+const SlippageSchema = z.discriminatedUnion('kind', [
+  z.object({kind: z.literal('fixed'), bps: z.number().min(0).max(1000)}),
+  z.object({
+    kind: z.literal('volume'),
+    bps: z.number().min(0).max(1000),
+    impactBps: z.number().min(0).max(10_000),
+    maxParticipation: z.number().positive().max(1),
+  }),
+]);
+
+/** Operator actions replayed at a time in a backtest, as they would arrive through the API live. */
+const OperatorActionSchema = z.object({
+  atMs: z.number().int(),
+  action: z.enum(['kill-switch', 'deactivate-kill-switch', 'pause', 'resume', 'reset-breaker', 'close-all']),
+  reason: z.string().default('scheduled operator action'),
+});
+
+/** Everything that decides a backtest's result; its canonical hash is the run's identity. */
+export const BacktestConfigSchema = z
+  .object({
+    strategy: z.string().min(1).default('ensemble'),
+    params: z.record(z.string(), z.unknown()).default({}),
+    exchange: z.string().default(DEFAULT_EXCHANGE),
+    symbol: z.string().default('BTC/USDT:USDT'),
+    timeframe: z.enum(TIMEFRAMES).default('1h'),
+    /** Decisions from this time (inclusive); earlier stored bars warm indicators up. */
+    fromMs: z.number().int().optional(),
+    /** End, exclusive. */
+    toMs: z.number().int().optional(),
+    cash: z.number().positive().default(100_000),
+    leverage: z.number().min(1).max(125).default(3),
+    marginMode: z.enum(['isolated', 'cross']).default('cross'),
+    /** Fee rates as fractions; default: the instrument's (Binance VIP 0: maker 0.0002, taker 0.0005). */
+    makerFee: z.number().min(0).max(0.01).optional(),
+    takerFee: z.number().min(0).max(0.01).optional(),
+    slippage: SlippageSchema.default({kind: 'fixed', bps: 2}),
+    funding: z.boolean().default(true),
+    risk: RiskConfigSchema.prefault({}),
+    breaker: BreakerConfigSchema.prefault({}),
+    /** Horizon of the per-source signal accuracy (hit rate of the score's sign on the next N bars). */
+    accuracyHorizonBars: z.number().int().positive().default(12),
+    /** Decision latency the breakers see in replay (live measures it). */
+    simulatedLatencyMs: z.number().min(0).default(0),
+    operatorActions: z.array(OperatorActionSchema).default([]),
+  })
+  .strict()
+  .refine((c) => c.fromMs === undefined || c.toMs === undefined || c.fromMs < c.toMs, {message: 'from must be before to'});
+
+export type BacktestConfig = z.output<typeof BacktestConfigSchema>;
+export type OperatorAction = z.output<typeof OperatorActionSchema>;

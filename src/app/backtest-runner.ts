@@ -1,0 +1,175 @@
+import type {DuckDbStore} from '../adapters/duckdb/index.js';
+import {
+  type BarColumns,
+  type BarSeries,
+  ErrorCode,
+  type FundingSeries,
+  IftbError,
+  type JournalEvent,
+  type ProgressSink,
+  SILENT_PROGRESS,
+  timeframeMs,
+} from '../core/index.js';
+import {configHash, parseConfig} from '../config/index.js';
+import {loadStrategy, parseParams, type StrategyDefinition} from '../decision/index.js';
+import {TradingEngine} from '../engine/trading-engine.js';
+import {Ledger} from '../portfolio/ledger.js';
+import {CircuitBreaker, createRiskManager, createTradingGate, KillSwitch, MemoryKillSwitchRepository} from '../risk/index.js';
+import {instrumentFor, SimulatedVenue} from '../sim/index.js';
+import {type BacktestConfig, BacktestConfigSchema} from './backtest-config.js';
+export {BacktestConfigSchema};
+import {dataHash} from './data-hash.js';
+import {alignMarkBars} from './mark-alignment.js';
+import {OperatorScript} from './operator-script.js';
+import {createStrategyKit} from './strategy-kit.js';
+
+export interface BacktestRun {
+  readonly runId: string;
+  readonly config: BacktestConfig;
+  readonly configHash: string;
+  readonly dataHash: string;
+  readonly strategy: StrategyDefinition;
+  readonly params: unknown;
+  readonly bars: BarSeries;
+  readonly funding: FundingSeries | null;
+  /** First bar a decision was taken on; earlier bars only warmed indicators up. */
+  readonly firstIndex: number;
+  readonly engine: TradingEngine;
+  readonly ledger: Ledger;
+  readonly journal: readonly JournalEvent[];
+  /** Analyzers that were configured but could not answer, with the reason. */
+  readonly unavailableSources: ReadonlyArray<{id: string; reason: string}>;
+  /** journal.length after each step: which events each bar produced (the look-ahead check compares them). */
+  readonly journalEnds: Uint32Array;
+}
+
+export interface RunOptions {
+  readonly progress?: ProgressSink;
+  /** Replay only the first N loaded bars, as if later candles did not exist yet. */
+  readonly truncateBars?: number;
+  /** Use this run id instead of the one derived from config and data (the look-ahead check's replays). */
+  readonly runId?: string;
+}
+
+/** Steps between progress updates; also where the loop yields so a progress bar can redraw. */
+const CHUNK = 200_000;
+
+/** The candles, mark candles and funding a run consumes, already aligned. */
+export interface BacktestData {
+  readonly bars: BarSeries;
+  readonly mark: BarColumns | null;
+  readonly funding: FundingSeries | null;
+  /** First bar a decision is taken on. */
+  readonly firstIndex: number;
+}
+
+/** Composes a backtest from a validated config and runs it over stored candles. */
+export async function runBacktest(store: DuckDbStore, rawConfig: unknown, options: RunOptions = {}): Promise<BacktestRun> {
+  const config = parseConfig(BacktestConfigSchema, rawConfig, 'backtest config');
+  const strategy = await loadStrategy(config.strategy);
+  const data = await loadBacktestData(store, config, warmupOf(strategy, parseParams(strategy, config.params)), options.truncateBars);
+  return executeBacktest(config, strategy, data, options);
+}
+
+function warmupOf(strategy: StrategyDefinition, params: unknown): number {
+  const setup = strategy.setup(params, createStrategyKit());
+  const readings = [...(setup.analyzers ?? []), ...Object.values(setup.indicators ?? {})];
+  return Math.max(0, ...readings.map((r) => r.warmupBars));
+}
+
+async function loadBacktestData(store: DuckDbStore, config: BacktestConfig, warmup: number, truncateBars?: number): Promise<BacktestData> {
+  const tf = timeframeMs(config.timeframe);
+  const key = {exchange: config.exchange, symbol: config.symbol, timeframe: config.timeframe};
+  const fromMs = config.fromMs ?? -Infinity;
+  const loaded = await store.marketData.readBars(key, {fromMs: Number.isFinite(fromMs) ? fromMs - warmup * tf : -Infinity, toMs: config.toMs ?? Infinity});
+  const bars = truncateBars === undefined ? loaded : truncate(loaded, truncateBars);
+  const firstIndex = Number.isFinite(fromMs) ? bars.openTime.findIndex((t) => t >= fromMs) : Math.min(warmup, bars.length);
+  if (bars.length === 0 || firstIndex < 0 || firstIndex >= bars.length) {
+    throw new IftbError(ErrorCode.DATA_MISSING, `no ${config.symbol} ${config.timeframe} candles stored in the requested range (see \`iftb data list\`)`);
+  }
+  const range = {fromMs: bars.openTime[0], toMs: bars.openTime[bars.length - 1] + tf};
+  const markRaw = await store.marketData.readBars(key, range, 'mark');
+  const mark = markRaw.length > 0 ? alignMarkBars(bars, markRaw) : null;
+  const fundingRaw = config.funding ? await store.marketData.readFunding(config.exchange, config.symbol, range) : null;
+  const funding = fundingRaw && fundingRaw.length > 0 ? fundingRaw : null;
+  if (config.funding && !funding) {
+    throw new IftbError(ErrorCode.DATA_MISSING, `funding is on but no ${config.symbol} funding rates are stored for the range; import them or pass --funding off`);
+  }
+  return {bars, mark, funding, firstIndex};
+}
+
+/** Runs a validated config over data in memory: the part a benchmark or a test can drive without a store. */
+export async function executeBacktest(
+  config: BacktestConfig,
+  strategy: StrategyDefinition,
+  data: BacktestData,
+  options: RunOptions = {},
+): Promise<BacktestRun> {
+  const progress = options.progress ?? SILENT_PROGRESS;
+  const params = parseParams(strategy, config.params);
+  const setup = strategy.setup(params, createStrategyKit());
+  const analyzers = setup.analyzers ?? [];
+  const indicators = setup.indicators ?? {};
+  const {bars, mark, funding, firstIndex} = data;
+  const tf = timeframeMs(config.timeframe);
+
+  const resolved = {...config, params, strategyVersion: strategy.version};
+  const cHash = configHash(resolved);
+  const dHash = dataHash(bars, mark, funding);
+  const runId = options.runId ?? configHash({config: cHash, data: dHash}).slice(0, 12);
+
+  const journal: JournalEvent[] = [];
+  const sink = (event: JournalEvent) => journal.push(event);
+  const base = instrumentFor(config.symbol);
+  const instrument = {...base, makerFeeRate: config.makerFee ?? base.makerFeeRate, takerFeeRate: config.takerFee ?? base.takerFeeRate};
+  const venue = new SimulatedVenue({
+    symbol: config.symbol, bars, timeframeMs: tf, mark, funding, instrument, initialBalance: config.cash,
+    leverage: config.leverage, marginMode: config.marginMode, slippage: config.slippage, fundingEnabled: config.funding,
+  });
+  const ledger = new Ledger(config.symbol, config.cash, bars.openTime[0], tf);
+  const breaker = new CircuitBreaker(config.breaker, sink);
+  // The backtest's kill switch lives in memory: a scheduled activation must never latch the live one.
+  let codes = 0;
+  const script: OperatorScript = new OperatorScript(config.operatorActions, () => ({gate, breaker, killSwitch, engine, journal: sink}));
+  const killSwitch = await KillSwitch.open(new MemoryKillSwitchRepository(), {
+    codeGenerator: () => `${runId.slice(0, 4).toUpperCase()}${String(++codes).padStart(2, '0')}`,
+    journal: sink,
+    now: () => script.nowMs,
+  });
+  const gate = createTradingGate({breaker, killSwitch, journal: sink});
+  const risk = createRiskManager({...config.risk, maxLeverage: Math.min(config.risk.maxLeverage, config.leverage)});
+  const engine = new TradingEngine({
+    runId, symbol: config.symbol, timeframeMs: tf, bars, venue, ledger, gate, risk, instrument,
+    decide: (ctx) => strategy.decide(ctx, params), analyzers, indicators, weights: setup.weights, atr: setup.atr,
+    journal: sink, warmupBars: firstIndex, simulatedLatencyMs: config.simulatedLatencyMs,
+  });
+
+  const journalEnds = new Uint32Array(bars.length);
+  for (const analyzer of analyzers) await analyzer.prepare?.(bars, 0, bars.length);
+  progress.start(bars.length, `backtest ${strategy.name} ${config.symbol} ${config.timeframe}`);
+  for (let start = 0; start < bars.length; start += CHUNK) {
+    const end = Math.min(bars.length, start + CHUNK);
+    for (let i = start; i < end; i++) {
+      if (script.pendingAt(bars.openTime[i] + tf)) await script.apply(bars.openTime[i] + tf);
+      engine.step(i);
+      journalEnds[i] = journal.length;
+    }
+    progress.update(end);
+    if (end < bars.length) await new Promise((resolve) => setImmediate(resolve));
+  }
+  progress.stop();
+
+  const unavailableSources = analyzers
+    .filter((a): a is typeof a & {unavailable: string} => typeof (a as {unavailable?: unknown}).unavailable === 'string')
+    .map((a) => ({id: a.id, reason: a.unavailable}));
+  return {runId, config, configHash: cHash, dataHash: dHash, strategy, params, bars, funding, firstIndex, engine, ledger, journal, unavailableSources, journalEnds};
+}
+
+/** Views of the first n bars: reading past them yields undefined, never the future. */
+function truncate(series: BarSeries, n: number): BarSeries {
+  const k = Math.max(0, Math.min(n, series.length));
+  return {
+    key: series.key, length: k, openTime: series.openTime.subarray(0, k), open: series.open.subarray(0, k), high: series.high.subarray(0, k),
+    low: series.low.subarray(0, k), close: series.close.subarray(0, k), volume: series.volume.subarray(0, k),
+  };
+}

@@ -1,0 +1,115 @@
+import {type ClosedTrade, timeframeMs} from '../core/index.js';
+import {computeMetrics, type Metrics} from '../portfolio/metrics.js';
+import {signalAccuracy} from '../portfolio/signal-accuracy.js';
+import type {BacktestRun} from './backtest-runner.js';
+
+const YEAR_MS = 365 * 86_400_000;
+
+export interface SourceSummary {
+  readonly id: string;
+  readonly source: string;
+  /** Bars (of the decision window) on which the source gave a reading. */
+  readonly activeBars: number;
+  readonly status: 'active' | 'abstained';
+  readonly note?: string;
+  readonly accuracy: ReturnType<typeof signalAccuracy>;
+}
+
+/** Everything in run.json: deterministic, so the same inputs give byte-identical files. */
+export interface RunSummary {
+  readonly runId: string;
+  readonly mode: 'backtest';
+  readonly strategy: {readonly name: string; readonly version: string; readonly params: unknown};
+  readonly market: {
+    readonly exchange: string;
+    readonly symbol: string;
+    readonly timeframe: string;
+    readonly firstBarMs: number;
+    readonly lastBarMs: number;
+    readonly warmupBars: number;
+  };
+  readonly config: unknown;
+  readonly configHash: string;
+  readonly dataHash: string;
+  readonly finalEquity: number;
+  readonly bars: number;
+  readonly trades: number;
+  readonly metrics: Metrics;
+  readonly sources: readonly SourceSummary[];
+  readonly ensembleAccuracy: ReturnType<typeof signalAccuracy>;
+  readonly events: Readonly<Record<string, number>>;
+  readonly tradeList: readonly ClosedTrade[];
+}
+
+export function summarizeRun(run: BacktestRun): RunSummary {
+  const {engine, ledger, bars, config, firstIndex} = run;
+  const r = engine.recorder;
+  const n = r.length;
+  const equity = r.equity.subarray(firstIndex, n);
+  const times = r.timeMs.subarray(firstIndex, n);
+  const totals = ledger.totals;
+  const tf = timeframeMs(config.timeframe);
+  const metrics = computeMetrics({
+    timeMs: times,
+    equity,
+    initialEquity: config.cash,
+    trades: ledger.trades,
+    totalFees: totals.fees,
+    totalFunding: totals.funding,
+    totalLiquidationFees: totals.liquidationFees,
+    totalSlippage: totals.slippage,
+    liquidations: totals.liquidations,
+    exposureBars: countExposure(r.positionQty, firstIndex, n),
+    barsPerYear: YEAR_MS / tf,
+  });
+  const window = {startIndex: firstIndex, endIndex: n, horizonBars: config.accuracyHorizonBars};
+  const close = bars.close.subarray(0, n);
+  const unavailable = new Map(run.unavailableSources.map((s) => [s.id, s.reason]));
+  const sources: SourceSummary[] = r.signals.map((s) => {
+    let activeBars = 0;
+    for (let i = firstIndex; i < n; i++) activeBars += s.active[i];
+    return {
+      id: s.id,
+      source: s.source,
+      activeBars,
+      status: activeBars > 0 ? 'active' : 'abstained',
+      ...(unavailable.has(s.id) ? {note: unavailable.get(s.id)} : {}),
+      accuracy: signalAccuracy({close, scores: s.score, confidences: s.confidence, active: s.active, ...window}),
+    };
+  });
+  const events: Record<string, number> = {};
+  for (const e of run.journal) events[e.type] = (events[e.type] ?? 0) + 1;
+  if (engine.repeatedDenials > 0) events['denied-repeats'] = engine.repeatedDenials;
+  return {
+    runId: run.runId,
+    mode: 'backtest',
+    strategy: {name: run.strategy.name, version: run.strategy.version, params: run.params},
+    market: {
+      exchange: config.exchange,
+      symbol: config.symbol,
+      timeframe: config.timeframe,
+      firstBarMs: bars.openTime[firstIndex],
+      lastBarMs: bars.openTime[n - 1],
+      warmupBars: firstIndex,
+    },
+    config,
+    configHash: run.configHash,
+    dataHash: run.dataHash,
+    finalEquity: metrics.finalEquity,
+    bars: metrics.bars,
+    trades: metrics.tradeCount,
+    metrics,
+    sources,
+    ensembleAccuracy: signalAccuracy({
+      close, scores: r.ensembleScore, confidences: r.ensembleConfidence, active: r.ensembleActive, ...window,
+    }),
+    events,
+    tradeList: ledger.trades,
+  };
+}
+
+function countExposure(positionQty: Float64Array, from: number, to: number): number {
+  let bars = 0;
+  for (let i = from; i < to; i++) if (positionQty[i] !== 0) bars++;
+  return bars;
+}

@@ -1,0 +1,122 @@
+import {Command, Option} from 'commander';
+import {runBacktest} from '../../app/backtest-runner.js';
+import {DEFAULT_REPORTS_DIR, saveBacktest} from '../../app/backtest-report.js';
+import type {RunSummary} from '../../app/run-summary.js';
+import {applyOverrides, readConfigFile} from '../../config/index.js';
+import {type CliIo, type StoreOptions, storeOptions, withStore} from '../context.js';
+import {formatInt, formatTime, renderTable} from '../format.js';
+import {choiceOption, symbolOption, timeframeOption, timeOption} from '../options.js';
+
+interface BacktestCliOptions extends StoreOptions {
+  strategy?: string;
+  symbol?: string;
+  timeframe?: string;
+  from?: number;
+  to?: number;
+  config?: string;
+  param: string[];
+  cash?: number;
+  leverage?: number;
+  margin?: 'isolated' | 'cross';
+  takerFee?: number;
+  makerFee?: number;
+  slippageBps?: number;
+  funding?: 'on' | 'off';
+  json?: boolean;
+  reportsDir: string;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+const finite = (name: string) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw new Error(`${name} must be a number, got '${value}'`);
+  return n;
+};
+
+/** File config first, then each flag the user actually gave. */
+function buildConfig(o: BacktestCliOptions): Record<string, unknown> {
+  const config: Record<string, unknown> = o.config ? (readConfigFile(o.config) as Record<string, unknown>) : {};
+  const set = (key: string, value: unknown) => {
+    if (value !== undefined) config[key] = value;
+  };
+  set('strategy', o.strategy);
+  set('symbol', o.symbol);
+  set('timeframe', o.timeframe);
+  set('fromMs', o.from);
+  set('toMs', o.to);
+  set('cash', o.cash);
+  set('leverage', o.leverage);
+  set('marginMode', o.margin);
+  set('takerFee', o.takerFee);
+  set('makerFee', o.makerFee);
+  if (o.slippageBps !== undefined) config.slippage = {kind: 'fixed', bps: o.slippageBps};
+  if (o.funding !== undefined) config.funding = o.funding === 'on';
+  if (o.param.length > 0) config.params = applyOverrides((config.params as Record<string, unknown>) ?? {}, o.param);
+  return config;
+}
+
+const pct = (x: number | null) => (x === null ? '-' : `${(x * 100).toFixed(2)}%`);
+const num = (x: number | null, digits = 2) => (x === null ? '-' : x.toFixed(digits));
+const money = (x: number) => x.toLocaleString('en-US', {minimumFractionDigits: 2, maximumFractionDigits: 2});
+
+function summaryText(s: RunSummary, runJsonPath: string): string {
+  const m = s.metrics;
+  const rows: Array<[string, string]> = [
+    ['run', `${s.runId}  (${s.strategy.name}@${s.strategy.version}, ${s.market.symbol} ${s.market.timeframe})`],
+    ['range', `${formatTime(s.market.firstBarMs)} → ${formatTime(s.market.lastBarMs)}  (${formatInt(s.bars)} bars, ${s.market.warmupBars} warm-up)`],
+    ['final equity', money(s.finalEquity)],
+    ['total return', pct(m.totalReturn)],
+    ['CAGR', pct(m.cagr)],
+    ['Sharpe / Sortino / Calmar', `${num(m.sharpe)} / ${num(m.sortino)} / ${num(m.calmar)}`],
+    ['max drawdown', `${pct(m.maxDrawdown)} (${(m.maxDrawdownDurationMs / 86_400_000).toFixed(1)} days)`],
+    ['trades / win rate', `${m.tradeCount} / ${pct(m.winRate)}`],
+    ['profit factor / expectancy', `${num(m.profitFactor)} / ${num(m.expectancy)}`],
+    ['exposure', pct(m.exposure)],
+    ['fees / funding / slippage', `${money(m.fees)} / ${money(m.funding)} / ${money(m.slippage)}`],
+    ['liquidations', `${m.liquidations} (fees ${money(m.liquidationFees)})`],
+  ];
+  const sources = s.sources.map((src) =>
+    `  ${src.id.padEnd(26)} ${src.status.padEnd(9)} hit rate ${pct(src.accuracy.hitRate)} over ${src.accuracy.samples} bars` +
+    (src.note ? `  (${src.note})` : ''),
+  );
+  const events = Object.entries(s.events).map(([k, v]) => `${k} ${v}`).join(', ');
+  return [
+    renderTable(['metric', 'value'], rows),
+    '',
+    `signal sources (accuracy: sign vs the next ${s.config && (s.config as {accuracyHorizonBars: number}).accuracyHorizonBars} bars):`,
+    ...sources,
+    `journal: ${events || 'no events'}`,
+    `run.json: ${runJsonPath}`,
+  ].join('\n');
+}
+
+export function backtestCommand(io: CliIo): Command {
+  return storeOptions(
+    new Command('backtest')
+      .description('replay stored candles through the full pipeline on the simulated futures venue')
+      .option('--strategy <name>', 'strategy in strategies/ (default ensemble)')
+      .option('--symbol <symbol>', 'ccxt unified symbol (default BTC/USDT:USDT)', symbolOption)
+      .option('--timeframe <tf>', 'candle interval (default 1h)', timeframeOption)
+      .option('--from <time>', 'first decision bar (UTC date or ISO time)', timeOption)
+      .option('--to <time>', 'end, exclusive', timeOption)
+      .option('--config <file>', 'JSON backtest config; flags override it')
+      .option('--param <key=value>', 'strategy parameter (repeatable; dots nest)', collect, [])
+      .option('--cash <amount>', 'starting wallet balance in USDT (default 100000)', finite('--cash'))
+      .option('--leverage <x>', 'leverage (default 3)', finite('--leverage'))
+      .addOption(new Option('--margin <mode>', 'isolated or cross (default cross)').argParser(choiceOption(['isolated', 'cross'] as const)))
+      .option('--taker-fee <rate>', 'taker fee as a fraction (default 0.0005)', finite('--taker-fee'))
+      .option('--maker-fee <rate>', 'maker fee as a fraction (default 0.0002)', finite('--maker-fee'))
+      .option('--slippage-bps <bps>', 'fixed slippage in basis points (default 2)', finite('--slippage-bps'))
+      .addOption(new Option('--funding <on|off>', 'apply funding payments (default on)').argParser(choiceOption(['on', 'off'] as const)))
+      .option('--json', 'print run.json to stdout instead of the summary')
+      .addOption(new Option('--reports-dir <dir>', 'where reports/<run-id>/ go').env('IFTB_REPORTS_DIR').default(DEFAULT_REPORTS_DIR, 'reports')),
+  ).action(async (options: BacktestCliOptions) => {
+    const config = buildConfig(options);
+    await withStore(options, async (store) => {
+      const run = await runBacktest(store, config, {progress: io.progress()});
+      const saved = await saveBacktest(store, run, options.reportsDir);
+      if (options.json) io.out(JSON.stringify(saved.summary, null, 2));
+      else io.out(summaryText(saved.summary, saved.runJsonPath));
+    });
+  });
+}

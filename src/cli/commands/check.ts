@@ -1,0 +1,47 @@
+import {Command} from 'commander';
+import {checkLookahead} from '../../app/lookahead-check.js';
+import {type CliIo, type StoreOptions, storeOptions, withStore} from '../context.js';
+import {formatTime} from '../format.js';
+import {symbolOption, timeframeOption, timeOption} from '../options.js';
+
+interface LookaheadOptions extends StoreOptions {
+  strategy: string;
+  symbol?: string;
+  timeframe?: string;
+  from?: number;
+  to?: number;
+  points: number;
+  json?: boolean;
+}
+
+export function checkCommand(io: CliIo): Command {
+  const check = new Command('check').description('correctness checks');
+  storeOptions(
+    check
+      .command('lookahead')
+      .description('replay on data truncated at many points; fails if any earlier signal or decision changes')
+      .requiredOption('--strategy <name>', 'strategy to check')
+      .option('--symbol <symbol>', 'symbol (default BTC/USDT:USDT)', symbolOption)
+      .option('--timeframe <tf>', 'timeframe (default 1h)', timeframeOption)
+      .option('--from <time>', 'first decision bar', timeOption)
+      .option('--to <time>', 'end, exclusive', timeOption)
+      .option('--points <n>', 'number of truncation points', Number, 24)
+      .option('--json', 'print the report as JSON'),
+  ).action(async (o: LookaheadOptions) => {
+    const config = {strategy: o.strategy, symbol: o.symbol, timeframe: o.timeframe, fromMs: o.from, toMs: o.to};
+    await withStore(o, async (store) => {
+      const report = await checkLookahead(store, config, o.points);
+      if (o.json) io.out(JSON.stringify(report, null, 2));
+      else if (report.violations.length === 0) {
+        io.out(`lookahead check passed: ${report.strategy} over ${report.bars} bars, truncated at ${report.points.length} points, no earlier bar changed`);
+      } else {
+        io.out(`lookahead check FAILED for ${report.strategy}:`);
+        for (const v of report.violations) {
+          io.out(`  truncated at bar ${v.truncatedAt}: bar ${v.barIndex} (${formatTime(v.timeMs)}) ${v.what} changed`);
+        }
+      }
+      if (report.violations.length > 0) process.exitCode = 4;
+    });
+  });
+  return check;
+}
