@@ -106,6 +106,9 @@ async function main(): Promise<void> {
     strategy: 'sma-cross', symbol: 'BTC/USDT:USDT', timeframe: '1m', cash, leverage: 3, takerFee: TAKER,
     slippage: {kind: 'fixed', bps: 0}, funding: true, params: {fast: FAST, slow: SLOW, qty: QTY},
     risk: {maxLeverage: 3}, accuracyHorizonBars: 12,
+    // Every breaker rule is evaluated on every bar, but a random walk must not trip the loss-streak rule:
+    // the plain loop has no breaker and both loops must do the same trades.
+    breaker: {lossStreak: {trades: 1_000_000}},
   });
   const strategy = await loadStrategy('sma-cross');
   const t0 = performance.now();

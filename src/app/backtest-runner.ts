@@ -49,6 +49,8 @@ export interface RunOptions {
   readonly truncateBars?: number;
   /** Use this run id instead of the one derived from config and data (the look-ahead check's replays). */
   readonly runId?: string;
+  /** Called after every bar with the live parts, for invariant checks in tests. */
+  readonly onStep?: (index: number, parts: {readonly bars: BarSeries; readonly venue: SimulatedVenue; readonly ledger: Ledger; readonly engine: TradingEngine}) => void;
 }
 
 /** Steps between progress updates; also where the loop yields so a progress bar can redraw. */
@@ -153,6 +155,7 @@ export async function executeBacktest(
       if (script.pendingAt(bars.openTime[i] + tf)) await script.apply(bars.openTime[i] + tf);
       engine.step(i);
       journalEnds[i] = journal.length;
+      options.onStep?.(i, {bars, venue, ledger, engine});
     }
     progress.update(end);
     if (end < bars.length) await new Promise((resolve) => setImmediate(resolve));

@@ -1,12 +1,12 @@
 import {InvalidArgumentError} from 'commander';
-import {isIftbError, parseSymbol, parseTimeframe} from '../core/index.js';
+import {parseSymbol, parseTimeframe} from '../core/index.js';
 
 function wrap<T>(parse: (value: string) => T): (value: string) => T {
   return (value) => {
     try {
       return parse(value);
     } catch (error) {
-      throw new InvalidArgumentError(isIftbError(error) ? error.message : String(error));
+      throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
     }
   };
 }
@@ -27,5 +27,14 @@ export function choiceOption<T extends string>(choices: readonly T[]): (value: s
   return wrap((value: string) => {
     if (!(choices as readonly string[]).includes(value)) throw new Error(`expected one of ${choices.join(', ')}, got '${value}'`);
     return value as T;
+  });
+}
+
+/** A finite number, optionally at least `min`. */
+export function numberOption(name: string, min = -Infinity): (value: string) => number {
+  return wrap((value: string) => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < min) throw new Error(`${name} must be a number${min > -Infinity ? ` ≥ ${min}` : ''}, got '${value}'`);
+    return n;
   });
 }

@@ -9,3 +9,4 @@ export * from './ports/execution-venue.js';
 export * from './ports/analyzer.js';
 export * from './ports/decision.js';
 export * from './ports/risk.js';
+export * from './ports/kill-switch-repository.js';

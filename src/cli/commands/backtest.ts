@@ -5,7 +5,7 @@ import type {RunSummary} from '../../app/run-summary.js';
 import {applyOverrides, readConfigFile} from '../../config/index.js';
 import {type CliIo, type StoreOptions, storeOptions, withStore} from '../context.js';
 import {formatInt, formatTime, renderTable} from '../format.js';
-import {choiceOption, symbolOption, timeframeOption, timeOption} from '../options.js';
+import {choiceOption, numberOption, symbolOption, timeframeOption, timeOption} from '../options.js';
 
 interface BacktestCliOptions extends StoreOptions {
   strategy?: string;
@@ -27,11 +27,6 @@ interface BacktestCliOptions extends StoreOptions {
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
-const finite = (name: string) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isFinite(n)) throw new Error(`${name} must be a number, got '${value}'`);
-  return n;
-};
 
 /** File config first, then each flag the user actually gave. */
 function buildConfig(o: BacktestCliOptions): Record<string, unknown> {
@@ -101,12 +96,12 @@ export function backtestCommand(io: CliIo): Command {
       .option('--to <time>', 'end, exclusive', timeOption)
       .option('--config <file>', 'JSON backtest config; flags override it')
       .option('--param <key=value>', 'strategy parameter (repeatable; dots nest)', collect, [])
-      .option('--cash <amount>', 'starting wallet balance in USDT (default 100000)', finite('--cash'))
-      .option('--leverage <x>', 'leverage (default 3)', finite('--leverage'))
+      .option('--cash <amount>', 'starting wallet balance in USDT (default 100000)', numberOption('--cash', 0))
+      .option('--leverage <x>', 'leverage (default 3)', numberOption('--leverage', 1))
       .addOption(new Option('--margin <mode>', 'isolated or cross (default cross)').argParser(choiceOption(['isolated', 'cross'] as const)))
-      .option('--taker-fee <rate>', 'taker fee as a fraction (default 0.0005)', finite('--taker-fee'))
-      .option('--maker-fee <rate>', 'maker fee as a fraction (default 0.0002)', finite('--maker-fee'))
-      .option('--slippage-bps <bps>', 'fixed slippage in basis points (default 2)', finite('--slippage-bps'))
+      .option('--taker-fee <rate>', 'taker fee as a fraction (default 0.0005)', numberOption('--taker-fee', 0))
+      .option('--maker-fee <rate>', 'maker fee as a fraction (default 0.0002)', numberOption('--maker-fee', 0))
+      .option('--slippage-bps <bps>', 'fixed slippage in basis points (default 2)', numberOption('--slippage-bps', 0))
       .addOption(new Option('--funding <on|off>', 'apply funding payments (default on)').argParser(choiceOption(['on', 'off'] as const)))
       .option('--json', 'print run.json to stdout instead of the summary')
       .addOption(new Option('--reports-dir <dir>', 'where reports/<run-id>/ go').env('IFTB_REPORTS_DIR').default(DEFAULT_REPORTS_DIR, 'reports')),

@@ -2,7 +2,7 @@ import {Command} from 'commander';
 import {checkLookahead} from '../../app/lookahead-check.js';
 import {type CliIo, type StoreOptions, storeOptions, withStore} from '../context.js';
 import {formatTime} from '../format.js';
-import {symbolOption, timeframeOption, timeOption} from '../options.js';
+import {numberOption, symbolOption, timeframeOption, timeOption} from '../options.js';
 
 interface LookaheadOptions extends StoreOptions {
   strategy: string;
@@ -25,7 +25,7 @@ export function checkCommand(io: CliIo): Command {
       .option('--timeframe <tf>', 'timeframe (default 1h)', timeframeOption)
       .option('--from <time>', 'first decision bar', timeOption)
       .option('--to <time>', 'end, exclusive', timeOption)
-      .option('--points <n>', 'number of truncation points', Number, 24)
+      .option('--points <n>', 'number of truncation points', numberOption('--points', 1), 24)
       .option('--json', 'print the report as JSON'),
   ).action(async (o: LookaheadOptions) => {
     const config = {strategy: o.strategy, symbol: o.symbol, timeframe: o.timeframe, fromMs: o.from, toMs: o.to};

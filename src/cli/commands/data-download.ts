@@ -2,7 +2,7 @@ import {type Command, Option} from 'commander';
 import type {Timeframe} from '../../core/index.js';
 import {type CliIo, type StoreOptions, storeOptions, withStore} from '../context.js';
 import {formatInt, formatTime} from '../format.js';
-import {symbolOption, timeframeOption, timeOption} from '../options.js';
+import {numberOption, symbolOption, timeframeOption, timeOption} from '../options.js';
 
 interface DownloadCliOptions extends StoreOptions {
   symbol: string;
@@ -28,8 +28,8 @@ export function registerDownload(data: Command, io: CliIo): void {
       .option('--funding', 'also download funding-rate history')
       .option('--mark', 'also download mark-price candles')
       .addOption(new Option('--api-url <url>', 'Binance REST base URL (a mirror or a local test server)').env('IFTB_BINANCE_URL'))
-      .option('--timeout-ms <ms>', 'per-request timeout', Number, 15_000)
-      .option('--retries <n>', 'retries on 429, 5xx and timeouts', Number, 5),
+      .option('--timeout-ms <ms>', 'per-request timeout', numberOption('--timeout-ms', 1), 15_000)
+      .option('--retries <n>', 'retries on 429, 5xx and timeouts', numberOption('--retries', 0), 5),
   ).action(async (options: DownloadCliOptions) => {
     // ccxt is large; load it only for the command that needs it.
     const {downloadMarketData} = await import('../../adapters/binance/index.js');

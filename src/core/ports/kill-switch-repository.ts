@@ -1,0 +1,28 @@
+/** What an operator did to the kill switch (the runbook's `kill_switch_events` rows). */
+export type KillSwitchAction = 'activate' | 'deactivate' | 'force-deactivate';
+
+/** One appended event; the log is append-only and the latest event decides the state. */
+export interface KillSwitchEventRecord {
+  readonly action: KillSwitchAction;
+  readonly reason: string;
+  /** Who acted: an operator name, 'api', 'engine', 'breaker', … */
+  readonly by: string;
+  /** Epoch milliseconds (UTC). */
+  readonly atMs: number;
+  /**
+   * sha256 (lowercase hex) of the confirmation code issued on 'activate'; null on deactivations
+   * and on an activation inserted by hand (then only force-deactivate releases it).
+   */
+  readonly confirmationCodeHash: string | null;
+}
+
+/** The latest event; the kill switch is engaged exactly when its action is 'activate'. */
+export type KillSwitchRecord = KillSwitchEventRecord;
+
+/** Persistence of the kill switch latch (memory for backtests, DuckDB or PostgreSQL live). */
+export interface KillSwitchRepository {
+  /** The latest event, or null when the switch was never used. */
+  load(): Promise<KillSwitchRecord | null>;
+  /** Appends an event durably; rejects (ideally with IFTB_E_STORE_FAILED) when it cannot. */
+  append(event: KillSwitchEventRecord): Promise<void>;
+}

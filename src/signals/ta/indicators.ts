@@ -1,0 +1,317 @@
+/**
+ * Streaming indicators over candle columns, built on trading-signals' number-based classes.
+ *
+ * Each instance is a little state machine: it must be fed every bar in order, starting at the first
+ * index it is given (usually 0). Asking again for the bar it has just read returns the same value;
+ * any other index (a gap, a rewind) throws `IFTB_E_INPUT_INVALID`, because a skipped or replayed
+ * bar would silently corrupt the smoothing state. Readings are NaN while warming up, and a reading
+ * at index i uses bars ≤ i only.
+ *
+ * Cost per update of the trading-signals 8.3 classes used here (p = period):
+ *   EMA, RMA ............................ O(1), no arrays
+ *   SMA, WSMA (Wilder) .................. O(p): keeps the last p inputs, re-sums them (push + shift)
+ *   RSI ................................. O(p): a p-price array + two WSMAs
+ *   ATR ................................. O(p): TR + one WSMA
+ *   ADX ................................. O(p): DX (ATR + two WSMAs) + one WSMA — four p-arrays
+ *   MACD ................................ O(slow): three EMAs + a slow-length price array used only as
+ *                                         a counter; allocates one small result object per update
+ *   BollingerBands / PercentB ........... O(p): re-averages p prices, allocates two p-arrays for the
+ *                                         standard deviation and one result object per update
+ * The O(p) classes recompute from the window rather than keep running sums, so they never drift;
+ * at the default periods (9…50) they still run well above a million updates per second.
+ *
+ * Differences from technicalindicators (the cross-check in tests), all confined to the first few
+ * hundred bars and decaying geometrically:
+ *   - trading-signals' EMA (used by `ema` and MACD) starts from the first price; technicalindicators
+ *     starts from the SMA of the first `period` prices. The gap shrinks by (1 − 2/(p+1)) per bar.
+ *   - ATR and ADX: trading-signals counts the first bar's high − low as a true range (and a zero
+ *     directional move), technicalindicators starts at the second bar. Both use Wilder smoothing
+ *     (SMA seed, then 1/p), so the gap shrinks by (1 − 1/p) per bar; ATR's first value also comes
+ *     one bar earlier here.
+ *   - technicalindicators rounds RSI to 2 decimals; trading-signals does not.
+ */
+import {ADX, ATR, EMA, MACD, PercentB, RSI, SMA} from 'trading-signals';
+import {type BarColumns, ErrorCode, IftbError, type Indicator} from '../../core/index.js';
+
+/** A column of `BarColumns` an indicator can read. */
+export type PriceField = 'open' | 'high' | 'low' | 'close' | 'volume';
+
+const PRICE_FIELDS: readonly PriceField[] = ['open', 'high', 'low', 'close', 'volume'];
+
+/** Sequencing shared by every indicator here: in-order feeding, same-bar re-reads, NaN warm-up. */
+abstract class SequencedIndicator implements Indicator {
+  abstract readonly id: string;
+  abstract readonly warmupBars: number;
+  #next = -1;
+  #value = NaN;
+
+  update(bars: BarColumns, index: number): number {
+    if (index !== this.#next || this.#next < 0) {
+      if (this.#next > 0 && index === this.#next - 1) return this.#value;
+      if (this.#next !== -1 || !Number.isInteger(index) || index < 0) {
+        throw outOfOrder(this.id, index, this.#next);
+      }
+    }
+    if (index >= bars.length) throw beyondEnd(this.id, index, bars.length);
+    this.#next = index + 1;
+    return (this.#value = this.compute(bars, index));
+  }
+
+  /** Index of the next bar this instance expects (−1 before the first update). */
+  get nextIndex(): number {
+    return this.#next;
+  }
+
+  protected abstract compute(bars: BarColumns, index: number): number;
+}
+
+export function outOfOrder(id: string, index: number, expected: number): IftbError {
+  return new IftbError(
+    ErrorCode.INPUT_INVALID,
+    `${id}: bar ${index} fed out of order (expected ${expected}); each instance must see every bar once, in order`,
+  );
+}
+
+export function beyondEnd(id: string, index: number, length: number): IftbError {
+  return new IftbError(ErrorCode.INPUT_INVALID, `${id}: bar ${index} is beyond the ${length} bars given`);
+}
+
+/**
+ * trading-signals' TR/DX keep a reference to the previous candle object and read it on the next
+ * update. Three rotating objects give each update a fresh object without allocating per bar; a
+ * candle is overwritten only two updates after it was passed in, when the library no longer reads it.
+ */
+export class CandleRing {
+  readonly #slots = [
+    {high: 0, low: 0, close: 0},
+    {high: 0, low: 0, close: 0},
+    {high: 0, low: 0, close: 0},
+  ];
+  #k = 0;
+
+  at(bars: BarColumns, index: number): {high: number; low: number; close: number} {
+    const c = this.#slots[this.#k];
+    this.#k = this.#k === 2 ? 0 : this.#k + 1;
+    c.high = bars.high[index];
+    c.low = bars.low[index];
+    c.close = bars.close[index];
+    return c;
+  }
+}
+
+export function requirePeriod(name: string, value: number, min = 1): number {
+  if (!Number.isInteger(value) || value < min) {
+    throw new IftbError(ErrorCode.INPUT_INVALID, `${name} must be an integer ≥ ${min}, got ${value}`);
+  }
+  return value;
+}
+
+function requireField(field: PriceField): PriceField {
+  if (!PRICE_FIELDS.includes(field)) {
+    throw new IftbError(ErrorCode.INPUT_INVALID, `unknown price field '${String(field)}' (expected ${PRICE_FIELDS.join(', ')})`);
+  }
+  return field;
+}
+
+function fieldSuffix(field: PriceField): string {
+  return field === 'close' ? '' : `,${field}`;
+}
+
+class SmaIndicator extends SequencedIndicator {
+  readonly id: string;
+  readonly warmupBars: number;
+  readonly #sma: SMA;
+  readonly #field: PriceField;
+
+  constructor(period: number, field: PriceField) {
+    super();
+    this.id = `ta.sma(${period}${fieldSuffix(field)})`;
+    this.warmupBars = period;
+    this.#sma = new SMA(period);
+    this.#field = field;
+  }
+
+  protected compute(bars: BarColumns, index: number): number {
+    const r = this.#sma.update(bars[this.#field][index], false);
+    return r === null ? NaN : r;
+  }
+}
+
+export class EmaIndicator extends SequencedIndicator {
+  readonly id: string;
+  readonly warmupBars: number;
+  readonly #ema: EMA;
+  readonly #field: PriceField;
+  #count = 0;
+
+  constructor(period: number, field: PriceField = 'close') {
+    super();
+    this.id = `ta.ema(${period}${fieldSuffix(field)})`;
+    this.warmupBars = period;
+    this.#ema = new EMA(period);
+    this.#field = field;
+  }
+
+  protected compute(bars: BarColumns, index: number): number {
+    const r = this.#ema.update(bars[this.#field][index], false);
+    return ++this.#count >= this.warmupBars && r !== null ? r : NaN;
+  }
+}
+
+export class RsiIndicator extends SequencedIndicator {
+  readonly id: string;
+  readonly warmupBars: number;
+  readonly #rsi: RSI;
+  readonly #field: PriceField;
+
+  constructor(period: number, field: PriceField = 'close') {
+    super();
+    this.id = `ta.rsi(${period}${fieldSuffix(field)})`;
+    this.warmupBars = period + 1;
+    this.#rsi = new RSI(period);
+    this.#field = field;
+  }
+
+  protected compute(bars: BarColumns, index: number): number {
+    const r = this.#rsi.update(bars[this.#field][index], false);
+    return r === null ? NaN : r;
+  }
+}
+
+export class AtrIndicator extends SequencedIndicator {
+  readonly id: string;
+  readonly warmupBars: number;
+  readonly #atr: ATR;
+  readonly #ring = new CandleRing();
+
+  constructor(period: number) {
+    super();
+    this.id = `ta.atr(${period})`;
+    this.warmupBars = period;
+    this.#atr = new ATR(period);
+  }
+
+  protected compute(bars: BarColumns, index: number): number {
+    const r = this.#atr.update(this.#ring.at(bars, index), false);
+    return r === null ? NaN : r;
+  }
+}
+
+export class AdxIndicator extends SequencedIndicator {
+  readonly id: string;
+  readonly warmupBars: number;
+  readonly #adx: ADX;
+  readonly #ring = new CandleRing();
+
+  constructor(period: number) {
+    super();
+    this.id = `ta.adx(${period})`;
+    this.warmupBars = 2 * period - 1;
+    this.#adx = new ADX(period);
+  }
+
+  /** +DI and −DI as fractions (0…1) from the last update; NaN before the DI are defined. */
+  get plusDi(): number {
+    const v = this.#adx.pdi;
+    return typeof v === 'number' ? v : NaN;
+  }
+
+  get minusDi(): number {
+    const v = this.#adx.mdi;
+    return typeof v === 'number' ? v : NaN;
+  }
+
+  protected compute(bars: BarColumns, index: number): number {
+    const r = this.#adx.update(this.#ring.at(bars, index), false);
+    return r === null ? NaN : r;
+  }
+}
+
+export class MacdHistogramIndicator extends SequencedIndicator {
+  readonly id: string;
+  readonly warmupBars: number;
+  readonly #macd: MACD;
+  readonly #field: PriceField;
+  readonly #signalPeriod: number;
+  #signalCount = 0;
+
+  constructor(fast: number, slow: number, signal: number, field: PriceField = 'close') {
+    super();
+    this.id = `ta.macdHistogram(${fast},${slow},${signal}${fieldSuffix(field)})`;
+    this.warmupBars = slow + signal - 1;
+    this.#macd = new MACD(new EMA(fast), new EMA(slow), new EMA(signal));
+    this.#field = field;
+    this.#signalPeriod = signal;
+  }
+
+  protected compute(bars: BarColumns, index: number): number {
+    const r = this.#macd.update(bars[this.#field][index], false);
+    if (r === null) return NaN;
+    // The signal EMA starts at the first MACD value; report once it has seen `signal` of them.
+    return ++this.#signalCount >= this.#signalPeriod ? r.histogram : NaN;
+  }
+}
+
+export class BollingerPercentBIndicator extends SequencedIndicator {
+  readonly id: string;
+  readonly warmupBars: number;
+  readonly #pb: PercentB;
+  readonly #field: PriceField;
+
+  constructor(period: number, k: number, field: PriceField = 'close') {
+    super();
+    this.id = `ta.bollingerPercentB(${period},${k}${fieldSuffix(field)})`;
+    this.warmupBars = period;
+    this.#pb = new PercentB({interval: period, deviationMultiplier: k});
+    this.#field = field;
+  }
+
+  protected compute(bars: BarColumns, index: number): number {
+    const r = this.#pb.update(bars[this.#field][index], false);
+    return r === null ? NaN : r;
+  }
+}
+
+/** Simple moving average of `field` over `period` bars. */
+export function sma(period: number, field: PriceField = 'close'): Indicator {
+  return new SmaIndicator(requirePeriod('sma period', period), requireField(field));
+}
+
+/** Exponential moving average (α = 2/(period+1)); NaN for the first period − 1 bars. */
+export function ema(period: number, field: PriceField = 'close'): Indicator {
+  return new EmaIndicator(requirePeriod('ema period', period), requireField(field));
+}
+
+/** Wilder's RSI, 0…100; first value at the (period+1)-th bar. */
+export function rsi(period: number, field: PriceField = 'close'): Indicator {
+  return new RsiIndicator(requirePeriod('rsi period', period), requireField(field));
+}
+
+/** Wilder's average true range, in price units. */
+export function atr(period: number): Indicator {
+  return new AtrIndicator(requirePeriod('atr period', period));
+}
+
+/** Wilder's average directional index, 0…100 (trend strength, not direction). */
+export function adx(period: number): Indicator {
+  return new AdxIndicator(requirePeriod('adx period', period, 2));
+}
+
+/** MACD histogram: (EMA(fast) − EMA(slow)) − EMA(signal) of that difference, in price units. */
+export function macdHistogram(fast: number, slow: number, signal: number, field: PriceField = 'close'): Indicator {
+  requirePeriod('macd fast period', fast);
+  requirePeriod('macd slow period', slow, 2);
+  requirePeriod('macd signal period', signal);
+  if (fast >= slow) throw new IftbError(ErrorCode.INPUT_INVALID, `macd fast period (${fast}) must be below the slow period (${slow})`);
+  return new MacdHistogramIndicator(fast, slow, signal, requireField(field));
+}
+
+/**
+ * Bollinger %B: (price − lower) / (upper − lower) with bands at SMA ± k·σ (population σ over
+ * `period` bars). 0 at the lower band, 1 at the upper; 0.5 when the bands collapse (σ = 0).
+ */
+export function bollingerPercentB(period: number, k: number, field: PriceField = 'close'): Indicator {
+  requirePeriod('bollinger period', period, 2);
+  if (!(Number.isFinite(k) && k > 0)) throw new IftbError(ErrorCode.INPUT_INVALID, `bollinger k must be > 0, got ${k}`);
+  return new BollingerPercentBIndicator(period, k, requireField(field));
+}
