@@ -29,7 +29,10 @@ function syntheticMarket(n: number) {
   let price = 30_000;
   for (let i = 0; i < n; i++) {
     const open = tick(price);
-    const close = tick(Math.max(1_000, open * (1 + (random() - 0.5) * 0.004)));
+    // A random walk pulled gently back towards 30,000 (log-space mean reversion), so ten years of
+    // minutes stay in a realistic band instead of drifting to where min-notional refuses orders.
+    const pull = -0.00001 * Math.log(open / 30_000);
+    const close = tick(open * Math.exp(pull + (random() - 0.5) * 0.004));
     cols.openTime[i] = START + i * MINUTE;
     cols.open[i] = open;
     cols.close[i] = close;
@@ -51,8 +54,6 @@ function syntheticMarket(n: number) {
 function plainLoop(bars: ReturnType<typeof syntheticMarket>['bars'], funding: ReturnType<typeof syntheticMarket>['funding'], cash: number) {
   const {open, close, openTime} = bars;
   const equity = new Float64Array(bars.length);
-  let sumFast = 0;
-  let sumSlow = 0;
   let prevFast = NaN;
   let prevSlow = NaN;
   let qty = 0;
@@ -84,8 +85,11 @@ function plainLoop(bars: ReturnType<typeof syntheticMarket>['bars'], funding: Re
       }
       pending = 0;
     }
-    sumFast += close[i] - (i >= FAST ? close[i - FAST] : 0);
-    sumSlow += close[i] - (i >= SLOW ? close[i - SLOW] : 0);
+    // Windowed sums, oldest first: the same arithmetic as the pipeline's SMA, so crosses agree exactly.
+    let sumFast = 0;
+    let sumSlow = 0;
+    if (i >= FAST - 1) for (let k = i - FAST + 1; k <= i; k++) sumFast += close[k];
+    if (i >= SLOW - 1) for (let k = i - SLOW + 1; k <= i; k++) sumSlow += close[k];
     const fast = i >= FAST - 1 ? sumFast / FAST : NaN;
     const slow = i >= SLOW - 1 ? sumSlow / SLOW : NaN;
     equity[i] = wallet + qty * (close[i] - entry);

@@ -9,7 +9,8 @@
  *
  * Cost per update of the trading-signals 8.3 classes used here (p = period):
  *   EMA, RMA ............................ O(1), no arrays
- *   SMA, WSMA (Wilder) .................. O(p): keeps the last p inputs, re-sums them (push + shift)
+ *   SMA (ours, see SmaIndicator) ........ O(p) re-sum of a ring buffer, no allocation
+ *   WSMA (Wilder) ....................... O(p): keeps the last p inputs, re-sums them (push + shift)
  *   RSI ................................. O(p): a p-price array + two WSMAs
  *   ATR ................................. O(p): TR + one WSMA
  *   ADX ................................. O(p): DX (ATR + two WSMAs) + one WSMA — four p-arrays
@@ -30,7 +31,7 @@
  *     one bar earlier here.
  *   - technicalindicators rounds RSI to 2 decimals; trading-signals does not.
  */
-import {ADX, ATR, EMA, MACD, PercentB, RSI, SMA} from 'trading-signals';
+import {ADX, ATR, EMA, MACD, PercentB, RSI} from 'trading-signals';
 import {type BarColumns, ErrorCode, IftbError, type Indicator} from '../../core/index.js';
 
 /** A column of `BarColumns` an indicator can read. */
@@ -117,23 +118,39 @@ function fieldSuffix(field: PriceField): string {
   return field === 'close' ? '' : `,${field}`;
 }
 
+/**
+ * Simple moving average over a ring buffer. trading-signals' SMA keeps a JS array it pushes and
+ * shifts and re-sums through `reduce` on every update; in the per-bar loop that cost more than the
+ * rest of an SMA strategy's pipeline. This sums the same window in the same order (oldest first,
+ * from 0), so readings stay bit-identical to it and to a plain windowed sum — a running sum would
+ * be O(1) but lets float noise decide near-ties between two averages — and allocates nothing.
+ */
 class SmaIndicator extends SequencedIndicator {
   readonly id: string;
   readonly warmupBars: number;
-  readonly #sma: SMA;
+  readonly #window: Float64Array;
   readonly #field: PriceField;
+  #count = 0;
 
   constructor(period: number, field: PriceField) {
     super();
     this.id = `ta.sma(${period}${fieldSuffix(field)})`;
     this.warmupBars = period;
-    this.#sma = new SMA(period);
+    this.#window = new Float64Array(period);
     this.#field = field;
   }
 
   protected compute(bars: BarColumns, index: number): number {
-    const r = this.#sma.update(bars[this.#field][index], false);
-    return r === null ? NaN : r;
+    const window = this.#window;
+    const p = window.length;
+    window[this.#count % p] = bars[this.#field][index];
+    this.#count++;
+    if (this.#count < p) return NaN;
+    const oldest = this.#count % p;
+    let sum = 0;
+    for (let k = oldest; k < p; k++) sum += window[k];
+    for (let k = 0; k < oldest; k++) sum += window[k];
+    return sum / p;
   }
 }
 

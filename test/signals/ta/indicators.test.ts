@@ -1,0 +1,193 @@
+import {ADX, ATR, BollingerBands, EMA, MACD, RSI, SMA} from 'technicalindicators';
+import {describe, expect, it} from 'vitest';
+import {type BarColumns, ErrorCode, type Indicator, isIftbError} from '../../../src/core/index.js';
+import {adx, atr, bollingerPercentB, ema, macdHistogram, rsi, sma} from '../../../src/signals/ta/index.js';
+import {AdxIndicator} from '../../../src/signals/ta/indicators.js';
+import {loadCandles} from './real-candles.js';
+
+// 4,000 real BTCUSDT perpetual 1h candles (2021-11 … 2022-04), far from the flat first days of the file.
+const bars = loadCandles('btcusdt_perp_1h.csv.gz', 20_000, 4_000);
+const n = bars.length;
+const close = Array.from(bars.close);
+const high = Array.from(bars.high);
+const low = Array.from(bars.low);
+
+function run(indicator: Indicator, columns: BarColumns = bars): Float64Array {
+  const out = new Float64Array(columns.length);
+  for (let i = 0; i < columns.length; i++) out[i] = indicator.update(columns, i);
+  return out;
+}
+
+/**
+ * Compares ours with technicalindicators' output aligned on the last bar (the two libraries start
+ * their outputs at different bars), from index `from` on. Returns the largest absolute difference.
+ */
+function maxDiff(ours: Float64Array, theirs: readonly number[], from: number): number {
+  const offset = ours.length - theirs.length;
+  let max = 0;
+  for (let i = Math.max(from, offset); i < ours.length; i++) {
+    const d = Math.abs(ours[i] - theirs[i - offset]);
+    if (!(d <= max)) max = d; // NaN propagates as a failure
+  }
+  return max;
+}
+
+function firstFinite(values: Float64Array): number {
+  return values.findIndex((v) => Number.isFinite(v));
+}
+
+describe('indicators against technicalindicators on real candles', () => {
+  it('loads real candles', () => {
+    expect(n).toBe(4_000);
+    expect(bars.close[0]).toBeGreaterThan(1_000);
+  });
+
+  it('sma(20) matches SMA at every bar', () => {
+    const ours = run(sma(20));
+    expect(firstFinite(ours)).toBe(19);
+    expect(maxDiff(ours, SMA.calculate({period: 20, values: close}), 19)).toBeLessThan(1e-7);
+  });
+
+  it('sma on another field reads that column', () => {
+    const ours = run(sma(10, 'high'));
+    expect(maxDiff(ours, SMA.calculate({period: 10, values: high}), 9)).toBeLessThan(1e-7);
+    expect(sma(10, 'high').id).toBe('ta.sma(10,high)');
+  });
+
+  it('ema(20) converges to EMA once the first-price seed has decayed', () => {
+    // trading-signals seeds the EMA with the first price, technicalindicators with the SMA of the
+    // first 20: the gap shrinks by 19/21 a bar, so from bar 300 on it is far below a cent.
+    const ours = run(ema(20));
+    const theirs = EMA.calculate({period: 20, values: close});
+    expect(firstFinite(ours)).toBe(19);
+    expect(maxDiff(ours, theirs, 19)).toBeGreaterThan(0); // the seed really differs …
+    expect(maxDiff(ours, theirs, 300)).toBeLessThan(1e-6); // … and washes out
+  });
+
+  it('rsi(14) matches RSI to its 2-decimal rounding from the first value', () => {
+    const ours = run(rsi(14));
+    const theirs = RSI.calculate({period: 14, values: close});
+    expect(firstFinite(ours)).toBe(14);
+    expect(theirs.length).toBe(n - 14);
+    // technicalindicators rounds RSI to 2 decimals (toFixed(2)); both use Wilder's smoothing with an SMA seed.
+    expect(maxDiff(ours, theirs, 14)).toBeLessThanOrEqual(0.005 + 1e-9);
+    for (let i = 14; i < n; i++) expect(ours[i]).toBeGreaterThanOrEqual(0), expect(ours[i]).toBeLessThanOrEqual(100);
+  });
+
+  it('atr(14) converges to ATR (Wilder smoothing; the libraries differ only in the first bar)', () => {
+    // trading-signals counts bar 0's high − low as a true range, technicalindicators starts at bar 1
+    // (so its first ATR is one bar later). Same Wilder smoothing: the gap shrinks by 13/14 a bar.
+    const ours = run(atr(14));
+    const theirs = ATR.calculate({period: 14, high, low, close});
+    expect(firstFinite(ours)).toBe(13);
+    expect(theirs.length).toBe(n - 14);
+    expect(maxDiff(ours, theirs, 300)).toBeLessThan(1e-6);
+  });
+
+  it('adx(14) and its DI converge to ADX', () => {
+    const indicator = new AdxIndicator(14);
+    const ours = new Float64Array(n);
+    const pdi = new Float64Array(n);
+    const mdi = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      ours[i] = indicator.update(bars, i);
+      pdi[i] = indicator.plusDi * 100;
+      mdi[i] = indicator.minusDi * 100;
+    }
+    const theirs = ADX.calculate({period: 14, high, low, close});
+    expect(firstFinite(ours)).toBe(26);
+    expect(adx(14).warmupBars).toBe(27);
+    // Same first-bar difference as ATR (a zero directional move and high − low on bar 0);
+    // the DX smoothing (Wilder, SMA seed) matches.
+    expect(maxDiff(ours, theirs.map((r) => r.adx), 400)).toBeLessThan(1e-6);
+    expect(maxDiff(pdi, theirs.map((r) => r.pdi), 400)).toBeLessThan(1e-6);
+    expect(maxDiff(mdi, theirs.map((r) => r.mdi), 400)).toBeLessThan(1e-6);
+  });
+
+  it('macdHistogram(12,26,9) converges to the EMA-based MACD histogram', () => {
+    const ours = run(macdHistogram(12, 26, 9));
+    const theirs = MACD.calculate({
+      values: close, fastPeriod: 12, slowPeriod: 26, signalPeriod: 9, SimpleMAOscillator: false, SimpleMASignal: false,
+    }).map((r) => r.histogram ?? NaN);
+    expect(firstFinite(ours)).toBe(33);
+    expect(theirs.findIndex((v) => Number.isFinite(v)) + (n - theirs.length)).toBe(33);
+    // Both EMAs and the signal EMA are first-price seeded here, SMA seeded there.
+    expect(maxDiff(ours, theirs, 400)).toBeLessThan(1e-6);
+  });
+
+  it('bollingerPercentB(20,2) matches Bollinger %B at every bar', () => {
+    const ours = run(bollingerPercentB(20, 2));
+    const theirs = BollingerBands.calculate({period: 20, stdDev: 2, values: close}).map((r) => r.pb);
+    expect(firstFinite(ours)).toBe(19);
+    expect(maxDiff(ours, theirs, 19)).toBeLessThan(1e-9);
+  });
+});
+
+describe('indicator contract', () => {
+  const factories: Record<string, () => Indicator> = {
+    'ta.sma(20)': () => sma(20),
+    'ta.ema(20)': () => ema(20),
+    'ta.rsi(14)': () => rsi(14),
+    'ta.atr(14)': () => atr(14),
+    'ta.adx(14)': () => adx(14),
+    'ta.macdHistogram(12,26,9)': () => macdHistogram(12, 26, 9),
+    'ta.bollingerPercentB(20,2)': () => bollingerPercentB(20, 2),
+  };
+
+  for (const [id, make] of Object.entries(factories)) {
+    it(`${id}: NaN for warmupBars − 1 bars, then finite`, () => {
+      const indicator = make();
+      expect(indicator.id).toBe(id);
+      const values = run(indicator);
+      for (let i = 0; i < indicator.warmupBars - 1; i++) expect(values[i]).toBeNaN();
+      for (let i = indicator.warmupBars - 1; i < n; i++) expect(Number.isFinite(values[i])).toBe(true);
+    });
+
+    it(`${id}: rejects skipped and rewound bars, re-reads the current one`, () => {
+      const indicator = make();
+      for (let i = 0; i < 60; i++) indicator.update(bars, i);
+      const again = indicator.update(bars, 59);
+      expect(Object.is(again, run(make(), {...bars, length: 60})[59])).toBe(true);
+      const expectInvalid = (index: number) => {
+        try {
+          indicator.update(bars, index);
+        } catch (error) {
+          expect(isIftbError(error, ErrorCode.INPUT_INVALID)).toBe(true);
+          return;
+        }
+        throw new Error(`bar ${index} was accepted`);
+      };
+      expectInvalid(61); // skips 60
+      expectInvalid(10); // rewinds
+      expectInvalid(58);
+      expect(Number.isFinite(indicator.update(bars, 60))).toBe(true); // state is intact
+    });
+  }
+
+  it('may start at any bar, then needs every following one', () => {
+    const late = sma(5);
+    for (let i = 100; i < 104; i++) expect(late.update(bars, i)).toBeNaN();
+    expect(late.update(bars, 104)).toBeCloseTo((close[100] + close[101] + close[102] + close[103] + close[104]) / 5, 9);
+  });
+
+  it('refuses a bar beyond the columns it is given', () => {
+    const indicator = sma(3);
+    expect(() => indicator.update({...bars, length: 0}, 0)).toThrow(/beyond/);
+    expect(() => indicator.update(bars, -1)).toThrow(/out of order/);
+    expect(() => indicator.update(bars, 1.5)).toThrow(/out of order/);
+  });
+
+  it('validates periods', () => {
+    expect(() => sma(0)).toThrow(/integer ≥ 1/);
+    expect(() => ema(2.5)).toThrow(/integer/);
+    expect(() => macdHistogram(26, 12, 9)).toThrow(/below the slow/);
+    expect(() => bollingerPercentB(20, 0)).toThrow(/k must be > 0/);
+    expect(() => sma(5, 'vwap' as never)).toThrow(/unknown price field/);
+  });
+
+  it('%B is 0.5 when the bands collapse on a flat series', () => {
+    const flat = {...bars, length: 30, close: new Float64Array(30).fill(100)};
+    const values = run(bollingerPercentB(20, 2), flat);
+    expect(values[29]).toBe(0.5);
+  });
+});
