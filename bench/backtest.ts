@@ -5,6 +5,7 @@
  * Last line: bars_per_s=<N> plain_loop_bars_per_s=<M> bars=<count>
  */
 import {BacktestConfigSchema, executeBacktest} from '../src/app/backtest-runner.js';
+import {allocateBarColumns} from '../src/core/index.js';
 import {loadStrategy} from '../src/decision/index.js';
 
 const BARS = Number(process.env.BENCH_BARS ?? 5_256_000); // 10 years of 1m candles
@@ -25,7 +26,7 @@ function syntheticMarket(n: number) {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
   const tick = (p: number) => Math.round(p * 10) / 10;
-  const cols = {openTime: new Float64Array(n), open: new Float64Array(n), high: new Float64Array(n), low: new Float64Array(n), close: new Float64Array(n), volume: new Float64Array(n)};
+  const cols = allocateBarColumns(n);
   let price = 30_000;
   for (let i = 0; i < n; i++) {
     const open = tick(price);
@@ -47,7 +48,7 @@ function syntheticMarket(n: number) {
     funding.time[k] = START + (k + 1) * 8 * 3_600_000;
     funding.rate[k] = (random() - 0.4) * 0.0002;
   }
-  return {bars: {key: {exchange: 'binanceusdm', symbol: 'BTC/USDT:USDT', timeframe: '1m' as const}, length: n, ...cols}, funding};
+  return {bars: {key: {exchange: 'binanceusdm', symbol: 'BTC/USDT:USDT', timeframe: '1m' as const}, ...cols}, funding};
 }
 
 /** The same strategy and costs as a bare loop: SMA cross, fill at next open, taker fee, funding. */

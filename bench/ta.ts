@@ -4,7 +4,7 @@
  * Target (issue): composite ≥ 200 k bars/s. Run: `npm run build && node dist/bench/ta.js`
  * (BENCH_BARS overrides the 1,000,000 bars).
  */
-import {type BarColumns, type SignalSlot} from '../src/core/index.js';
+import {allocateBarColumns, type BarColumns, type SignalSlot} from '../src/core/index.js';
 import {adx, atr, bollingerPercentB, createTaAnalyzer, ema, macdHistogram, rsi, sma} from '../src/signals/ta/index.js';
 
 const BARS = Number(process.env.BENCH_BARS ?? 1_000_000);
@@ -20,15 +20,7 @@ function syntheticBars(n: number): BarColumns {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
   const gauss = (): number => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
-  const bars = {
-    length: n,
-    openTime: new Float64Array(n),
-    open: new Float64Array(n),
-    high: new Float64Array(n),
-    low: new Float64Array(n),
-    close: new Float64Array(n),
-    volume: new Float64Array(n),
-  };
+  const bars = allocateBarColumns(n);
   let price = 30_000;
   let drift = 0;
   for (let i = 0; i < n; i++) {

@@ -68,15 +68,16 @@ export interface FundingSeries {
   readonly markPrice: Float64Array;
 }
 
-export function emptyBarColumns(capacity: number): BarColumns {
+/** Zero-filled columns for `length` candles, for code that fills them in place. */
+export function allocateBarColumns(length: number): BarColumns {
   return {
-    length: 0,
-    openTime: new Float64Array(capacity),
-    open: new Float64Array(capacity),
-    high: new Float64Array(capacity),
-    low: new Float64Array(capacity),
-    close: new Float64Array(capacity),
-    volume: new Float64Array(capacity),
+    length,
+    openTime: new Float64Array(length),
+    open: new Float64Array(length),
+    high: new Float64Array(length),
+    low: new Float64Array(length),
+    close: new Float64Array(length),
+    volume: new Float64Array(length),
   };
 }
 
@@ -92,7 +93,7 @@ export function barAt(columns: BarColumns, index: number): Bar {
 }
 
 export function barColumnsFromBars(bars: readonly Bar[]): BarColumns {
-  const columns = emptyBarColumns(bars.length);
+  const columns = allocateBarColumns(bars.length);
   bars.forEach((bar, i) => {
     columns.openTime[i] = bar.openTime;
     columns.open[i] = bar.open;
@@ -101,5 +102,5 @@ export function barColumnsFromBars(bars: readonly Bar[]): BarColumns {
     columns.close[i] = bar.close;
     columns.volume[i] = bar.volume;
   });
-  return {...columns, length: bars.length};
+  return columns;
 }

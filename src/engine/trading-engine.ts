@@ -135,12 +135,16 @@ export class TradingEngine {
     o.gate.onBar(health);
     this.#state = o.gate.state();
 
+    // A flatten owns this bar's decision: no strategy order may race the closing one.
+    let flattening = false;
     if (o.gate.mustFlatten()) {
       this.#flatten(closeTime, 'kill-switch');
       o.gate.flattened(closeTime);
+      flattening = true;
     } else if (this.#closeAllReason !== null) {
       this.#flatten(closeTime, 'close-all');
       this.#closeAllReason = null;
+      flattening = true;
     }
 
     for (let k = 0; k < this.#indicators.length; k++) {
@@ -153,7 +157,7 @@ export class TradingEngine {
 
     const qty = o.ledger.positionQty;
     this.#record(i, closeTime, equity, qty);
-    if (i < o.warmupBars) return;
+    if (i < o.warmupBars || flattening) return;
 
     const ctx = this.#context;
     ctx.index = i;

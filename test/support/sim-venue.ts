@@ -1,5 +1,5 @@
 /** Helpers for the simulated-venue scenario tests: candle tables, a simple instrument, order builders. */
-import type {BarColumns, Fill, FundingSeries, InstrumentSpec, OrderRequest, VenueEvent} from '../../src/core/index.js';
+import {allocateBarColumns, type BarColumns, type Fill, type FundingSeries, type InstrumentSpec, type OrderRequest, type VenueEvent} from '../../src/core/index.js';
 import {SimulatedVenue, type SimulatedVenueOptions} from '../../src/sim/index.js';
 
 export const H = 3_600_000;
@@ -32,15 +32,7 @@ export type Row = readonly [number, number, number, number, number?];
 
 export function candles(rows: readonly Row[], startMs = T0, stepMs = H): BarColumns {
   const n = rows.length;
-  const c = {
-    length: n,
-    openTime: new Float64Array(n),
-    open: new Float64Array(n),
-    high: new Float64Array(n),
-    low: new Float64Array(n),
-    close: new Float64Array(n),
-    volume: new Float64Array(n),
-  };
+  const c = allocateBarColumns(n);
   rows.forEach(([o, h, l, cl, v], i) => {
     c.openTime[i] = startMs + i * stepMs;
     c.open[i] = o;

@@ -1,4 +1,4 @@
-import {ErrorCode, IftbError, type BarColumns, type FundingColumns} from '../../core/index.js';
+import {allocateBarColumns, ErrorCode, IftbError, type BarColumns, type FundingColumns} from '../../core/index.js';
 
 /** ccxt OHLCV row: [timestamp, open, high, low, close, volume]; fields may be undefined. */
 export type OhlcvRow = readonly (number | undefined)[];
@@ -11,15 +11,7 @@ export interface FundingRow {
 
 export function ohlcvToBarColumns(rows: readonly OhlcvRow[], what: string): BarColumns {
   const n = rows.length;
-  const cols = {
-    length: n,
-    openTime: new Float64Array(n),
-    open: new Float64Array(n),
-    high: new Float64Array(n),
-    low: new Float64Array(n),
-    close: new Float64Array(n),
-    volume: new Float64Array(n),
-  };
+  const cols = allocateBarColumns(n);
   const fields = [cols.openTime, cols.open, cols.high, cols.low, cols.close, cols.volume];
   rows.forEach((row, i) => {
     fields.forEach((column, j) => {

@@ -2,7 +2,7 @@ import {readFileSync} from 'node:fs';
 import {dirname, resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {gunzipSync} from 'node:zlib';
-import type {BarColumns} from '../../../src/core/index.js';
+import {allocateBarColumns, type BarColumns} from '../../../src/core/index.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
@@ -16,15 +16,7 @@ export function loadCandles(file: string, skip: number, count: number): BarColum
   const lines = gunzipSync(readFileSync(sharedDataPath(file))).toString('utf8').split('\n');
   const rows = lines.slice(1 + skip, 1 + skip + count).filter((l) => l.length > 0);
   const n = rows.length;
-  const bars = {
-    length: n,
-    openTime: new Float64Array(n),
-    open: new Float64Array(n),
-    high: new Float64Array(n),
-    low: new Float64Array(n),
-    close: new Float64Array(n),
-    volume: new Float64Array(n),
-  };
+  const bars = allocateBarColumns(n);
   rows.forEach((row, i) => {
     const f = row.split(',');
     bars.openTime[i] = Number(f[0]);
