@@ -37,6 +37,13 @@ module.exports = {
       to: {path: '^src/(report|api|cli|app)/'},
     },
     {
+      name: 'report-is-pure',
+      comment: 'report turns a ReportInput into pages: it sees only core and portfolio (and vega/vega-lite), never the store or the app',
+      severity: 'error',
+      from: {path: '^src/report/'},
+      to: {path: '^src/', pathNot: ['^src/core/', '^src/portfolio/', '^src/report/']},
+    },
+    {
       name: 'strategies-use-sdk',
       comment: 'a strategy imports only the public SDK (src/sdk.ts) and zod',
       severity: 'error',
@@ -49,6 +56,7 @@ module.exports = {
     vendorHome('technicalindicators', 'src/signals/ta/'),
     vendorHome('onnxruntime-node', 'src/ml/'),
     vendorHome('koffi', 'src/ml/'),
+    vendorHome('onnx-proto', 'src/ml/'),
     vendorHome('openai', 'src/adapters/openai/'),
     vendorHome('fastify', 'src/api/'),
     vendorHome('commander', 'src/cli/'),

@@ -1,6 +1,7 @@
 import {z} from 'zod';
 import {DEFAULT_EXCHANGE, TIMEFRAMES} from '../core/index.js';
 import {BreakerConfigSchema, RiskConfigSchema} from '../risk/index.js';
+import {LlmConfigSchema} from '../signals/llm/index.js';
 
 const SlippageSchema = z.discriminatedUnion('kind', [
   z.object({kind: z.literal('fixed'), bps: z.number().min(0).max(1000)}),
@@ -46,6 +47,8 @@ export const BacktestConfigSchema = z
     /** Decision latency the breakers see in replay (live measures it). */
     simulatedLatencyMs: z.number().min(0).default(0),
     operatorActions: z.array(OperatorActionSchema).default([]),
+    /** The LLM source: replay/call/off, model, budget, timeout, model cutoffs and prices (src/signals/llm/config.ts). */
+    llm: LlmConfigSchema.prefault({}),
   })
   .strict()
   .refine((c) => c.fromMs === undefined || c.toMs === undefined || c.fromMs < c.toMs, {message: 'from must be before to'});

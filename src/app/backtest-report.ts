@@ -3,6 +3,7 @@ import {join, resolve} from 'node:path';
 import type {DuckDbStore} from '../adapters/duckdb/index.js';
 import {fromRoot} from '../core/index.js';
 import type {BacktestRun} from './backtest-runner.js';
+import {reportInputOf, writeRunArtifacts} from './run-artifacts.js';
 import {type RunSummary, summarizeRun} from './run-summary.js';
 
 export const DEFAULT_REPORTS_DIR = fromRoot('reports');
@@ -11,9 +12,13 @@ export interface SavedRun {
   readonly summary: RunSummary;
   readonly reportDir: string;
   readonly runJsonPath: string;
+  readonly htmlPath: string;
 }
 
-/** Writes reports/<run-id>/run.json and stores the run with its journal, cash ledger and trades. */
+/**
+ * Writes reports/<run-id>/run.json, stores the run with its journal, cash ledger and trades, then
+ * writes the per-bar record (bars.parquet), the trades and equity exports and index.html beside it.
+ */
 export async function saveBacktest(store: DuckDbStore, run: BacktestRun, reportsDir = DEFAULT_REPORTS_DIR): Promise<SavedRun> {
   const summary = summarizeRun(run);
   const reportDir = resolve(join(reportsDir, run.runId));
@@ -32,5 +37,6 @@ export async function saveBacktest(store: DuckDbStore, run: BacktestRun, reports
     run.ledger.entries,
     run.ledger.trades,
   );
-  return {summary, reportDir, runJsonPath};
+  const htmlPath = await writeRunArtifacts(store, reportDir, reportInputOf(run, summary));
+  return {summary, reportDir, runJsonPath, htmlPath};
 }

@@ -11,17 +11,20 @@ import {
   timeframeMs,
 } from '../core/index.js';
 import {configHash, parseConfig} from '../config/index.js';
-import {loadStrategy, parseParams, type StrategyDefinition} from '../decision/index.js';
+import {DEFAULT_WEIGHTS, loadStrategy, parseParams, type SourceWeights, type StrategyDefinition} from '../decision/index.js';
 import {TradingEngine} from '../engine/trading-engine.js';
 import {Ledger} from '../portfolio/ledger.js';
 import {CircuitBreaker, createRiskManager, createTradingGate, KillSwitch, MemoryKillSwitchRepository} from '../risk/index.js';
 import {instrumentFor, SimulatedVenue} from '../sim/index.js';
 import {type BacktestConfig, BacktestConfigSchema} from './backtest-config.js';
 export {BacktestConfigSchema};
-import {dataHash} from './data-hash.js';
+import {dataHash, withAnalyzerFunding} from './data-hash.js';
+import {type MlRunInfo, mlRunInfo} from './ml-run.js';
 import {alignMarkBars} from './mark-alignment.js';
 import {OperatorScript} from './operator-script.js';
-import {createStrategyKit} from './strategy-kit.js';
+import {createStrategyKit, type StrategyKitOptions} from './strategy-kit.js';
+import {llmRunStats, type LlmWiring, NO_LLM_WIRING, storeLlmWiring} from './llm-runtime.js';
+import type {LlmRunStats} from '../signals/llm/index.js';
 
 export interface BacktestRun {
   readonly runId: string;
@@ -37,10 +40,16 @@ export interface BacktestRun {
   readonly engine: TradingEngine;
   readonly ledger: Ledger;
   readonly journal: readonly JournalEvent[];
+  /** Ensemble weight of each source (shared equally by a source's analyzers). */
+  readonly weights: SourceWeights;
   /** Analyzers that were configured but could not answer, with the reason. */
   readonly unavailableSources: ReadonlyArray<{id: string; reason: string}>;
   /** journal.length after each step: which events each bar produced (the look-ahead check compares them). */
   readonly journalEnds: Uint32Array;
+  /** The models behind the ML analyzers and whether the decision range overlaps their training window; null without one. */
+  readonly ml: MlRunInfo | null;
+  /** What the LLM source did (answers replayed and called, cost, latency, contamination); null without one. */
+  readonly llm: LlmRunStats | null;
 }
 
 export interface RunOptions {
@@ -51,6 +60,15 @@ export interface RunOptions {
   readonly runId?: string;
   /** Called after every bar with the live parts, for invariant checks in tests. */
   readonly onStep?: (index: number, parts: {readonly bars: BarSeries; readonly venue: SimulatedVenue; readonly ledger: Ledger; readonly engine: TradingEngine}) => void;
+  /** Model registry folder for kit.ml.model (default models/ or $IFTB_MODELS_DIR). */
+  readonly modelsDir?: string;
+  /** Refuse (IFTB_E_IN_SAMPLE) a run whose decision range overlaps an ML model's training or validation window. */
+  readonly strict?: boolean;
+  /**
+   * The LLM source's recorded answers, prompt context and endpoint. runBacktest reads answers and
+   * context from the store; no endpoint unless given (the CLI passes IFTB_LLM_BASE_URL/OPENAI_API_KEY).
+   */
+  readonly llm?: Partial<LlmWiring>;
 }
 
 /** Steps between progress updates; also where the loop yields so a progress bar can redraw. */
@@ -63,23 +81,40 @@ export interface BacktestData {
   readonly funding: FundingSeries | null;
   /** First bar a decision is taken on. */
   readonly firstIndex: number;
+  /**
+   * Funding rates for analyzers that read them (ML features), loaded even with funding payments
+   * off, from a few days before the first bar to the last bar's close. Absent: analyzers get `funding`.
+   */
+  readonly analyzerFunding?: FundingSeries | null;
 }
+
+/** Funding settlements read before the first bar, so the first bars' funding features are defined. */
+const ANALYZER_FUNDING_LOOKBACK_MS = 3 * 86_400_000;
 
 /** Composes a backtest from a validated config and runs it over stored candles. */
 export async function runBacktest(store: DuckDbStore, rawConfig: unknown, options: RunOptions = {}): Promise<BacktestRun> {
   const config = parseConfig(BacktestConfigSchema, rawConfig, 'backtest config');
   const strategy = await loadStrategy(config.strategy);
-  const data = await loadBacktestData(store, config, warmupOf(strategy, parseParams(strategy, config.params)), options.truncateBars);
-  return executeBacktest(config, strategy, data, options);
+  const needs = needsOf(strategy, parseParams(strategy, config.params), {modelsDir: options.modelsDir});
+  const data = await loadBacktestData(store, config, needs, options.truncateBars);
+  const llm = {...storeLlmWiring(store, config, options.llm?.endpoint ?? null), ...options.llm};
+  return executeBacktest(config, strategy, data, {...options, llm});
 }
 
-function warmupOf(strategy: StrategyDefinition, params: unknown): number {
-  const setup = strategy.setup(params, createStrategyKit());
+/** How much history the strategy's readings need, and whether an analyzer reads funding. */
+function needsOf(strategy: StrategyDefinition, params: unknown, kit: StrategyKitOptions): {warmup: number; analyzerFunding: boolean} {
+  const setup = strategy.setup(params, createStrategyKit(kit));
   const readings = [...(setup.analyzers ?? []), ...Object.values(setup.indicators ?? {})];
-  return Math.max(0, ...readings.map((r) => r.warmupBars));
+  return {warmup: Math.max(0, ...readings.map((r) => r.warmupBars)), analyzerFunding: (setup.analyzers ?? []).some((a) => a.usesFunding === true)};
 }
 
-async function loadBacktestData(store: DuckDbStore, config: BacktestConfig, warmup: number, truncateBars?: number): Promise<BacktestData> {
+async function loadBacktestData(
+  store: DuckDbStore,
+  config: BacktestConfig,
+  needs: {warmup: number; analyzerFunding: boolean},
+  truncateBars?: number,
+): Promise<BacktestData> {
+  const {warmup} = needs;
   const tf = timeframeMs(config.timeframe);
   const key = {exchange: config.exchange, symbol: config.symbol, timeframe: config.timeframe};
   const fromMs = config.fromMs ?? -Infinity;
@@ -97,7 +132,13 @@ async function loadBacktestData(store: DuckDbStore, config: BacktestConfig, warm
   if (config.funding && !funding) {
     throw new IftbError(ErrorCode.DATA_MISSING, `funding is on but no ${config.symbol} funding rates are stored for the range; import them or pass --funding off`);
   }
-  return {bars, mark, funding, firstIndex};
+  let analyzerFunding: FundingSeries | null | undefined;
+  if (needs.analyzerFunding) {
+    const lastClose = range.toMs;
+    const rates = await store.marketData.readFunding(config.exchange, config.symbol, {fromMs: range.fromMs - ANALYZER_FUNDING_LOOKBACK_MS, toMs: lastClose + 1});
+    analyzerFunding = rates.length > 0 ? rates : null;
+  }
+  return {bars, mark, funding, firstIndex, ...(analyzerFunding === undefined ? {} : {analyzerFunding})};
 }
 
 /** Runs a validated config over data in memory: the part a benchmark or a test can drive without a store. */
@@ -109,15 +150,30 @@ export async function executeBacktest(
 ): Promise<BacktestRun> {
   const progress = options.progress ?? SILENT_PROGRESS;
   const params = parseParams(strategy, config.params);
-  const setup = strategy.setup(params, createStrategyKit());
+  const {bars, mark, funding, firstIndex} = data;
+  const llm = {
+    config: config.llm, market: config, wiring: {...NO_LLM_WIRING, ...options.llm}, journal: (event: JournalEvent) => sink(event),
+    decisionFromMs: bars.openTime[firstIndex], strict: options.strict ?? false,
+  };
+  const setup = strategy.setup(params, createStrategyKit({modelsDir: options.modelsDir, llm}));
   const analyzers = setup.analyzers ?? [];
   const indicators = setup.indicators ?? {};
-  const {bars, mark, funding, firstIndex} = data;
   const tf = timeframeMs(config.timeframe);
+  const ml = mlRunInfo(analyzers, bars.openTime[firstIndex], bars.openTime[bars.length - 1] + tf, tf);
+  if (options.strict && ml?.inSample) {
+    const m = ml.models.find((x) => x.inSample)!;
+    throw new IftbError(
+      ErrorCode.IN_SAMPLE,
+      `--strict: the decision range overlaps ${m.model}'s training/validation window (${m.trainWindow.from} → ${m.validationWindow.to}) on ${m.inSampleBars} bars; start at ${m.validationWindow.to} or later, or use a model trained before the range`,
+    );
+  }
+  const usesFunding = analyzers.some((a) => a.usesFunding === true);
+  const contextFunding = data.analyzerFunding !== undefined ? data.analyzerFunding : funding;
 
-  const resolved = {...config, params, strategyVersion: strategy.version};
+  // The run's identity covers the model files it used (not their manifests' creation times).
+  const resolved = {...config, params, strategyVersion: strategy.version, ...(ml ? {models: ml.models.map((m) => ({model: m.model, onnxSha256: m.onnxSha256}))} : {})};
   const cHash = configHash(resolved);
-  const dHash = dataHash(bars, mark, funding);
+  const dHash = usesFunding && data.analyzerFunding !== undefined ? withAnalyzerFunding(dataHash(bars, mark, funding), data.analyzerFunding) : dataHash(bars, mark, funding);
   const runId = options.runId ?? configHash({config: cHash, data: dHash}).slice(0, 12);
 
   const journal: JournalEvent[] = [];
@@ -147,7 +203,8 @@ export async function executeBacktest(
   });
 
   const journalEnds = new Uint32Array(bars.length);
-  for (const analyzer of analyzers) await analyzer.prepare?.(bars, 0, bars.length);
+  const context = {timeframeMs: tf, funding: contextFunding};
+  for (const analyzer of analyzers) await analyzer.prepare?.(bars, 0, bars.length, context);
   progress.start(bars.length, `backtest ${strategy.name} ${config.symbol} ${config.timeframe}`);
   for (let start = 0; start < bars.length; start += CHUNK) {
     const end = Math.min(bars.length, start + CHUNK);
@@ -165,7 +222,8 @@ export async function executeBacktest(
   const unavailableSources = analyzers
     .filter((a): a is typeof a & {unavailable: string} => typeof (a as {unavailable?: unknown}).unavailable === 'string')
     .map((a) => ({id: a.id, reason: a.unavailable}));
-  return {runId, config, configHash: cHash, dataHash: dHash, strategy, params, bars, funding, firstIndex, engine, ledger, journal, unavailableSources, journalEnds};
+  const weights = {...DEFAULT_WEIGHTS, ...setup.weights};
+  return {runId, config, configHash: cHash, dataHash: dHash, strategy, params, bars, funding, firstIndex, engine, ledger, journal, weights, unavailableSources, journalEnds, ml, llm: llmRunStats(analyzers)};
 }
 
 /** Views of the first n bars: reading past them yields undefined, never the future. */

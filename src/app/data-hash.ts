@@ -17,3 +17,11 @@ export function dataHash(bars: BarColumns, mark: BarColumns | null, funding: Fun
   if (funding) for (const a of [funding.time, funding.rate, funding.markPrice]) update(hash, a, funding.length);
   return hash.digest('hex');
 }
+
+/** Folds the funding rates analyzers read (ML features) into a run's data hash. */
+export function withAnalyzerFunding(hash: string, funding: FundingSeries | null): string {
+  const h = createHash('sha256').update(hash);
+  h.update(funding ? `analyzer-funding:${funding.length};` : 'analyzer-funding:none;');
+  if (funding) for (const a of [funding.time, funding.rate]) update(h, a, funding.length);
+  return h.digest('hex');
+}

@@ -1,17 +1,21 @@
-import {type ClosedTrade, timeframeMs} from '../core/index.js';
+import {type ClosedTrade, type SignalSource, timeframeMs} from '../core/index.js';
 import {computeMetrics, type Metrics} from '../portfolio/metrics.js';
 import {signalAccuracy} from '../portfolio/signal-accuracy.js';
 import type {BacktestRun} from './backtest-runner.js';
+import type {MlRunInfo} from './ml-run.js';
+import type {LlmRunStats} from '../signals/llm/index.js';
 
 const YEAR_MS = 365 * 86_400_000;
 
 export interface SourceSummary {
   readonly id: string;
-  readonly source: string;
+  readonly source: SignalSource;
   /** Bars (of the decision window) on which the source gave a reading. */
   readonly activeBars: number;
   readonly status: 'active' | 'abstained';
   readonly note?: string;
+  /** Ensemble weight of this analyzer before renormalisation over the active ones. */
+  readonly weight: number;
   readonly accuracy: ReturnType<typeof signalAccuracy>;
 }
 
@@ -36,6 +40,13 @@ export interface RunSummary {
   readonly trades: number;
   readonly metrics: Metrics;
   readonly sources: readonly SourceSummary[];
+  /** The ML models the run used and whether its decision range overlaps their training window (absent without one). */
+  readonly ml?: MlRunInfo;
+  /**
+   * The LLM source: answers replayed / called / missed, requests, tokens, cost, latency p50/p95,
+   * and `contaminated` when it used answers for bars before the model's training cutoff (absent without one).
+   */
+  readonly llm?: LlmRunStats;
   readonly ensembleAccuracy: ReturnType<typeof signalAccuracy>;
   readonly events: Readonly<Record<string, number>>;
   readonly tradeList: readonly ClosedTrade[];
@@ -65,6 +76,8 @@ export function summarizeRun(run: BacktestRun): RunSummary {
   const window = {startIndex: firstIndex, endIndex: n, horizonBars: config.accuracyHorizonBars};
   const close = bars.close.subarray(0, n);
   const unavailable = new Map(run.unavailableSources.map((s) => [s.id, s.reason]));
+  const perSource: Record<string, number> = {};
+  for (const s of r.signals) perSource[s.source] = (perSource[s.source] ?? 0) + 1;
   const sources: SourceSummary[] = r.signals.map((s) => {
     let activeBars = 0;
     for (let i = firstIndex; i < n; i++) activeBars += s.active[i];
@@ -74,6 +87,7 @@ export function summarizeRun(run: BacktestRun): RunSummary {
       activeBars,
       status: activeBars > 0 ? 'active' : 'abstained',
       ...(unavailable.has(s.id) ? {note: unavailable.get(s.id)} : {}),
+      weight: run.weights[s.source] / perSource[s.source],
       accuracy: signalAccuracy({close, scores: s.score, confidences: s.confidence, active: s.active, ...window}),
     };
   });
@@ -100,6 +114,8 @@ export function summarizeRun(run: BacktestRun): RunSummary {
     trades: metrics.tradeCount,
     metrics,
     sources,
+    ...(run.ml ? {ml: run.ml} : {}),
+    ...(run.llm ? {llm: run.llm} : {}),
     ensembleAccuracy: signalAccuracy({
       close, scores: r.ensembleScore, confidences: r.ensembleConfidence, active: r.ensembleActive, ...window,
     }),

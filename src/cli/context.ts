@@ -1,5 +1,6 @@
 import {Command, Option} from 'commander';
 import {DEFAULT_DB_PATH, DuckDbStore} from '../adapters/duckdb/index.js';
+import {DEFAULT_REPORTS_DIR} from '../app/backtest-report.js';
 import type {ProgressSink} from '../core/index.js';
 import {terminalProgress} from './format.js';
 
@@ -26,6 +27,16 @@ export function storeOptions(command: Command): Command {
   return command
     .addOption(new Option('--db <path>', 'DuckDB store file').env('IFTB_DB').default(DEFAULT_DB_PATH, 'datasets/iftb.duckdb'))
     .option('--no-seed', 'do not import the shipped sample into a new store');
+}
+
+/** --reports-dir: where reports/<run-id>/ folders are written and looked up. */
+export function reportsDirOption(): Option {
+  return new Option('--reports-dir <dir>', 'where reports/<run-id>/ go').env('IFTB_REPORTS_DIR').default(DEFAULT_REPORTS_DIR, 'reports');
+}
+
+/** Adds only --db (for commands whose own --seed means something else, e.g. `iftb train --seed`). */
+export function dbOption(command: Command): Command {
+  return command.addOption(new Option('--db <path>', 'DuckDB store file').env('IFTB_DB').default(DEFAULT_DB_PATH, 'datasets/iftb.duckdb'));
 }
 
 /** Opens the store for one command and always closes it. */

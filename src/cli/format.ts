@@ -42,3 +42,9 @@ export function terminalProgress(): ProgressSink {
     },
   };
 }
+
+/** Aligned "key  value" lines (no header), for one record. */
+export function renderPairs(rows: ReadonlyArray<readonly [string, string]>): string {
+  const width = Math.max(0, ...rows.map(([key]) => key.length));
+  return rows.map(([key, value]) => `${key.padEnd(width)}  ${value}`.trimEnd()).join('\n');
+}

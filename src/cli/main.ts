@@ -4,7 +4,7 @@ import {ErrorCode, isIftbError} from '../core/index.js';
 import {processIo} from './context.js';
 import {buildProgram} from './program.js';
 
-const USER_ERRORS: ReadonlySet<string> = new Set([ErrorCode.INPUT_INVALID, ErrorCode.CONFIG_INVALID]);
+const USER_ERRORS: ReadonlySet<string> = new Set([ErrorCode.INPUT_INVALID, ErrorCode.CONFIG_INVALID, ErrorCode.IN_SAMPLE, ErrorCode.MODEL_NOT_FOUND]);
 
 try {
   await buildProgram(processIo).exitOverride().parseAsync(process.argv);

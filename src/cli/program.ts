@@ -3,14 +3,28 @@ import {type CliIo, processIo} from './context.js';
 import {backtestCommand} from './commands/backtest.js';
 import {checkCommand} from './commands/check.js';
 import {dataCommand} from './commands/data.js';
+import {llmCommand} from './commands/llm.js';
+import {compareCommand} from './commands/compare.js';
+import {modelsCommand} from './commands/models.js';
+import {trainCommand} from './commands/train.js';
+import {reportCommand} from './commands/report.js';
+import {runsCommand} from './commands/runs.js';
 
 export function buildProgram(io: CliIo = processIo): Command {
   const program = new Command('iftb')
     .description('IFTB: backtesting, research and live trading for Binance USDⓈ-M futures')
     .version('0.1.0')
+    // Root options (--version) only before the subcommand, so `iftb train --version 3` is train's.
+    .enablePositionalOptions()
     .showHelpAfterError('(run with --help for usage)');
   program.addCommand(dataCommand(io));
   program.addCommand(backtestCommand(io));
   program.addCommand(checkCommand(io));
+  program.addCommand(llmCommand(io));
+  program.addCommand(trainCommand(io));
+  program.addCommand(modelsCommand(io));
+  program.addCommand(compareCommand(io));
+  program.addCommand(reportCommand(io));
+  program.addCommand(runsCommand(io));
   return program;
 }

@@ -8,11 +8,26 @@ export const ErrorCode = {
   DATA_GAP: 'IFTB_E_DATA_GAP',
   LOOKAHEAD: 'IFTB_E_LOOKAHEAD',
   MODEL_INTEGRITY: 'IFTB_E_MODEL_INTEGRITY',
+  MODEL_NOT_FOUND: 'IFTB_E_MODEL_NOT_FOUND',
+  /** A backtest's decision range overlaps its model's training window and --strict was given. */
+  IN_SAMPLE: 'IFTB_E_IN_SAMPLE',
+  /** Training, export or inference failed (library error, parity check). */
+  ML_FAILED: 'IFTB_E_ML_FAILED',
+  /** An optional native library a command needs is not installed (libxgboost for training). */
+  DEPENDENCY_MISSING: 'IFTB_E_DEPENDENCY_MISSING',
   STRATEGY_FAILED: 'IFTB_E_STRATEGY_FAILED',
   STORE_FAILED: 'IFTB_E_STORE_FAILED',
   VENUE_FATAL: 'IFTB_E_VENUE_FATAL',
   VENUE_TEMPORARY: 'IFTB_E_VENUE_TEMPORARY',
   KILL_SWITCH: 'IFTB_E_KILL_SWITCH',
+  /** No LLM endpoint configured, unreachable, or refusing the API key: nothing to call. */
+  LLM_UNAVAILABLE: 'IFTB_E_LLM_UNAVAILABLE',
+  /** One bar's LLM request failed (timeout, 429, 5xx, malformed answer): that bar abstains. */
+  LLM_FAILED: 'IFTB_E_LLM_FAILED',
+  /** The LLM call budget (USD or calls) ran out: later bars without a recorded answer abstain. */
+  LLM_BUDGET: 'IFTB_E_LLM_BUDGET',
+  /** LLM answers for bars before the model's training cutoff (the model may know what came next). */
+  LLM_CONTAMINATED: 'IFTB_E_LLM_CONTAMINATED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

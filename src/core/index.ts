@@ -7,6 +7,8 @@ export * from './journal.js';
 export * from './ports/market-data-store.js';
 export * from './ports/execution-venue.js';
 export * from './ports/analyzer.js';
+export * from './ports/model.js';
 export * from './ports/decision.js';
 export * from './ports/risk.js';
 export * from './ports/kill-switch-repository.js';
+export * from './ports/llm.js';

@@ -77,6 +77,8 @@ export class TradingEngine {
   readonly #context: Mutable<DecisionContext>;
   readonly #health: HealthSnapshot = {timeMs: 0, equity: 0, staleData: false, dataAgeMs: 0, decisionLatencyMs: 0, venueRequests: 0, venueErrors: 0};
   readonly #riskInput: Mutable<RiskInput>;
+  /** Analyzers that make outside requests (an LLM endpoint): their counts feed the breaker's error rate. */
+  readonly #healthSources: readonly Analyzer[];
   #orderSeq = 0;
   #closeAllReason: string | null = null;
   /** The last denial journaled; the same intent denied for the same reason on later bars is only counted. */
@@ -93,6 +95,7 @@ export class TradingEngine {
       this.#previous[n] = NaN;
     }
     this.#readings = options.analyzers.map((a) => ({id: a.id, source: a.source, score: 0, confidence: 0, active: false}));
+    this.#healthSources = options.analyzers.filter((a) => typeof a.health === 'function');
     this.#fuser = new EnsembleFuser(options.analyzers.map((a) => a.source), options.weights);
     this.recorder = new RunRecorder(options.capacity ?? options.bars.length, options.analyzers);
     this.#context = {
@@ -132,6 +135,17 @@ export class TradingEngine {
     health.equity = equity;
     health.staleData = i > 0 && bars.openTime[i] - bars.openTime[i - 1] > o.timeframeMs;
     health.decisionLatencyMs = o.simulatedLatencyMs ?? 0;
+    if (this.#healthSources.length > 0) {
+      let requests = 0;
+      let errors = 0;
+      for (let k = 0; k < this.#healthSources.length; k++) {
+        const h = this.#healthSources[k].health!();
+        requests += h.requests;
+        errors += h.errors;
+      }
+      health.venueRequests = requests;
+      health.venueErrors = errors;
+    }
     o.gate.onBar(health);
     this.#state = o.gate.state();
 

@@ -60,7 +60,11 @@ describe('backtest invariants', () => {
       const summary = JSON.parse(texts[0]);
       expect(summary.finalEquity).toBe(summary.metrics.finalEquity);
       expect(summary.bars).toBeGreaterThan(4000);
-      expect(summary.sources.map((s: {status: string}) => s.status)).toEqual(['active', 'abstained', 'abstained']);
+      // TA and the shipped XGBoost model (models/xgb-dir, pinned live) answer; the LLM abstains.
+      expect(summary.sources.map((s: {id: string; status: string}) => [s.id, s.status])).toEqual([
+        ['ta.composite@1', 'active'], ['ml.xgb-dir@1', 'active'], ['llm.market-read@v1', 'abstained'],
+      ]);
+      expect(summary.ml).toMatchObject({model: 'xgb-dir@1', inSample: false});
     } finally {
       for (const dir of dirs) rmSync(dir, {recursive: true, force: true});
     }

@@ -209,7 +209,7 @@ describe('iftb data (built CLI)', () => {
     expect(timeframe.stderr).toMatch(/unknown timeframe '7m' \(expected one of 1m, .*1d\)/);
     const kind = await iftb(['data', 'import', file, ...BTC, '--timeframe', '1h', '--kind', 'trades', '--db', db, '--no-seed']);
     expect(kind.code).not.toBe(0);
-    expect(kind.stderr).toMatch(/expected one of candles, mark, funding, got 'trades'/);
+    expect(kind.stderr).toMatch(/expected one of candles, mark, funding, news, got 'trades'/);
     // Nothing was written by any of them.
     expect(await coverage(db)).toEqual([]);
   });

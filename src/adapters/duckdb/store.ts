@@ -2,6 +2,8 @@ import {fromRoot} from '../../core/index.js';
 import {DuckDb} from './database.js';
 import {DuckDbMarketDataStore} from './market-data-store.js';
 import {DuckDbRunStore} from './run-store.js';
+import {DuckDbLlmAnswerStore} from './llm-answer-store.js';
+import {DuckDbNewsStore} from './news.js';
 import {migrate} from './migrations.js';
 import {seedSample} from './sample-seed.js';
 
@@ -16,10 +18,14 @@ export interface OpenStoreOptions {
 export class DuckDbStore {
   readonly marketData: DuckDbMarketDataStore;
   readonly runs: DuckDbRunStore;
+  readonly llmAnswers: DuckDbLlmAnswerStore;
+  readonly news: DuckDbNewsStore;
 
   private constructor(readonly db: DuckDb) {
     this.marketData = new DuckDbMarketDataStore(db);
     this.runs = new DuckDbRunStore(db);
+    this.llmAnswers = new DuckDbLlmAnswerStore(db);
+    this.news = new DuckDbNewsStore(db);
   }
 
   static async open(path: string = DEFAULT_DB_PATH, options: OpenStoreOptions = {}): Promise<DuckDbStore> {

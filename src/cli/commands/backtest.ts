@@ -1,13 +1,15 @@
 import {Command, Option} from 'commander';
 import {runBacktest} from '../../app/backtest-runner.js';
-import {DEFAULT_REPORTS_DIR, saveBacktest} from '../../app/backtest-report.js';
+import {defaultModelsDir} from '../../app/models.js';
+import {saveBacktest} from '../../app/backtest-report.js';
 import type {RunSummary} from '../../app/run-summary.js';
 import {applyOverrides, readConfigFile} from '../../config/index.js';
-import {type CliIo, type StoreOptions, storeOptions, withStore} from '../context.js';
+import {type CliIo, reportsDirOption, type StoreOptions, storeOptions, withStore} from '../context.js';
 import {formatInt, formatTime, renderTable} from '../format.js';
 import {choiceOption, numberOption, symbolOption, timeframeOption, timeOption} from '../options.js';
+import {addLlmOptions, applyLlmOptions, type LlmCliOptions, llmEnvironment, llmSummaryLines} from '../llm-options.js';
 
-interface BacktestCliOptions extends StoreOptions {
+interface BacktestCliOptions extends StoreOptions, LlmCliOptions {
   strategy?: string;
   symbol?: string;
   timeframe?: string;
@@ -24,12 +26,14 @@ interface BacktestCliOptions extends StoreOptions {
   funding?: 'on' | 'off';
   json?: boolean;
   reportsDir: string;
+  strict?: boolean;
+  modelsDir: string;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 /** File config first, then each flag the user actually gave. */
-function buildConfig(o: BacktestCliOptions): Record<string, unknown> {
+function buildConfig(o: BacktestCliOptions, env = llmEnvironment()): Record<string, unknown> {
   const config: Record<string, unknown> = o.config ? (readConfigFile(o.config) as Record<string, unknown>) : {};
   const set = (key: string, value: unknown) => {
     if (value !== undefined) config[key] = value;
@@ -47,6 +51,7 @@ function buildConfig(o: BacktestCliOptions): Record<string, unknown> {
   if (o.slippageBps !== undefined) config.slippage = {kind: 'fixed', bps: o.slippageBps};
   if (o.funding !== undefined) config.funding = o.funding === 'on';
   if (o.param.length > 0) config.params = applyOverrides((config.params as Record<string, unknown>) ?? {}, o.param);
+  applyLlmOptions(config, o, env);
   return config;
 }
 
@@ -54,7 +59,7 @@ const pct = (x: number | null) => (x === null ? '-' : `${(x * 100).toFixed(2)}%`
 const num = (x: number | null, digits = 2) => (x === null ? '-' : x.toFixed(digits));
 const money = (x: number) => x.toLocaleString('en-US', {minimumFractionDigits: 2, maximumFractionDigits: 2});
 
-function summaryText(s: RunSummary, runJsonPath: string): string {
+function summaryText(s: RunSummary, runJsonPath: string, htmlPath: string): string {
   const m = s.metrics;
   const rows: Array<[string, string]> = [
     ['run', `${s.runId}  (${s.strategy.name}@${s.strategy.version}, ${s.market.symbol} ${s.market.timeframe})`],
@@ -80,13 +85,20 @@ function summaryText(s: RunSummary, runJsonPath: string): string {
     '',
     `signal sources (accuracy: sign vs the next ${s.config && (s.config as {accuracyHorizonBars: number}).accuracyHorizonBars} bars):`,
     ...sources,
+    ...(s.ml
+      ? s.ml.models.map((m) =>
+          `ml model: ${m.model}${m.channel ? ` (${m.ref})` : ''}, trained ${m.trainWindow.from.slice(0, 10)} → ${m.validationWindow.to.slice(0, 10)}: ` +
+          (m.inSample ? `IN SAMPLE on ${m.inSampleBars} decision bars (--strict refuses this)` : 'out of sample'))
+      : []),
+    ...llmSummaryLines(s.llm),
     `journal: ${events || 'no events'}`,
     `run.json: ${runJsonPath}`,
+    `report:   ${htmlPath}`,
   ].join('\n');
 }
 
 export function backtestCommand(io: CliIo): Command {
-  return storeOptions(
+  return storeOptions(addLlmOptions(
     new Command('backtest')
       .description('replay stored candles through the full pipeline on the simulated futures venue')
       .option('--strategy <name>', 'strategy in strategies/ (default ensemble)')
@@ -104,14 +116,17 @@ export function backtestCommand(io: CliIo): Command {
       .option('--slippage-bps <bps>', 'fixed slippage in basis points (default 2)', numberOption('--slippage-bps', 0))
       .addOption(new Option('--funding <on|off>', 'apply funding payments (default on)').argParser(choiceOption(['on', 'off'] as const)))
       .option('--json', 'print run.json to stdout instead of the summary')
-      .addOption(new Option('--reports-dir <dir>', 'where reports/<run-id>/ go').env('IFTB_REPORTS_DIR').default(DEFAULT_REPORTS_DIR, 'reports')),
-  ).action(async (options: BacktestCliOptions) => {
-    const config = buildConfig(options);
+      .option('--strict', "refuse a run whose decision range overlaps an ML model's training or validation window, or that uses LLM answers from before the model's training cutoff")
+      .addOption(new Option('--models-dir <dir>', 'model registry folder').env('IFTB_MODELS_DIR').default(defaultModelsDir(), 'models'))
+      .addOption(reportsDirOption()),
+  )).action(async (options: BacktestCliOptions) => {
+    const env = llmEnvironment();
+    const config = buildConfig(options, env);
     await withStore(options, async (store) => {
-      const run = await runBacktest(store, config, {progress: io.progress()});
+      const run = await runBacktest(store, config, {progress: io.progress(), strict: options.strict, modelsDir: options.modelsDir, llm: {endpoint: env.endpoint}});
       const saved = await saveBacktest(store, run, options.reportsDir);
       if (options.json) io.out(JSON.stringify(saved.summary, null, 2));
-      else io.out(summaryText(saved.summary, saved.runJsonPath));
+      else io.out(summaryText(saved.summary, saved.runJsonPath, saved.htmlPath));
     });
   });
 }

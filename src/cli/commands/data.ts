@@ -6,6 +6,7 @@ import {
   exportSeries,
   type FileKind,
   importFile,
+  importNews,
   listCoverage,
   type QualityReport,
   resampleBars,
@@ -18,6 +19,7 @@ import {choiceOption, symbolOption, timeframeOption, timeOption} from '../option
 import {registerDownload} from './data-download.js';
 
 const KINDS = ['candles', 'mark', 'funding'] as const;
+const IMPORT_KINDS = [...KINDS, 'news'] as const;
 
 interface SeriesOptions extends StoreOptions {
   symbol: string;
@@ -88,17 +90,28 @@ export function dataCommand(io: CliIo): Command {
   storeOptions(
     data
       .command('import <file>')
-      .description('import a CSV, CSV.gz or Parquet file (idempotent, one transaction)')
-      .requiredOption('--symbol <symbol>', 'ccxt unified symbol, e.g. BTC/USDT:USDT', symbolOption)
+      .description('import a CSV, CSV.gz or Parquet file, or headlines (--kind news: CSV or JSON lines time_ms,source,headline); idempotent, one transaction')
+      .option('--symbol <symbol>', 'ccxt unified symbol, e.g. BTC/USDT:USDT (news: optional, default market-wide)', symbolOption)
       .option('--timeframe <tf>', `candle interval (${TIMEFRAMES.join(', ')})`, timeframeOption)
-      .addOption(kindOption())
+      .addOption(new Option('--kind <kind>', 'candles, mark (mark-price candles), funding or news').argParser(choiceOption(IMPORT_KINDS)).default('candles'))
       .addOption(exchangeOption())
       .option('--json', 'print the import report as JSON'),
-  ).action(async (file: string, options: SeriesOptions) => {
+  ).action(async (file: string, options: Omit<SeriesOptions, 'kind'> & {kind: (typeof IMPORT_KINDS)[number]}) => {
+    if (options.kind === 'news') {
+      await withStore(options, async (store) => {
+        const report = await importNews(store.db, {file, symbol: options.symbol ?? null});
+        if (options.json) return io.out(JSON.stringify(report, null, 2));
+        io.out(`imported ${report.file}: ${formatInt(report.rows)} headlines, ${formatInt(report.inserted)} new, ` +
+          `${formatInt(report.skipped)} already stored${options.symbol ? ` (for ${options.symbol})` : ' (market-wide)'}`);
+      });
+      return;
+    }
+    if (!options.symbol) throw new IftbError(ErrorCode.INPUT_INVALID, `--symbol is required to import ${options.kind}`);
+    const kind = options.kind;
     await withStore(options, async (store) => {
       const report = await importFile(
         store.db,
-        {file, kind: options.kind, exchange: options.exchange, symbol: options.symbol, timeframe: options.timeframe},
+        {file, kind, exchange: options.exchange, symbol: options.symbol, timeframe: options.timeframe},
         io.progress(),
       );
       if (options.json) return io.out(JSON.stringify(report, null, 2));

@@ -1,4 +1,4 @@
-import type {BarColumns} from '../market.js';
+import type {BarColumns, FundingSeries} from '../market.js';
 
 export type SignalSource = 'ta' | 'ml' | 'llm';
 export const SIGNAL_SOURCES: readonly SignalSource[] = ['ta', 'ml', 'llm'];
@@ -13,18 +13,40 @@ export interface SignalSlot {
   active: boolean;
 }
 
+/** What the runner knows besides the candles; passed to `prepare` (optional for older analyzers). */
+export interface AnalyzerContext {
+  readonly timeframeMs: number;
+  /** Funding settlements stored for the symbol over the loaded range (plus a little before), or null. */
+  readonly funding: FundingSeries | null;
+}
+
 /**
  * A signal source. `update` is called for every bar in order and sees only bars ≤ index (closed
  * bars). Async work (ONNX batches, LLM replay look-ups) happens in `prepare`, which the runner
- * awaits before the bars it covers — in one batch for a backtest, bar by bar live.
+ * awaits before the bars it covers — in one batch for a backtest, bar by bar live. A prepared
+ * reading at bar t uses only bars ≤ t (and funding settled by bar t's close).
  */
 export interface Analyzer {
   /** Stable and versioned, e.g. 'ta.composite@1', 'ml.xgb-dir@3', 'llm.market-read@v1'. */
   readonly id: string;
   readonly source: SignalSource;
   readonly warmupBars: number;
-  prepare?(bars: BarColumns, from: number, to: number): Promise<void>;
+  /** Reads funding rates in `prepare` (the runner then loads them even with funding payments off). */
+  readonly usesFunding?: boolean;
+  prepare?(bars: BarColumns, from: number, to: number, context?: AnalyzerContext): Promise<void>;
   update(bars: BarColumns, index: number, out: SignalSlot): void;
+  /**
+   * Outside requests the analyzer made (an LLM endpoint) and how many failed, over its rolling
+   * window as of the last `update`. The engine adds them to HealthSnapshot.venueRequests/venueErrors,
+   * so the breaker's error-rate rule sees them. Returns the same live object every call.
+   */
+  health?(): Readonly<AnalyzerHealth>;
+}
+
+/** Request and error counts of an analyzer's rolling window. */
+export interface AnalyzerHealth {
+  requests: number;
+  errors: number;
 }
 
 /** A plain numeric reading (SMA, ATR, …) a strategy can read by name. NaN while warming up. */

@@ -1,0 +1,3 @@
+DROP TABLE IF EXISTS news_items;
+DROP TABLE IF EXISTS llm_answers;
+DROP SEQUENCE IF EXISTS llm_answers_id;

@@ -1,0 +1,127 @@
+/**
+ * `iftb compare --a NAME@V1 --b NAME@V2`: both models on the same rows of a window (by default the
+ * bars after both models' windows, so neither has seen them): classification metrics, McNemar's
+ * test on which rows each calls right, and bootstrap confidence intervals of the Sharpe ratios of
+ * following each model's sign for one bar (before costs).
+ */
+import {z} from 'zod';
+import type {DuckDbStore} from '../adapters/duckdb/index.js';
+import {DEFAULT_EXCHANGE, ErrorCode, IftbError, TIMEFRAMES, type Timeframe, timeframeMs} from '../core/index.js';
+import {parseConfig} from '../config/index.js';
+import {bootstrapSharpe, mcnemar, type McNemarResult, type SharpeComparison, signReturns} from '../ml/compare.js';
+import {type ModelManifest, modelWindow} from '../ml/manifest.js';
+import {classificationMetrics, type ClassificationMetrics} from '../ml/metrics.js';
+import {OnnxModel} from '../ml/onnx-model.js';
+import type {LoadedModel} from '../ml/registry.js';
+import {computeFeatures, type FeatureMatrix} from '../signals/ml/index.js';
+import {openRegistry} from './models.js';
+import {FUNDING_LOOKBACK_MS} from './train.js';
+
+const YEAR_MS = 365 * 86_400_000;
+
+export const CompareConfigSchema = z
+  .object({
+    a: z.string().min(1),
+    b: z.string().min(1),
+    exchange: z.string().default(DEFAULT_EXCHANGE),
+    symbol: z.string().optional(),
+    timeframe: z.enum(TIMEFRAMES).optional(),
+    fromMs: z.number().int().optional(),
+    toMs: z.number().int().optional(),
+    resamples: z.number().int().min(100).max(100_000).default(2_000),
+    blockBars: z.number().int().min(1).default(24),
+    seed: z.number().int().default(1),
+  })
+  .strict();
+
+export interface CompareSide {
+  readonly ref: string;
+  readonly model: string;
+  readonly onnxSha256: string;
+  /** The window overlaps this model's training or validation window. */
+  readonly inSample: boolean;
+  readonly metrics: ClassificationMetrics;
+}
+
+export interface ModelComparison {
+  readonly market: {readonly exchange: string; readonly symbol: string; readonly timeframe: string};
+  readonly label: string;
+  readonly window: {readonly fromMs: number; readonly toMs: number; readonly from: string; readonly to: string; readonly rows: number};
+  readonly a: CompareSide;
+  readonly b: CompareSide;
+  readonly mcnemar: McNemarResult;
+  /** Sharpe of sign(2p − 1) × next-bar return, annualised, before costs. */
+  readonly sharpe: SharpeComparison;
+}
+
+export async function compareModels(store: DuckDbStore, raw: unknown, options: {modelsDir?: string} = {}): Promise<ModelComparison> {
+  const config = parseConfig(CompareConfigSchema, raw, 'compare config');
+  const registry = openRegistry(options.modelsDir);
+  const a = registry.load(config.a);
+  const b = registry.load(config.b);
+  const ma = a.manifest, mb = b.manifest;
+  if (ma.label.definition !== mb.label.definition) {
+    throw new IftbError(ErrorCode.INPUT_INVALID, `${a.id} predicts ${ma.label.definition}, ${b.id} predicts ${mb.label.definition}: compare models of the same label`);
+  }
+  const timeframe = (config.timeframe ?? ma.market.timeframe) as Timeframe;
+  for (const m of [ma, mb]) {
+    if (m.market.timeframe !== timeframe) throw new IftbError(ErrorCode.INPUT_INVALID, `${m.name}@${m.version} was trained on ${m.market.timeframe} bars, not ${timeframe}`);
+  }
+  const symbol = config.symbol ?? ma.market.symbol;
+  const tf = timeframeMs(timeframe);
+  const h = ma.label.horizonBars;
+  const fromMs = config.fromMs ?? Math.max(modelWindow(ma).toMs, modelWindow(mb).toMs);
+  const toMs = config.toMs ?? Number.MAX_SAFE_INTEGER;
+  const warmup = Math.max(ma.features.warmupBars, mb.features.warmupBars);
+  const key = {exchange: config.exchange, symbol, timeframe};
+  const bars = await store.marketData.readBars(key, {fromMs: fromMs - warmup * tf, toMs});
+  if (bars.length === 0) throw new IftbError(ErrorCode.DATA_MISSING, `no ${symbol} ${timeframe} candles stored from ${new Date(fromMs).toISOString()}`);
+  const rates = await store.marketData.readFunding(config.exchange, symbol, {fromMs: bars.openTime[0] - FUNDING_LOOKBACK_MS, toMs: bars.openTime[bars.length - 1] + tf + 1});
+  const funding = rates.length > 0 ? rates : null;
+
+  const matrices = new Map<string, FeatureMatrix>();
+  for (const set of new Set([ma.features.set, mb.features.set])) matrices.set(set, computeFeatures(set, bars, funding, tf));
+  const complete = (m: ModelManifest, i: number) => {
+    const x = matrices.get(m.features.set)!;
+    for (let k = 0; k < m.features.names.length; k++) if (Number.isNaN(x.data[k * x.rows + i])) return false;
+    return true;
+  };
+  const rows: number[] = [];
+  for (let i = warmup; i + h < bars.length; i++) if (bars.openTime[i] >= fromMs && complete(ma, i) && complete(mb, i)) rows.push(i);
+  if (rows.length < 30) throw new IftbError(ErrorCode.DATA_MISSING, `only ${rows.length} rows with known labels in the window; compare needs at least 30`);
+
+  const [pa, pb] = await Promise.all([predict(a, matrices.get(ma.features.set)!, rows), predict(b, matrices.get(mb.features.set)!, rows)]);
+  const labels = Float64Array.from(rows, (i) => (bars.close[i + h] > bars.close[i] ? 1 : 0));
+  const next = Float64Array.from(rows, (i) => bars.close[i + 1] / bars.close[i] - 1);
+  const windowFrom = bars.openTime[rows[0]];
+  const windowTo = bars.openTime[rows[rows.length - 1]] + tf;
+  const side = (ref: string, model: LoadedModel, p: Float32Array): CompareSide => {
+    const w = modelWindow(model.manifest);
+    return {
+      ref, model: model.id, onnxSha256: model.manifest.files['model.onnx'].sha256, inSample: windowFrom < w.toMs && w.fromMs < windowTo,
+      metrics: classificationMetrics(p, labels),
+    };
+  };
+  return {
+    market: key,
+    label: ma.label.definition,
+    window: {fromMs: windowFrom, toMs: windowTo, from: new Date(windowFrom).toISOString(), to: new Date(windowTo).toISOString(), rows: rows.length},
+    a: side(config.a, a, pa),
+    b: side(config.b, b, pb),
+    mcnemar: mcnemar(pa, pb, labels),
+    sharpe: bootstrapSharpe(signReturns(pa, next), signReturns(pb, next), YEAR_MS / tf, {resamples: config.resamples, blockBars: config.blockBars, seed: config.seed}),
+  };
+}
+
+async function predict(model: LoadedModel, matrix: FeatureMatrix, rows: readonly number[]): Promise<Float32Array> {
+  const m = model.manifest;
+  const width = m.features.names.length;
+  const packed = new Float32Array(rows.length * width);
+  for (let r = 0; r < rows.length; r++) for (let k = 0; k < width; k++) packed[r * width + k] = matrix.data[k * matrix.rows + rows[r]];
+  const onnx = await OnnxModel.load(model.onnx, {id: model.id, featureSet: m.features.set, featureNames: m.features.names});
+  try {
+    return await onnx.predict(packed, rows.length);
+  } finally {
+    await onnx.release();
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * `iftb train --walk-forward --train 180d --test 30d`: how the training recipe does when it is
+ * retrained on a rolling window. Fold k trains on [from + k·test, from + k·test + train) and
+ * predicts the next `test` span; each fold's training rows whose label bar reaches into its test
+ * span are purged. The folds' predictions are stitched into one out-of-sample series (scored
+ * once), then the model to deploy is trained on the last `train` span before `to` — the recipe's
+ * next retrain — and registered with the walk-forward results in its manifest.
+ */
+import type {DuckDbStore} from '../adapters/duckdb/index.js';
+import {ErrorCode, IftbError, timeframeMs} from '../core/index.js';
+import {parseConfig} from '../config/index.js';
+import {parseLabel, splitDataset} from '../ml/dataset.js';
+import {type ModelManifest, manifestWindow} from '../ml/manifest.js';
+import {classificationMetrics} from '../ml/metrics.js';
+import {DEFAULT_XGB_PARAMS, type TrainRequest, trainXgboost, type XgbParams} from '../ml/xgboost/train.js';
+import {trainInWorker} from '../ml/xgboost/train-in-worker.js';
+import {computeFeatures, featureSet, toFloat32Rows} from '../signals/ml/index.js';
+import {FUNDING_LOOKBACK_MS, TrainConfigSchema, type TrainReport, type TrainRunOptions, trainModel} from './train.js';
+
+export type WalkForward = NonNullable<ModelManifest['walkForward']>;
+
+export interface WalkForwardOptions {
+  readonly trainMs: number;
+  readonly testMs: number;
+}
+
+export async function trainWalkForward(
+  store: DuckDbStore,
+  rawConfig: unknown,
+  windows: WalkForwardOptions,
+  options: TrainRunOptions = {},
+): Promise<{walkForward: WalkForward; model: TrainReport}> {
+  const config = parseConfig(TrainConfigSchema, rawConfig, 'train config');
+  const tf = timeframeMs(config.timeframe);
+  const {trainMs, testMs} = windows;
+  if (!(trainMs >= 10 * tf && testMs >= tf && trainMs % tf === 0 && testMs % tf === 0)) {
+    throw new IftbError(ErrorCode.INPUT_INVALID, `--train and --test must be whole numbers of ${config.timeframe} bars (train at least 10 bars)`);
+  }
+  if (config.fromMs + trainMs + testMs > config.toMs) {
+    throw new IftbError(ErrorCode.INPUT_INVALID, 'the window is shorter than one fold (--train + --test)');
+  }
+  const set = featureSet(config.featureSet);
+  const label = parseLabel(config.label);
+  const params: XgbParams = {...DEFAULT_XGB_PARAMS, ...config.params};
+  const key = {exchange: config.exchange, symbol: config.symbol, timeframe: config.timeframe};
+  const bars = await store.marketData.readBars(key, {fromMs: config.fromMs - set.warmupBars * tf, toMs: config.toMs});
+  if (bars.length === 0) throw new IftbError(ErrorCode.DATA_MISSING, `no ${config.symbol} ${config.timeframe} candles stored in the window`);
+  const stored = set.usesFunding
+    ? await store.marketData.readFunding(config.exchange, config.symbol, {fromMs: bars.openTime[0] - FUNDING_LOOKBACK_MS, toMs: bars.openTime[bars.length - 1] + tf + 1})
+    : null;
+  const matrix = computeFeatures(set.id, bars, stored && stored.length > 0 ? stored : null, tf);
+  const width = set.names.length;
+
+  const folds: WalkForward['folds'] = [];
+  const pAll: number[] = [];
+  const yAll: number[] = [];
+  for (let trainFrom = config.fromMs; trainFrom + trainMs < config.toMs; trainFrom += testMs) {
+    const testFrom = trainFrom + trainMs;
+    const testTo = Math.min(config.toMs, testFrom + testMs);
+    const split = splitDataset({bars, timeframeMs: tf, label, fromMs: trainFrom, toMs: testTo, warmupBars: set.warmupBars, splitMs: testFrom});
+    if (split.train.length < 100 || split.validation.length === 0) continue;
+    const request: TrainRequest = {
+      train: {rows: toFloat32Rows(matrix, split.train), nrow: split.train.length, ncol: width, labels: Float32Array.from(split.train, (i) => split.labels[i])},
+      predict: {rows: toFloat32Rows(matrix, split.validation), nrow: split.validation.length, ncol: width},
+      params,
+      seed: config.seed,
+      libraryPath: options.libraryPath,
+    };
+    const result = options.inWorker === false ? trainXgboost(request) : await trainInWorker(request);
+    const y = Array.from(split.validation, (i) => split.labels[i]);
+    const m = classificationMetrics(result.predictions, y, 5);
+    folds.push({
+      train: {...manifestWindow(trainFrom, testFrom), rows: split.train.length},
+      test: {...manifestWindow(testFrom, testTo), rows: split.validation.length},
+      auc: m.auc,
+      logLoss: m.logLoss,
+      accuracy: m.accuracy,
+    });
+    pAll.push(...result.predictions);
+    yAll.push(...y);
+  }
+  if (folds.length === 0) throw new IftbError(ErrorCode.DATA_MISSING, 'no walk-forward fold had enough rows (100 training rows and a test row)');
+  const walkForward: WalkForward = {trainBars: trainMs / tf, testBars: testMs / tf, folds, outOfSample: classificationMetrics(pAll, yAll)};
+  const model = await trainModel(store, {...rawConfigOf(config), fromMs: config.toMs - trainMs, toMs: config.toMs}, {...options, walkForward});
+  return {walkForward, model};
+}
+
+/** The parsed config back as input (trainModel parses again). */
+function rawConfigOf(config: ReturnType<typeof TrainConfigSchema.parse>): Record<string, unknown> {
+  return {...config, params: {...config.params}};
+}

@@ -1,0 +1,5 @@
+export * from './types.js';
+export {minMaxIndices, downsample} from './downsample.js';
+export {renderRunReport, runReportModel, type RunReportModel} from './run-report.js';
+export {renderComparePage, type CompareRun} from './compare.js';
+export {loadVegaRuntime, type VegaRuntime} from './runtime.js';

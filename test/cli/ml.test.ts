@@ -1,0 +1,111 @@
+/** iftb train → iftb models … → iftb backtest, through the built binary on the shipped sample. */
+import {execFile} from 'node:child_process';
+import {appendFileSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join, resolve} from 'node:path';
+import {promisify} from 'node:util';
+import {afterAll, describe, expect, it} from 'vitest';
+
+const exec = promisify(execFile);
+const CLI = resolve(import.meta.dirname, '../../dist/src/cli/main.js');
+const dir = mkdtempSync(join(tmpdir(), 'iftb-cli-ml-'));
+const models = join(dir, 'models');
+const db = ['--db', join(dir, 'store.duckdb')];
+const where = ['--models-dir', models];
+const run = (args: string[], env: Record<string, string> = {}) => exec('node', [CLI, ...args], {env: {...process.env, ...env}});
+const fail = (args: string[], env: Record<string, string> = {}) =>
+  run(args, env).then(
+    () => ({code: 0, stdout: '', stderr: ''}),
+    (error: {code: number; stdout: string; stderr: string}) => error,
+  );
+const TRAIN = ['train', ...db, ...where, '--name', 'xgb-dir', '--features', 'ohlcv-v1', '--label', 'sign(return, 12 bars)', '--symbol', 'BTC/USDT:USDT',
+  '--timeframe', '1h', '--from', '2024-01-01', '--to', '2024-04-01', '--params', '{"rounds":15,"max_depth":3}'];
+
+describe('iftb train, models and backtest', () => {
+  afterAll(() => rmSync(dir, {recursive: true, force: true}));
+
+  it('trains, pins, backtests with the model, lists, shows, verifies and rolls back', async () => {
+    const first = await run([...TRAIN, '--seed', '7']);
+    expect(first.stdout).toMatch(/model\s+xgb-dir@1/);
+    expect(first.stdout).toMatch(/ONNX parity \(max \|Δp\|\)\s+\d\.\d\de-\d+ over/);
+    expect(first.stdout).toMatch(/iftb models pin xgb-dir@1 --channel live/);
+    const manifest = JSON.parse(readFileSync(join(models, 'xgb-dir', '1', 'manifest.json'), 'utf8'));
+    expect(manifest).toMatchObject({name: 'xgb-dir', version: '1', seed: 7, trainer: {trees: 15}, windows: {purgeBars: 12}});
+    expect(Object.keys(manifest.files)).toEqual(['model.onnx', 'model.xgb.json']);
+
+    // Same data, params and seed: the same model bytes (only createdAt differs).
+    await run([...TRAIN, '--seed', '7', '--version', '1b']);
+    const second = JSON.parse(readFileSync(join(models, 'xgb-dir', '1b', 'manifest.json'), 'utf8'));
+    expect(second.files).toEqual(manifest.files);
+
+    // Before a pin the ensemble's ML source abstains and says why.
+    const unpinned = JSON.parse((await run(['backtest', ...db, ...where, '--reports-dir', join(dir, 'r'), '--from', '2024-04-01', '--to', '2024-05-01', '--json'])).stdout);
+    expect(unpinned.sources.find((s: {source: string}) => s.source === 'ml').note).toMatch(/xgb-dir has no 'live' pin/);
+
+    expect((await run(['models', 'pin', 'xgb-dir@1', ...where])).stdout).toMatch(/xgb-dir@live → 1/);
+    const bt = JSON.parse((await run(['backtest', ...db, ...where, '--reports-dir', join(dir, 'r'), '--from', '2024-04-01', '--to', '2024-05-01', '--json', '--strict'])).stdout);
+    expect(bt.sources.find((s: {source: string}) => s.source === 'ml')).toMatchObject({id: 'ml.xgb-dir@1', status: 'active'});
+    expect(bt.ml).toMatchObject({model: 'xgb-dir@1', inSample: false});
+
+    const text = (await run(['backtest', ...db, ...where, '--reports-dir', join(dir, 'r'), '--from', '2024-03-01', '--to', '2024-05-01'])).stdout;
+    expect(text).toMatch(/ml model: xgb-dir@1 \(xgb-dir@live\), trained 2024-01-01 → 2024-04-01: IN SAMPLE on 744 decision bars/);
+    const strict = await fail(['backtest', ...db, ...where, '--reports-dir', join(dir, 'r'), '--from', '2024-03-01', '--to', '2024-05-01', '--strict']);
+    expect(strict.code).toBe(2);
+    expect(strict.stderr).toMatch(/--strict: the decision range overlaps xgb-dir@1/);
+
+    await run([...TRAIN, '--seed', '8']);
+    expect((await run(['models', 'pin', 'xgb-dir@2', '--channel', 'live', ...where])).stdout).toMatch(/xgb-dir@live → 2 \(was 1\)/);
+    const list = (await run(['models', 'list', ...where])).stdout;
+    expect(list).toMatch(/xgb-dir@2\s+live\s+ohlcv-v1/);
+    expect(list).toMatch(/xgb-dir@1\s+-\s+ohlcv-v1/);
+    expect((await run(['models', 'show', 'xgb-dir@live', ...where])).stdout).toMatch(/model\s+xgb-dir@2 \(via live\)[\s\S]*calibration/);
+    expect((await run(['models', 'rollback', 'xgb-dir', ...where])).stdout).toMatch(/xgb-dir@live → 1 \(rolled back from 2\)/);
+    expect((await run(['models', 'verify', ...where])).stdout.trim().split('\n')).toEqual(['ok      xgb-dir@1', 'ok      xgb-dir@1b', 'ok      xgb-dir@2']);
+
+    // A/B on the bars after both models' windows.
+    const compare = JSON.parse((await run(['compare', ...db, ...where, '--a', 'xgb-dir@1', '--b', 'xgb-dir@2', '--to', '2024-07-01', '--resamples', '300', '--json'])).stdout);
+    expect(compare.window).toMatchObject({from: '2024-04-01T00:00:00.000Z'});
+    expect(compare.window.rows).toBeGreaterThan(2_000);
+    expect(compare.a).toMatchObject({model: 'xgb-dir@1', inSample: false});
+    expect(compare.mcnemar.pValue).toBeGreaterThanOrEqual(0);
+    expect(compare.sharpe.difference.low).toBeLessThanOrEqual(compare.sharpe.difference.high);
+    const compareText = (await run(['compare', ...db, ...where, '--a', 'xgb-dir@live', '--b', 'xgb-dir@2', '--from', '2024-03-01', '--to', '2024-06-01', '--resamples', '200'])).stdout;
+    expect(compareText).toMatch(/window\s+IN SAMPLE\s+IN SAMPLE/);
+    expect(compareText).toMatch(/McNemar \((chi2-continuity|exact-binomial)\): A right\/B wrong \d+, B right\/A wrong \d+, p = /);
+
+    appendFileSync(join(models, 'xgb-dir', '1', 'model.onnx'), 'tampered');
+    const verify = await fail(['models', 'verify', ...where]);
+    expect(verify.code).toBe(1);
+    expect(verify.stdout).toMatch(/FAILED  xgb-dir@1: model.onnx has sha256/);
+    expect(verify.stderr).toMatch(/1 model version\(s\) failed verification: xgb-dir@1/);
+    const refused = await fail(['backtest', ...db, ...where, '--reports-dir', join(dir, 'r'), '--from', '2024-04-01', '--to', '2024-05-01']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/model xgb-dir@1 failed its integrity check/);
+  });
+
+  it('refuses bad training input with one clear line', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['--label', 'sign(return)'], /unknown label 'sign\(return\)'/],
+      [['--features', 'ohlcv-v9'], /unknown feature set 'ohlcv-v9'/],
+      [['--params', '{"depth":3}'], /params: Unrecognized key.*depth/],
+      [['--params', 'nope'], /--params must be a JSON object/],
+      [['--version', '1'], /xgb-dir@1 already exists/],
+      [['--walk-forward'], /--walk-forward needs --train and --test/],
+      [['--train', '180d', '--test', '30d'], /--train and --test go with --walk-forward/],
+      [['--walk-forward', '--train', '6 months', '--test', '30d'], /expected a duration such as 180d/],
+      [['--walk-forward', '--train', '60d', '--test', '60d'], /shorter than one fold/],
+    ];
+    for (const [args, message] of cases) {
+      const result = await fail([...TRAIN, ...args]);
+      expect(result.code, args.join(' ')).not.toBe(0);
+      expect(result.stderr, args.join(' ')).toMatch(message);
+      expect(result.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
+    }
+  });
+
+  it('says what to install when libxgboost is missing', async () => {
+    const result = await fail([...TRAIN, '--version', '99'], {IFTB_XGBOOST_LIB: '/nonexistent/libxgboost.so.0'});
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/libxgboost not found .*apt-get install libxgboost0/);
+  });
+});
