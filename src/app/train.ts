@@ -10,7 +10,7 @@ import {parseConfig} from '../config/index.js';
 import {parseLabel, splitDataset} from '../ml/dataset.js';
 import {manifestWindow, MODEL_ONNX, MODEL_XGB_JSON, type ModelManifest} from '../ml/manifest.js';
 import {classificationMetrics, quantile, round} from '../ml/metrics.js';
-import {ONNX_INPUT, ONNX_IR_VERSION, ONNX_ML_OPSET, ONNX_OPSET, ONNX_OUTPUT, readXgboostJson, xgboostJsonToOnnx} from '../ml/onnx-export.js';
+import {assertParity, ONNX_INPUT, ONNX_IR_VERSION, ONNX_ML_OPSET, ONNX_OPSET, ONNX_OUTPUT, readXgboostJson, xgboostJsonToOnnx} from '../ml/onnx-export.js';
 import {OnnxModel} from '../ml/onnx-model.js';
 import {openRegistry} from './models.js';
 import {DEFAULT_XGB_PARAMS, FIXED_XGB_PARAMS, type TrainRequest, type TrainResult, trainXgboost, type XgbParams} from '../ml/xgboost/train.js';
@@ -19,8 +19,6 @@ import {computeFeatures, featureSet, toFloat32Rows} from '../signals/ml/index.js
 import {dataHash} from './data-hash.js';
 
 
-/** onnxruntime and XGBoost must agree closer than this on every validation row. */
-export const PARITY_TOLERANCE = 1e-5;
 /** Funding settlements read before the first bar, so its funding features are defined. */
 export const FUNDING_LOOKBACK_MS = 3 * 86_400_000;
 
@@ -130,14 +128,7 @@ export async function trainModel(store: DuckDbStore, rawConfig: unknown, options
   const pValid = await onnx.predict(xValid, split.validation.length);
   const pTrain = await onnx.predict(xTrain, split.train.length);
   await onnx.release();
-  let maxDiff = 0;
-  for (let r = 0; r < pValid.length; r++) maxDiff = Math.max(maxDiff, Math.abs(pValid[r] - result.predictions[r]));
-  if (!(maxDiff < PARITY_TOLERANCE)) {
-    throw new IftbError(
-      ErrorCode.ML_FAILED,
-      `ONNX export disagrees with XGBoost by ${maxDiff.toExponential(2)} (≥ ${PARITY_TOLERANCE}) on the validation rows; nothing was written`,
-    );
-  }
+  const maxDiff = assertParity(pValid, result.predictions);
   const exportMs = performance.now() - t1;
 
   const booster = readXgboostJson(result.modelJson).summary;

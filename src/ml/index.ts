@@ -24,7 +24,7 @@ export {
   VERSION_PATTERN,
   type VerifyResult,
 } from './registry.js';
-export {decodeOnnx, ONNX_INPUT, ONNX_IR_VERSION, ONNX_ML_OPSET, ONNX_OPSET, ONNX_OUTPUT, readXgboostJson, xgboostJsonToOnnx} from './onnx-export.js';
+export {assertParity, decodeOnnx, ONNX_INPUT, PARITY_TOLERANCE, ONNX_IR_VERSION, ONNX_ML_OPSET, ONNX_OPSET, ONNX_OUTPUT, readXgboostJson, xgboostJsonToOnnx} from './onnx-export.js';
 export {INFERENCE_CHUNK_ROWS, OnnxModel, type OnnxModelOptions, sharedOnnxModel} from './onnx-model.js';
 export {loadXgboost, XGBOOST_MISSING_HINT, type XgbApi} from './xgboost/native.js';
 export {

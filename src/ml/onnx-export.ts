@@ -211,3 +211,24 @@ function intsAttr(name: string, values: number[]) {
 function floatsAttr(name: string, values: number[]) {
   return onnx.AttributeProto.create({name, type: AttributeType.FLOATS, floats: values});
 }
+
+/** onnxruntime and XGBoost must agree closer than this on every validation row. */
+export const PARITY_TOLERANCE = 1e-5;
+
+/** Largest |Δp| between the two libraries' predictions; IFTB_E_ML_FAILED at ≥ PARITY_TOLERANCE. */
+export function assertParity(onnx: ArrayLike<number>, xgboost: ArrayLike<number>): number {
+  if (onnx.length !== xgboost.length) throw new IftbError(ErrorCode.ML_FAILED, `parity: ${onnx.length} ONNX predictions for ${xgboost.length} XGBoost ones`);
+  let max = 0;
+  for (let r = 0; r < onnx.length; r++) {
+    const d = Math.abs(onnx[r] - xgboost[r]);
+    if (Number.isNaN(d)) {
+      max = NaN;
+      break;
+    }
+    if (d > max) max = d;
+  }
+  if (!(max < PARITY_TOLERANCE)) {
+    throw new IftbError(ErrorCode.ML_FAILED, `ONNX export disagrees with XGBoost by ${max.toExponential(2)} (≥ ${PARITY_TOLERANCE}) on the validation rows; nothing was written`);
+  }
+  return max;
+}

@@ -1,6 +1,7 @@
 import {describe, expect, it} from 'vitest';
 import {ErrorCode, isIftbError} from '../../src/core/index.js';
 import {
+  assertParity,
   decodeOnnx,
   DEFAULT_XGB_PARAMS,
   OnnxModel,
@@ -103,6 +104,19 @@ describe('XGBoost JSON → ONNX', () => {
     }
     const edgeXgb = predictXgboostJson(result.modelJson, {rows: onEdge, nrow: check.nrow, ncol: 12});
     expect(maxAbsDiff(await onnx.predict(onEdge, check.nrow), edgeXgb)).toBeLessThan(1e-5);
+  });
+
+  it('refuses (IFTB_E_ML_FAILED) predictions that differ by 1e-5 or more, or are NaN', () => {
+    expect(assertParity([0.5, 0.25], [0.5 + 9e-6, 0.25])).toBeCloseTo(9e-6, 12);
+    for (const bad of [[0.5, 0.25 + 1.5e-5], [NaN, 0.25]]) {
+      try {
+        assertParity(bad, [0.5, 0.25]);
+        expect.unreachable();
+      } catch (error) {
+        expect(isIftbError(error, ErrorCode.ML_FAILED)).toBe(true);
+        expect((error as Error).message).toMatch(/ONNX export disagrees with XGBoost by .* nothing was written/);
+      }
+    }
   });
 
   it('exports the same bytes for the same model', () => {

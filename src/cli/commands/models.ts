@@ -58,6 +58,9 @@ export function modelsCommand(io: CliIo): Command {
         ['validation AUC / log-loss / accuracy / Brier', `${num(v.auc)} / ${num(v.logLoss)} / ${num(v.accuracy)} / ${num(v.brier)}`],
         ['ONNX parity', `max |Δp| ${m.onnx.parityMaxAbsDiff.toExponential(2)} over ${m.onnx.parityRows} rows`],
         ['serving', `scoreScale ${m.serving.scoreScale}: ${m.serving.rule}`],
+        ...(m.walkForward
+          ? [['walk-forward', `${m.walkForward.folds.length} folds (train ${m.walkForward.trainBars} / test ${m.walkForward.testBars} bars): out-of-sample AUC ${num(m.walkForward.outOfSample.auc)}, log-loss ${num(m.walkForward.outOfSample.logLoss)}, accuracy ${num(m.walkForward.outOfSample.accuracy)}`] as [string, string]]
+          : []),
         ...Object.entries(m.files).map(([f, x]): [string, string] => [f, `sha256 ${x.sha256} (${x.bytes} bytes)`]),
         ['data hash', m.dataHash],
         ['created', m.createdAt],

@@ -11,7 +11,8 @@
  * Reading: p = P(close[t+h] > close[t]). score = clamp((2p − 1) / scale, −1, 1) and
  * confidence = |score|, where `scale` comes from the model's manifest (the 90th percentile of
  * |2p − 1| on its validation window; 1 gives the plain 2p − 1). Abstains during the feature
- * set's warm-up, on any NaN feature, and on a timeframe the model was not trained for.
+ * set's warm-up, on any NaN feature, and — saying why in `unavailable` — on a timeframe the model
+ * was not trained for or when no funding rates are stored.
  */
 import {abstain, type Analyzer, type AnalyzerContext, type BarColumns, type ProbabilityModel, type SignalSlot} from '../../core/index.js';
 import {featureSet, type FeatureSetSpec, type FundingRates} from './feature-set.js';
@@ -68,13 +69,18 @@ export function createModelAnalyzer(options: ModelAnalyzerOptions): ModelAnalyze
         return;
       }
       if (from >= to) return;
+      const funding: FundingRates | null = context?.funding ?? null;
+      if (set.usesFunding && (funding === null || funding.length === 0)) {
+        analyzer.unavailable = `no funding rates stored for the range (${set.id} reads them): the ML source abstains`;
+        return;
+      }
+      analyzer.unavailable = undefined;
       model ??= await options.load();
       if (probs.length < bars.length) {
         const grown = new Float64Array(Math.max(bars.length, probs.length * 2)).fill(NaN);
         grown.set(probs);
         probs = grown;
       }
-      const funding: FundingRates | null = context?.funding ?? null;
       // Complete rows (past the warm-up, no NaN) as float32, and where they go.
       const start = Math.max(from, set.warmupBars);
       const target: number[] = [];

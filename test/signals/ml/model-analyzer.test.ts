@@ -102,11 +102,30 @@ describe('ML analyzer', () => {
     }
   });
 
-  it('abstains on rows with a missing feature (here: no funding stored)', async () => {
+  it('abstains on rows with a missing feature: stale funding in a gap of the funding history', async () => {
+    // Drop the settlements of a 3-day stretch: bars more than 24 h after the last one abstain.
+    const cut = bars.openTime[1_000];
+    const keep = Array.from({length: funding.length}, (_, k) => k).filter((k) => funding.time[k] < cut || funding.time[k] > cut + 3 * 86_400_000);
+    const gappy: FundingSeries = {
+      ...funding, length: keep.length, time: Float64Array.from(keep, (k) => funding.time[k]), rate: Float64Array.from(keep, (k) => funding.rate[k]),
+      markPrice: Float64Array.from(keep, (k) => funding.markPrice[k]),
+    };
     const a = analyzer();
+    await a.prepare!(bars, 0, bars.length, {timeframeMs: HOUR, funding: gappy});
+    const r = readings(a, bars);
+    expect(r[1_000 - 1].active).toBe(true);
+    expect(r[1_000 + 30].active).toBe(false);
+    expect(r[1_000 + 80].active).toBe(true);
+    expect(a.unavailable).toBeUndefined();
+  });
+
+  it('abstains, saying why, when no funding rates are stored', async () => {
+    const model = fakeModel();
+    const a = analyzer(model);
     await a.prepare!(bars, 0, bars.length, {timeframeMs: HOUR, funding: null});
     expect(readings(a, bars).some((s) => s.active)).toBe(false);
-    expect(a.unavailable).toBeUndefined();
+    expect(a.unavailable).toMatch(/no funding rates stored/);
+    expect(model.calls).toEqual([]);
   });
 
   it('abstains, saying why, on a timeframe the model was not trained for', async () => {
