@@ -46,6 +46,8 @@ export interface BacktestRun {
   readonly unavailableSources: ReadonlyArray<{id: string; reason: string}>;
   /** journal.length after each step: which events each bar produced (the look-ahead check compares them). */
   readonly journalEnds: Uint32Array;
+  /** Wall time of the per-bar loop alone (benchmarks); never written to run.json. */
+  readonly loopSeconds: number;
   /** The models behind the ML analyzers and whether the decision range overlaps their training window; null without one. */
   readonly ml: MlRunInfo | null;
   /** What the LLM source did (answers replayed and called, cost, latency, contamination); null without one. */
@@ -206,24 +208,55 @@ export async function executeBacktest(
   const context = {timeframeMs: tf, funding: contextFunding};
   for (const analyzer of analyzers) await analyzer.prepare?.(bars, 0, bars.length, context);
   progress.start(bars.length, `backtest ${strategy.name} ${config.symbol} ${config.timeframe}`);
-  for (let start = 0; start < bars.length; start += CHUNK) {
-    const end = Math.min(bars.length, start + CHUNK);
-    for (let i = start; i < end; i++) {
-      if (script.pendingAt(bars.openTime[i] + tf)) await script.apply(bars.openTime[i] + tf);
-      engine.step(i);
-      journalEnds[i] = journal.length;
-      options.onStep?.(i, {bars, venue, ledger, engine});
+  const span: Span = {engine, bars, tf, journal, journalEnds, script, onStep: options.onStep, parts: {bars, venue, ledger, engine}};
+  const loopStarted = performance.now();
+  let i = 0;
+  while (i < bars.length) {
+    const end = Math.min(bars.length, (Math.floor(i / CHUNK) + 1) * CHUNK);
+    i = stepSpan(span, i, end);
+    if (i < end) {
+      // An operator action is due before bar i's decision; the next span steps bar i itself.
+      await script.apply(bars.openTime[i] + tf);
+      continue;
     }
-    progress.update(end);
-    if (end < bars.length) await new Promise((resolve) => setImmediate(resolve));
+    progress.update(i);
+    if (i < bars.length) await new Promise((resolve) => setImmediate(resolve));
   }
+  const loopSeconds = (performance.now() - loopStarted) / 1000;
   progress.stop();
 
   const unavailableSources = analyzers
     .filter((a): a is typeof a & {unavailable: string} => typeof (a as {unavailable?: unknown}).unavailable === 'string')
     .map((a) => ({id: a.id, reason: a.unavailable}));
   const weights = {...DEFAULT_WEIGHTS, ...setup.weights};
-  return {runId, config, configHash: cHash, dataHash: dHash, strategy, params, bars, funding, firstIndex, engine, ledger, journal, weights, unavailableSources, journalEnds, ml, llm: llmRunStats(analyzers)};
+  return {runId, config, configHash: cHash, dataHash: dHash, strategy, params, bars, funding, firstIndex, engine, ledger, journal, weights, unavailableSources, journalEnds, loopSeconds, ml, llm: llmRunStats(analyzers)};
+}
+
+interface Span {
+  readonly engine: TradingEngine;
+  readonly bars: BarSeries;
+  readonly tf: number;
+  readonly journal: readonly JournalEvent[];
+  readonly journalEnds: Uint32Array;
+  readonly script: OperatorScript;
+  readonly onStep: RunOptions['onStep'];
+  readonly parts: Parameters<NonNullable<RunOptions['onStep']>>[1];
+}
+
+/**
+ * Steps bars [from, to) and returns `to`, or the first bar an operator action is due at. A plain
+ * function, not the async runner: locals of an async function live in its heap frame, which the
+ * per-bar loop would pay for on every bar.
+ */
+function stepSpan(span: Span, from: number, to: number): number {
+  const {engine, bars, tf, journal, journalEnds, script, onStep} = span;
+  for (let i = from; i < to; i++) {
+    if (script.pendingAt(bars.openTime[i] + tf)) return i;
+    engine.step(i);
+    journalEnds[i] = journal.length;
+    if (onStep !== undefined) onStep(i, span.parts);
+  }
+  return to;
 }
 
 /** Views of the first n bars: reading past them yields undefined, never the future. */
