@@ -48,6 +48,17 @@ function reader(layout: FileLayout, file: string): string {
     strict_mode=true, null_padding=false, columns={${columns}})`;
 }
 
+/**
+ * The file's rows with their 1-based position `rn`. Parquet carries its own row numbers, so its scan
+ * stays parallel; CSV rows are numbered by a window over the (ordered) scan.
+ */
+function numberedRows(layout: FileLayout, file: string): string {
+  if (layout.format === 'parquet') {
+    return `(SELECT file_row_number + 1 AS rn, * EXCLUDE (file_row_number) FROM read_parquet(${sqlString(file)}, file_row_number = true))`;
+  }
+  return `(SELECT row_number() OVER () AS rn, * FROM ${reader(layout, file)})`;
+}
+
 /** Turns DuckDB's multi-line CSV error into "file line N: reason". */
 function csvError(error: unknown, file: string): IftbError {
   const message = error instanceof Error ? error.message : String(error);
@@ -102,7 +113,7 @@ async function assertParsed(db: DuckDb, source: string, columns: ParsedColumns, 
   if (found.length === 0) return;
   const [typed, column] = found[0];
   const rn = Number(firsts[typed]);
-  const [row] = await db.rows(`SELECT ${quoteIdent(column)}::VARCHAR AS raw FROM (SELECT row_number() OVER () AS rn, * FROM ${source}) WHERE rn = ${rn}`);
+  const [row] = await db.rows(`SELECT ${quoteIdent(column)}::VARCHAR AS raw FROM ${source} WHERE rn = ${rn}`);
   const raw = row?.raw === null || row?.raw === undefined ? 'an empty value' : `'${row.raw}'`;
   throw new IftbError(ErrorCode.INPUT_INVALID, `${label(rn)}: cannot read ${column} from ${raw}`);
 }
@@ -164,14 +175,14 @@ export async function importFile(db: DuckDb, request: ImportRequest, progress: P
   const label = (rn: number) => (parquet ? `${name} row ${rn}` : `${name} line ${rn + layout.firstDataLine - 1}`);
   const showProgress = statSync(file).size > 8 * 1024 * 1024 ? progress : SILENT_PROGRESS;
 
-  const source = reader(layout, file);
+  const source = numberedRows(layout, file);
   const types = layout.format === 'parquet' ? await describe(db, source) : new Map(layout.columns.map((c) => [c, 'VARCHAR']));
   const f = layout.fields;
   const time = timeExpression(f.time!, types);
   const numeric = numericIn(types);
   const stage = async (columns: string) =>
     withProgress(db, showProgress, `import ${name}`, () =>
-      db.run(`CREATE OR REPLACE TEMP TABLE ${TYPED} AS SELECT row_number() OVER () AS rn, ${columns} FROM ${source}`),
+      db.run(`CREATE OR REPLACE TEMP TABLE ${TYPED} AS SELECT rn, ${columns} FROM ${source}`),
     ).catch((error) => {
       throw csvError(error, file);
     });
