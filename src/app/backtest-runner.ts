@@ -11,7 +11,7 @@ import {
   timeframeMs,
 } from '../core/index.js';
 import {configHash, parseConfig} from '../config/index.js';
-import {DEFAULT_WEIGHTS, loadStrategy, parseParams, type SourceWeights, type StrategyDefinition} from '../decision/index.js';
+import {DEFAULT_WEIGHTS, loadStrategy, parseParams, type SourceWeights, type StrategyDefinition, strategySourceHash} from '../decision/index.js';
 import {TradingEngine} from '../engine/trading-engine.js';
 import {Ledger} from '../portfolio/ledger.js';
 import {CircuitBreaker, createRiskManager, createTradingGate, KillSwitch, MemoryKillSwitchRepository} from '../risk/index.js';
@@ -30,6 +30,8 @@ export interface BacktestRun {
   readonly runId: string;
   readonly config: BacktestConfig;
   readonly configHash: string;
+  /** What configHash hashes: the config with defaults, params, strategy version and source, models. */
+  readonly resolvedConfig: Readonly<Record<string, unknown>>;
   readonly dataHash: string;
   readonly strategy: StrategyDefinition;
   readonly params: unknown;
@@ -173,7 +175,17 @@ export async function executeBacktest(
   const contextFunding = data.analyzerFunding !== undefined ? data.analyzerFunding : funding;
 
   // The run's identity covers the model files it used (not their manifests' creation times).
-  const resolved = {...config, params, strategyVersion: strategy.version, ...(ml ? {models: ml.models.map((m) => ({model: m.model, onnxSha256: m.onnxSha256}))} : {})};
+  // The run's identity: everything that decides its result. An LLM section is left out when no
+  // analyzer asks an LLM, so the shell's IFTB_LLM_MODEL cannot change an sma-cross run's id.
+  const usesLlm = analyzers.some((a) => a.source === 'llm');
+  const resolved = {
+    ...config,
+    ...(usesLlm ? {} : {llm: undefined}),
+    params,
+    strategyVersion: strategy.version,
+    strategySource: strategySourceHash(strategy),
+    ...(ml ? {models: ml.models.map((m) => ({model: m.model, onnxSha256: m.onnxSha256}))} : {}),
+  };
   const cHash = configHash(resolved);
   const dHash = usesFunding && data.analyzerFunding !== undefined ? withAnalyzerFunding(dataHash(bars, mark, funding), data.analyzerFunding) : dataHash(bars, mark, funding);
   const runId = options.runId ?? configHash({config: cHash, data: dHash}).slice(0, 12);
@@ -197,7 +209,7 @@ export async function executeBacktest(
     now: () => script.nowMs,
   });
   const gate = createTradingGate({breaker, killSwitch, journal: sink});
-  const risk = createRiskManager({...config.risk, maxLeverage: Math.min(config.risk.maxLeverage, config.leverage)});
+  const risk = createRiskManager({...config.risk, maxLeverage: Math.min(config.risk.maxLeverage, config.leverage)}, {journal: sink});
   const engine = new TradingEngine({
     runId, symbol: config.symbol, timeframeMs: tf, bars, venue, ledger, gate, risk, instrument,
     decide: (ctx) => strategy.decide(ctx, params), analyzers, indicators, weights: setup.weights, atr: setup.atr,
@@ -229,7 +241,7 @@ export async function executeBacktest(
     .filter((a): a is typeof a & {unavailable: string} => typeof (a as {unavailable?: unknown}).unavailable === 'string')
     .map((a) => ({id: a.id, reason: a.unavailable}));
   const weights = {...DEFAULT_WEIGHTS, ...setup.weights};
-  return {runId, config, configHash: cHash, dataHash: dHash, strategy, params, bars, funding, firstIndex, engine, ledger, journal, weights, unavailableSources, journalEnds, loopSeconds, ml, llm: llmRunStats(analyzers)};
+  return {runId, config, configHash: cHash, resolvedConfig: resolved, dataHash: dHash, strategy, params, bars, funding, firstIndex, engine, ledger, journal, weights, unavailableSources, journalEnds, loopSeconds, ml, llm: llmRunStats(analyzers)};
 }
 
 interface Span {

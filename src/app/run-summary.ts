@@ -1,4 +1,5 @@
 import {type ClosedTrade, type SignalSource, timeframeMs} from '../core/index.js';
+import {canonicalJson} from '../config/index.js';
 import {computeMetrics, type Metrics} from '../portfolio/metrics.js';
 import {signalAccuracy} from '../portfolio/signal-accuracy.js';
 import type {BacktestRun} from './backtest-runner.js';
@@ -97,7 +98,7 @@ export function summarizeRun(run: BacktestRun): RunSummary {
   return {
     runId: run.runId,
     mode: 'backtest',
-    strategy: {name: run.strategy.name, version: run.strategy.version, params: run.params},
+    strategy: {name: run.strategy.name, version: run.strategy.version, params: JSON.parse(canonicalJson(run.params)) as unknown},
     market: {
       exchange: config.exchange,
       symbol: config.symbol,
@@ -106,7 +107,8 @@ export function summarizeRun(run: BacktestRun): RunSummary {
       lastBarMs: bars.openTime[n - 1],
       warmupBars: firstIndex,
     },
-    config,
+    // Canonical key order: equal configs given in another order write the same bytes.
+    config: JSON.parse(canonicalJson(run.resolvedConfig)) as unknown,
     configHash: run.configHash,
     dataHash: run.dataHash,
     finalEquity: metrics.finalEquity,

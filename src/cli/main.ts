@@ -16,7 +16,10 @@ try {
     processIo.err(`error: ${error.message}`);
     process.exitCode = USER_ERRORS.has(error.code) ? 2 : 1;
   } else {
-    processIo.err(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    // Filesystem and other unexpected errors: one line; the stack only when asked for.
+    const message = error instanceof Error ? error.message : String(error);
+    const stack = process.env.IFTB_DEBUG && error instanceof Error ? `\n${error.stack}` : ' (set IFTB_DEBUG=1 for the stack)';
+    processIo.err(`error: ${message.split('\n')[0]}${stack}`);
     process.exitCode = 1;
   }
 }

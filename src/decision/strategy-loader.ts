@@ -1,8 +1,19 @@
-import {existsSync, readdirSync} from 'node:fs';
+import {createHash} from 'node:crypto';
+import {existsSync, readdirSync, readFileSync} from 'node:fs';
 import {basename, extname, join, resolve} from 'node:path';
 import {fileURLToPath, pathToFileURL} from 'node:url';
 import {ErrorCode, fromRoot, IftbError} from '../core/index.js';
 import {isStrategy, type StrategyDefinition} from './strategy.js';
+
+const sourceHashes = new WeakMap<StrategyDefinition, string>();
+
+/**
+ * sha256 of the module a strategy was loaded from: part of the run identity, so editing a strategy
+ * without bumping its version still changes the run id. Undefined for strategies defined in code.
+ */
+export function strategySourceHash(strategy: StrategyDefinition): string | undefined {
+  return sourceHashes.get(strategy);
+}
 
 /** Built strategies (dist/strategies/*.js) when running compiled, the sources under vitest. */
 function strategiesDir(): {dir: string; ext: string} {
@@ -49,6 +60,7 @@ export async function loadStrategy(nameOrPath: string): Promise<StrategyDefiniti
   if (!/^\d+\.\d+\.\d+/.test(strategy.version)) {
     throw new IftbError(ErrorCode.STRATEGY_FAILED, `strategy ${strategy.name}: version '${strategy.version}' is not semver`);
   }
+  sourceHashes.set(strategy, createHash('sha256').update(readFileSync(file)).digest('hex'));
   return strategy;
 }
 
