@@ -4,6 +4,7 @@
  */
 import {existsSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
+import {z} from 'zod';
 import {type Column, type DuckDbStore, readColumnFile, writeColumnFile} from '../adapters/duckdb/index.js';
 import {type ClosedTrade, ErrorCode, IftbError} from '../core/index.js';
 import {drawdownSeries} from '../portfolio/metrics.js';
@@ -70,9 +71,36 @@ export async function findRunFiles(store: DuckDbStore, runId: string, reportsDir
   const dirs = [join(reportsDir, runId), ...(record.reportDir ? [record.reportDir] : [])];
   const dir = dirs.find((d) => existsSync(join(d, 'run.json')));
   if (!dir) throw new IftbError(ErrorCode.DATA_MISSING, `run.json of run ${runId} not found in ${dirs.join(' or ')}; re-run the backtest to recreate it`);
-  const summary = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as ReportSummary;
+  const summary = readRunJson(join(dir, 'run.json'));
   if (summary.runId !== runId) throw new IftbError(ErrorCode.DATA_MISSING, `${join(dir, 'run.json')} belongs to run ${summary.runId}, not ${runId}`);
   return {dir, summary};
+}
+
+/** The fields a report relies on; the rest of run.json passes through as written. */
+const RunJsonSchema = z.looseObject({
+  runId: z.string(),
+  strategy: z.looseObject({name: z.string(), version: z.string()}),
+  market: z.looseObject({symbol: z.string(), timeframe: z.string(), firstBarMs: z.number(), lastBarMs: z.number()}),
+  config: z.record(z.string(), z.unknown()),
+  metrics: z.record(z.string(), z.unknown()),
+  sources: z.array(z.looseObject({id: z.string(), source: z.string()})),
+  tradeList: z.array(z.unknown()),
+});
+
+/** run.json is read back at an edge (it may be truncated or edited by hand): validated, one clear line if not. */
+function readRunJson(path: string): ReportSummary {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new IftbError(ErrorCode.DATA_INVALID, `${path}: not valid JSON (${(error as Error).message})`);
+  }
+  const parsed = RunJsonSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new IftbError(ErrorCode.DATA_INVALID, `${path}: not a run.json written by iftb backtest (${issue.path.join('.') || '(root)'}: ${issue.message})`);
+  }
+  return raw as ReportSummary;
 }
 
 /**

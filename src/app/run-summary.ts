@@ -24,7 +24,7 @@ export interface SourceSummary {
 export interface RunSummary {
   readonly runId: string;
   readonly mode: 'backtest';
-  readonly strategy: {readonly name: string; readonly version: string; readonly params: unknown};
+  readonly strategy: {readonly name: string; readonly version: string; readonly sourceSha256?: string; readonly params: unknown};
   readonly market: {
     readonly exchange: string;
     readonly symbol: string;
@@ -98,7 +98,12 @@ export function summarizeRun(run: BacktestRun): RunSummary {
   return {
     runId: run.runId,
     mode: 'backtest',
-    strategy: {name: run.strategy.name, version: run.strategy.version, params: JSON.parse(canonicalJson(run.params)) as unknown},
+    strategy: {
+      name: run.strategy.name,
+      version: run.strategy.version,
+      ...(typeof run.resolvedConfig.strategySource === 'string' ? {sourceSha256: run.resolvedConfig.strategySource} : {}),
+      params: JSON.parse(canonicalJson(run.params)) as unknown,
+    },
     market: {
       exchange: config.exchange,
       symbol: config.symbol,
@@ -107,8 +112,7 @@ export function summarizeRun(run: BacktestRun): RunSummary {
       lastBarMs: bars.openTime[n - 1],
       warmupBars: firstIndex,
     },
-    // Canonical key order: equal configs given in another order write the same bytes.
-    config: JSON.parse(canonicalJson(run.resolvedConfig)) as unknown,
+    config: replayableConfig(run),
     configHash: run.configHash,
     dataHash: run.dataHash,
     finalEquity: metrics.finalEquity,
@@ -130,4 +134,14 @@ function countExposure(positionQty: Float64Array, from: number, to: number): num
   let bars = 0;
   for (let i = from; i < to; i++) if (positionQty[i] !== 0) bars++;
   return bars;
+}
+
+/**
+ * The config as `iftb backtest --config` takes it (so `iftb report` can replay it), with defaults
+ * filled in and keys in canonical order: equal configs given in another order write the same bytes.
+ * Identity-only fields (strategy version and source hash, model hashes) live elsewhere in run.json.
+ */
+function replayableConfig(run: BacktestRun): unknown {
+  const {strategyVersion: _version, strategySource: _source, models: _models, ...config} = run.resolvedConfig;
+  return JSON.parse(canonicalJson(config)) as unknown;
 }
