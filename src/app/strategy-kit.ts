@@ -1,6 +1,10 @@
-import {type Analyzer, ErrorCode, isIftbError, type Timeframe, timeframeMs} from '../core/index.js';
+import {type Analyzer, ErrorCode, IftbError, isIftbError, type Timeframe, timeframeMs} from '../core/index.js';
 import type {StrategyKit} from '../decision/index.js';
-import {modelWindow} from '../ml/manifest.js';
+import {readFileSync} from 'node:fs';
+import {join} from 'node:path';
+import {sha256Hex} from '../config/index.js';
+import {MODEL_ONNX, modelWindow} from '../ml/manifest.js';
+import {parseModelRef} from '../ml/registry.js';
 import {sharedOnnxModel} from '../ml/onnx-model.js';
 import {createModelAnalyzer, type ModelAnalyzer} from '../signals/ml/index.js';
 import {adx, atr, bollingerPercentB, createTaAnalyzer, ema, rsi, sma} from '../signals/ta/index.js';
@@ -30,7 +34,17 @@ export interface MlModelInfo {
   readonly windowMs: {readonly fromMs: number; readonly toMs: number};
   readonly trainWindow: {readonly from: string; readonly to: string};
   readonly validationWindow: {readonly from: string; readonly to: string};
+  /**
+   * A walk-forward series (`name@wf`): which model scored which bars. Each fold's model scores its
+   * test span, the last (deployed) model the bars after its window; every scored bar is out of sample.
+   */
+  readonly walkForward?: {
+    readonly segments: ReadonlyArray<{readonly file: string; readonly sha256: string; readonly trainedTo: string; readonly scores: {readonly from: string; readonly to: string | null}}>;
+  };
 }
+
+/** `name@wf`: the walk-forward series of a model name (its newest version trained with --walk-forward). */
+export const WALK_FORWARD_TARGET = 'wf';
 
 export type MlAnalyzer = ModelAnalyzer & {readonly model: MlModelInfo};
 
@@ -47,6 +61,7 @@ export function mlModelOf(analyzer: Analyzer): MlModelInfo | null {
  */
 function mlAnalyzer(ref: string, options: StrategyKitOptions): Analyzer {
   const registry = openRegistry(options.modelsDir);
+  if (ref.endsWith(`@${WALK_FORWARD_TARGET}`)) return walkForwardAnalyzer(ref, registry);
   let loaded;
   try {
     loaded = registry.load(ref);
@@ -75,6 +90,67 @@ function mlAnalyzer(ref: string, options: StrategyKitOptions): Analyzer {
     windowMs: modelWindow(m),
     trainWindow: {from: m.windows.train.from, to: m.windows.train.to},
     validationWindow: {from: m.windows.validation.from, to: m.windows.validation.to},
+  };
+  return Object.assign(analyzer, {model});
+}
+
+/**
+ * `name@wf`: one analyzer over the newest version of `name` trained with `--walk-forward` (its fold
+ * models kept in the version folder, all sha256-checked on load). Fold k scores the bars that open
+ * in its test span; the version's own model scores the bars after its window; other bars abstain.
+ */
+function walkForwardAnalyzer(ref: string, registry: ReturnType<typeof openRegistry>): Analyzer {
+  const {name} = parseModelRef(ref);
+  const version = registry
+    .versions(name)
+    .filter((v) => {
+      const wf = registry.manifest(name, v).walkForward;
+      return wf !== undefined && wf.folds.length > 0 && wf.folds.every((f) => f.model !== undefined);
+    })
+    .at(-1);
+  if (version === undefined) {
+    return unavailableAnalyzer(`ml.${ref}`, 'ml', `no version of ${name} in ${registry.root} has walk-forward fold models (train one with \`iftb train --name ${name} --walk-forward --train 180d --test 30d\`); the XGBoost source abstains`);
+  }
+  const loaded = registry.load(`${name}@${version}`);
+  const m = loaded.manifest;
+  const wf = m.walkForward!;
+  const id = `${loaded.id}/${WALK_FORWARD_TARGET}`;
+  const common = {featureSet: m.features.set, featureNames: m.features.names};
+  const final = modelWindow(m);
+  const parts = [
+    ...wf.folds.map((f) => ({file: f.model!.file, sha256: f.model!.sha256, scoreScale: f.model!.scoreScale, trainedToMs: f.test.fromMs, fromMs: f.test.fromMs, toMs: f.test.toMs})),
+    {file: MODEL_ONNX, sha256: m.files[MODEL_ONNX].sha256, scoreScale: m.serving.scoreScale, trainedToMs: final.toMs, fromMs: final.toMs, toMs: Number.POSITIVE_INFINITY},
+  ];
+  for (const part of parts) {
+    if (m.files[part.file]?.sha256 !== part.sha256) throw new IftbError(ErrorCode.MODEL_INTEGRITY, `${loaded.id}: walk-forward model ${part.file} is not listed with its sha256 in the manifest`);
+  }
+  const analyzer = createModelAnalyzer({
+    id: `ml.${id}`,
+    ...common,
+    timeframeMs: timeframeMs(m.market.timeframe as Timeframe),
+    load: () => Promise.reject(new Error('unused: segments')),
+    segments: parts.map((part) => ({
+      fromMs: part.fromMs, toMs: part.toMs, scoreScale: part.scoreScale,
+      load: () => sharedOnnxModel(readFileSync(join(loaded.dir, part.file)), {id: `${loaded.id}:${part.file}`, ...common}),
+    })),
+  });
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const first = parts[0].fromMs;
+  const model: MlModelInfo = {
+    ref,
+    model: id,
+    channel: null,
+    onnxSha256: sha256Hex(parts.map((p) => p.sha256).join(',')),
+    featureSet: m.features.set,
+    label: m.label.definition,
+    market: {symbol: m.market.symbol, timeframe: m.market.timeframe},
+    // Every bar is scored by a model trained before it: no decision bar is in sample.
+    windowMs: {fromMs: first, toMs: first},
+    trainWindow: {from: wf.folds[0].train.from, to: m.windows.train.to},
+    validationWindow: {from: m.windows.validation.from, to: m.windows.validation.to},
+    walkForward: {
+      segments: parts.map((p) => ({file: p.file, sha256: p.sha256, trainedTo: iso(p.trainedToMs), scores: {from: iso(p.fromMs), to: Number.isFinite(p.toMs) ? iso(p.toMs) : null}})),
+    },
   };
   return Object.assign(analyzer, {model});
 }

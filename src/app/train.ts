@@ -65,6 +65,8 @@ export interface TrainRunOptions {
   readonly libraryPath?: string;
   /** Recorded in the manifest (iftb train --walk-forward). */
   readonly walkForward?: ModelManifest['walkForward'];
+  /** More files for the version folder (walk-forward fold models), listed with their sha256 in the manifest. */
+  readonly extraFiles?: Readonly<Record<string, Uint8Array>>;
 }
 
 export interface TrainReport {
@@ -141,7 +143,7 @@ export async function trainModel(store: DuckDbStore, rawConfig: unknown, options
   const manifest = registry.write(
     config.name,
     version,
-    {[MODEL_ONNX]: onnxBytes, [MODEL_XGB_JSON]: result.modelJson},
+    {...options.extraFiles, [MODEL_ONNX]: onnxBytes, [MODEL_XGB_JSON]: result.modelJson},
     {
       schema: 'iftb.model/1',
       name: config.name,

@@ -10,8 +10,11 @@ import type {DuckDbStore} from '../adapters/duckdb/index.js';
 import {ErrorCode, IftbError, timeframeMs} from '../core/index.js';
 import {parseConfig} from '../config/index.js';
 import {parseLabel, splitDataset} from '../ml/dataset.js';
-import {type ModelManifest, manifestWindow} from '../ml/manifest.js';
-import {classificationMetrics} from '../ml/metrics.js';
+import {foldOnnxFile, type ModelManifest, manifestWindow} from '../ml/manifest.js';
+import {classificationMetrics, quantile, round} from '../ml/metrics.js';
+import {assertParity, xgboostJsonToOnnx} from '../ml/onnx-export.js';
+import {OnnxModel} from '../ml/onnx-model.js';
+import {sha256Hex} from '../config/index.js';
 import {DEFAULT_XGB_PARAMS, type TrainRequest, trainXgboost, type XgbParams} from '../ml/xgboost/train.js';
 import {trainInWorker} from '../ml/xgboost/train-in-worker.js';
 import {computeFeatures, featureSet, toFloat32Rows} from '../signals/ml/index.js';
@@ -52,6 +55,7 @@ export async function trainWalkForward(
   const width = set.names.length;
 
   const folds: WalkForward['folds'] = [];
+  const foldFiles: Record<string, Uint8Array> = {};
   const pAll: number[] = [];
   const yAll: number[] = [];
   for (let trainFrom = config.fromMs; trainFrom + trainMs < config.toMs; trainFrom += testMs) {
@@ -69,19 +73,34 @@ export async function trainWalkForward(
     const result = options.inWorker === false ? trainXgboost(request) : await trainInWorker(request);
     const y = Array.from(split.validation, (i) => split.labels[i]);
     const m = classificationMetrics(result.predictions, y, 5);
+    // The fold's model, kept for `name@wf` backtests: ONNX checked against XGBoost on the fold's
+    // test rows; its score scale from its training rows only.
+    const file = foldOnnxFile(folds.length);
+    const onnxBytes = xgboostJsonToOnnx(result.modelJson, {featureNames: set.names, metadata: {feature_set: set.id, label: label.definition}});
+    const onnx = await OnnxModel.load(onnxBytes, {id: `${config.name}:${file}`, featureSet: set.id, featureNames: set.names});
+    let pTrain: Float32Array;
+    try {
+      assertParity(await onnx.predict(request.predict!.rows, request.predict!.nrow), result.predictions);
+      pTrain = await onnx.predict(request.train.rows, request.train.nrow);
+    } finally {
+      await onnx.release();
+    }
+    const q90 = quantile(Float64Array.from(pTrain, (p) => Math.abs(2 * p - 1)), 0.9);
+    foldFiles[file] = onnxBytes;
     folds.push({
       train: {...manifestWindow(trainFrom, testFrom), rows: split.train.length},
       test: {...manifestWindow(testFrom, testTo), rows: split.validation.length},
       auc: m.auc,
       logLoss: m.logLoss,
       accuracy: m.accuracy,
+      model: {file, sha256: sha256Hex(onnxBytes), scoreScale: round(q90 > 0 && q90 < 1 ? q90 : 1, 4)},
     });
     pAll.push(...result.predictions);
     yAll.push(...y);
   }
   if (folds.length === 0) throw new IftbError(ErrorCode.DATA_MISSING, 'no walk-forward fold had enough rows (100 training rows and a test row)');
   const walkForward: WalkForward = {trainBars: trainMs / tf, testBars: testMs / tf, folds, outOfSample: classificationMetrics(pAll, yAll)};
-  const model = await trainModel(store, {...rawConfigOf(config), fromMs: config.toMs - trainMs, toMs: config.toMs}, {...options, walkForward});
+  const model = await trainModel(store, {...rawConfigOf(config), fromMs: config.toMs - trainMs, toMs: config.toMs}, {...options, walkForward, extraFiles: foldFiles});
   return {walkForward, model};
 }
 

@@ -11,6 +11,8 @@ export const MANIFEST_SCHEMA = 'iftb.model/1';
 export const MODEL_ONNX = 'model.onnx';
 export const MODEL_XGB_JSON = 'model.xgb.json';
 export const MANIFEST_FILE = 'manifest.json';
+/** A walk-forward fold's model file: fold-01.onnx, fold-02.onnx, … */
+export const foldOnnxFile = (fold: number) => `fold-${String(fold + 1).padStart(2, '0')}.onnx`;
 
 const WindowSchema = z.object({fromMs: z.number(), toMs: z.number(), from: z.string(), to: z.string()});
 
@@ -67,6 +69,12 @@ export const ModelManifestSchema = z.object({
           auc: z.number().nullable(),
           logLoss: z.number(),
           accuracy: z.number(),
+          /**
+           * The fold's own model, kept in the version folder (sha256 in `files`) so a backtest can
+           * score each bar with the fold covering it (`name@wf`); scoreScale is the 90th percentile
+           * of |2p − 1| on the fold's training rows (never its test span). Absent in older manifests.
+           */
+          model: z.object({file: z.string(), sha256: z.string(), scoreScale: z.number().positive().max(1)}).optional(),
         }),
       ),
       outOfSample: MetricsSchema,

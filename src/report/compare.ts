@@ -46,7 +46,14 @@ export function compareSpecs(runs: readonly CompareRun[]): Record<string, VlSpec
   };
 }
 
-export function renderComparePage(runs: readonly CompareRun[], runtime: VegaRuntime): string {
+/** An extra section of the comparison page (already-escaped HTML), e.g. `iftb compare`'s test results. */
+export interface CompareSection {
+  readonly id: string;
+  readonly title: string;
+  readonly html: string;
+}
+
+export function renderComparePage(runs: readonly CompareRun[], runtime: VegaRuntime, extra: {title?: string; header?: string; sections?: readonly CompareSection[]} = {}): string {
   const heads = runs.map((r) => `<th class="n"><code>${escapeHtml(r.summary.runId)}</code></th>`).join('');
   const info = (name: string, cell: (s: ReportSummary) => string) =>
     `<tr><th>${name}</th>${runs.map((r) => `<td class="n">${cell(r.summary)}</td>`).join('')}</tr>`;
@@ -67,11 +74,11 @@ ${info('data hash', (s) => `<code>${escapeHtml(s.dataHash.slice(0, 16))}…</cod
 <p class="note">Equity is divided by each run's starting cash so runs of different sizes compare; lines keep each time bucket's minimum and maximum.</p></section>
 <section id="metrics"><h2>Metrics</h2><table><thead><tr><th>metric</th>${heads}</tr></thead><tbody>
 ${metricRows.join('\n')}
-</tbody></table></section>`;
+</tbody></table></section>${(extra.sections ?? []).map((x) => `\n<section id="${escapeHtml(x.id)}"><h2>${escapeHtml(x.title)}</h2>${x.html}</section>`).join('')}`;
   return renderPage({
-    title: `IFTB compare ${runs.map((r) => r.summary.runId).join(' ')}`,
-    header: `<h1>Comparing ${runs.length} runs</h1><p>${runs.map((r) => escapeHtml(label(r.summary))).join(' · ')}</p>`,
-    nav: [['runs', 'Runs'], ['charts', 'Charts'], ['metrics', 'Metrics']],
+    title: extra.title ?? `IFTB compare ${runs.map((r) => r.summary.runId).join(' ')}`,
+    header: `<h1>Comparing ${runs.length} runs</h1><p>${runs.map((r) => escapeHtml(label(r.summary))).join(' · ')}</p>${extra.header ?? ''}`,
+    nav: [['runs', 'Runs'], ['charts', 'Charts'], ['metrics', 'Metrics'], ...(extra.sections ?? []).map((x): [string, string] => [x.id, x.title])],
     body,
     specs: compareSpecs(runs),
   }, runtime);

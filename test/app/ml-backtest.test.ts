@@ -1,4 +1,4 @@
-import {appendFileSync, cpSync, mkdtempSync, rmSync} from 'node:fs';
+import {appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
@@ -8,6 +8,9 @@ import {trainModel} from '../../src/app/train.js';
 import {trainWalkForward} from '../../src/app/walk-forward.js';
 import {ErrorCode, isIftbError} from '../../src/core/index.js';
 import {ModelRegistry} from '../../src/ml/index.js';
+import {createStrategyKit, type MlAnalyzer} from '../../src/app/strategy-kit.js';
+import {createModelAnalyzer} from '../../src/signals/ml/index.js';
+import {OnnxModel} from '../../src/ml/onnx-model.js';
 import {useSampleStore} from '../support/sample-store.js';
 
 const day = (y: number, m: number, d: number) => Date.UTC(y, m - 1, d);
@@ -115,5 +118,69 @@ describe('backtests with a trained model', () => {
     expect(m.windows.train.fromMs).toBe(day(2024, 4, 1) - 30 * DAY);
     expect(m.windows.validation.toMs).toBe(day(2024, 4, 1));
     expect(new ModelRegistry(models).verify('wf@1')[0].ok).toBe(true);
+  });
+
+  it('backtests a walk-forward series (name@wf): each bar scored by the fold covering it, never in sample', async () => {
+    // Relies on wf@1 from the walk-forward test above.
+    const registry = new ModelRegistry(models);
+    const m = registry.manifest('wf', '1');
+    expect(m.walkForward!.folds.map((f) => f.model!.file)).toEqual(['fold-01.onnx', 'fold-02.onnx', 'fold-03.onnx', 'fold-04.onnx', 'fold-05.onnx']);
+    expect(Object.keys(m.files)).toContain('fold-03.onnx');
+
+    const store = sample.store();
+    const key = {exchange: 'binanceusdm', symbol: 'BTC/USDT:USDT', timeframe: '1h' as const};
+    const bars = await store.marketData.readBars(key, {fromMs: day(2023, 12, 1), toMs: day(2024, 4, 10)});
+    const funding = await store.marketData.readFunding('binanceusdm', 'BTC/USDT:USDT', {fromMs: day(2023, 11, 25), toMs: day(2024, 4, 11)});
+    const context = {timeframeMs: 3_600_000, funding};
+    const series = createStrategyKit({modelsDir: models}).ml.model('wf@wf') as MlAnalyzer;
+    expect(series.id).toBe('ml.wf@1/wf');
+    await series.prepare!(bars, 0, bars.length, context);
+
+    // The expected fold per bar from the manifest: fold k's test span, then the final model after its window.
+    const spans = [...m.walkForward!.folds.map((f) => [f.test.fromMs, f.test.toMs]), [m.windows.validation.toMs, Infinity]];
+    const files = [...m.walkForward!.folds.map((f) => f.model!.file), 'model.onnx'];
+    const scales = [...m.walkForward!.folds.map((f) => f.model!.scoreScale), m.serving.scoreScale];
+    const counts = new Array(files.length).fill(0);
+    for (let i = 0; i < bars.length; i++) {
+      const t = bars.openTime[i];
+      const expected = spans.findIndex(([a, b]) => t >= a && t < b);
+      expect(series.segmentOfBar[i], new Date(t).toISOString()).toBe(Number.isNaN(series.probabilities[i]) ? -1 : expected);
+      if (expected < 0) expect(series.probabilities[i]).toBeNaN();
+      else counts[expected]++;
+    }
+    expect(counts).toEqual([15 * 24, 15 * 24, 15 * 24, 15 * 24, 24, 9 * 24]);
+    // Each fold's bars carry exactly that fold model's probabilities (and its own score scale).
+    for (let k = 0; k < files.length; k++) {
+      const bytes = readFileSync(join(models, 'wf', '1', files[k]));
+      const single = createModelAnalyzer({
+        id: `fold-${k}`, featureSet: m.features.set, featureNames: m.features.names, timeframeMs: 3_600_000, scoreScale: scales[k],
+        load: () => OnnxModel.load(bytes, {id: `fold-${k}`, featureSet: m.features.set, featureNames: m.features.names}),
+      });
+      await single.prepare!(bars, 0, bars.length, context);
+      const slotA = {score: 0, confidence: 0, active: false}, slotB = {score: 0, confidence: 0, active: false};
+      for (let i = 0; i < bars.length; i++) {
+        if (series.segmentOfBar[i] !== k) continue;
+        expect(series.probabilities[i]).toBe(single.probabilities[i]);
+        series.update(bars, i, slotA as never);
+        single.update(bars, i, slotB as never);
+        expect(slotA).toEqual(slotB);
+      }
+    }
+
+    // In a backtest that starts inside the first fold's test span: out of sample, every bar scored.
+    const run = await runBacktest(store, backtest(day(2024, 2, 1), day(2024, 4, 10), 'wf@wf'), {modelsDir: models, strict: true});
+    const summary = summarizeRun(run);
+    expect(summary.ml).toMatchObject({model: 'wf@1/wf', inSample: false});
+    expect(summary.ml!.models[0]).toMatchObject({inSampleBars: 0, walkForward: {segments: expect.any(Array)}});
+    expect(summary.ml!.models[0].walkForward!.segments.map((x) => x.file)).toEqual(files);
+    const ml = summary.sources.find((x) => x.source === 'ml')!;
+    expect(ml).toMatchObject({id: 'ml.wf@1/wf', status: 'active', activeBars: summary.bars});
+    // The plain deployed model on the same range is in sample, and --strict refuses it.
+    expect((await runBacktest(store, backtest(day(2024, 2, 1), day(2024, 4, 10), 'wf@1'), {modelsDir: models})).ml!.inSample).toBe(true);
+  });
+
+  it('abstains on name@wf when no version has walk-forward fold models', async () => {
+    const run = await runBacktest(sample.store(), backtest(day(2024, 3, 1), day(2024, 4, 1), 'tiny@wf'), {modelsDir: models});
+    expect(summarizeRun(run).sources.find((s) => s.source === 'ml')!.note).toMatch(/no version of tiny .* has walk-forward fold models/);
   });
 });

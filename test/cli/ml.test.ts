@@ -63,15 +63,26 @@ describe('iftb train, models and backtest', () => {
     expect((await run(['models', 'verify', ...where])).stdout.trim().split('\n')).toEqual(['ok      xgb-dir@1', 'ok      xgb-dir@1b', 'ok      xgb-dir@2']);
 
     // A/B on the bars after both models' windows.
-    const compare = JSON.parse((await run(['compare', ...db, ...where, '--a', 'xgb-dir@1', '--b', 'xgb-dir@2', '--to', '2024-07-01', '--resamples', '300', '--json'])).stdout);
+    const compare = JSON.parse((await run(['compare', ...db, ...where, '--rows-only', '--a', 'xgb-dir@1', '--b', 'xgb-dir@2', '--to', '2024-07-01', '--resamples', '300', '--json'])).stdout);
     expect(compare.window).toMatchObject({from: '2024-04-01T00:00:00.000Z'});
     expect(compare.window.rows).toBeGreaterThan(2_000);
     expect(compare.a).toMatchObject({model: 'xgb-dir@1', inSample: false});
     expect(compare.mcnemar.pValue).toBeGreaterThanOrEqual(0);
     expect(compare.sharpe.difference.low).toBeLessThanOrEqual(compare.sharpe.difference.high);
-    const compareText = (await run(['compare', ...db, ...where, '--a', 'xgb-dir@live', '--b', 'xgb-dir@2', '--from', '2024-03-01', '--to', '2024-06-01', '--resamples', '200'])).stdout;
+    const compareText = (await run(['compare', ...db, ...where, '--rows-only', '--a', 'xgb-dir@live', '--b', 'xgb-dir@2', '--from', '2024-03-01', '--to', '2024-06-01', '--resamples', '200'])).stdout;
     expect(compareText).toMatch(/window\s+IN SAMPLE\s+IN SAMPLE/);
     expect(compareText).toMatch(/McNemar \((chi2-continuity|exact-binomial)\): A right\/B wrong \d+, B right\/A wrong \d+, p = /);
+
+    // Without --rows-only: two ensemble backtests that differ only in params.model.
+    const bt2 = (await run(['compare', ...db, ...where, '--reports-dir', join(dir, 'r'), '--a', 'xgb-dir@1', '--b', 'xgb-dir@2', '--to', '2024-05-01', '--resamples', '200'])).stdout;
+    expect(bt2).toMatch(/xgb-dir@1 \(A\) vs xgb-dir@2 \(B\): ensemble@[\d.]+ backtests on BTC\/USDT:USDT 1h, 2024-04-01T00:00:00.000Z → 2024-05-01T00:00:00.000Z \(720 bars\)/);
+    expect(bt2).toMatch(/configs differ only in the model: A [0-9a-f]{12}…, B [0-9a-f]{12}…/);
+    expect(bt2).toMatch(/McNemar on ML hits \((chi2-continuity|exact-binomial)\)/);
+    expect(bt2).toMatch(/models on rows \(same window\)/);
+    expect(bt2.trim().split('\n').at(-1)).toMatch(/^verdict: (A better|B better|no significant difference) — /);
+    const written = JSON.parse(readFileSync(join(dir, 'r', 'compare-xgb-dir@1-xgb-dir@2.json'), 'utf8'));
+    expect(written).toMatchObject({configsDifferOnlyInModel: true, a: {ref: 'xgb-dir@1', inSample: false}, b: {ref: 'xgb-dir@2', inSample: false}});
+    expect(readFileSync(join(dir, 'r', 'compare-xgb-dir@1-xgb-dir@2.html'), 'utf8')).toContain('A vs B: tests');
 
     appendFileSync(join(models, 'xgb-dir', '1', 'model.onnx'), 'tampered');
     const verify = await fail(['models', 'verify', ...where]);

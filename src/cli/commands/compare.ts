@@ -1,9 +1,11 @@
 import {Command, Option} from 'commander';
+import {type BacktestComparison, compareBacktests, verdictLine} from '../../app/compare-backtests.js';
 import {compareModels, type ModelComparison} from '../../app/compare.js';
 import {defaultModelsDir} from '../../app/models.js';
-import {type CliIo, dbOption, withStore} from '../context.js';
+import {applyOverrides, readConfigFile} from '../../config/index.js';
+import {type CliIo, dbOption, reportsDirOption, withStore} from '../context.js';
 import {formatInt, renderTable} from '../format.js';
-import {numberOption, symbolOption, timeframeOption, timeOption} from '../options.js';
+import {choiceOption, numberOption, symbolOption, timeframeOption, timeOption} from '../options.js';
 
 interface CompareCliOptions {
   db: string;
@@ -18,6 +20,71 @@ interface CompareCliOptions {
   seed?: number;
   modelsDir: string;
   json?: boolean;
+  rowsOnly?: boolean;
+  strategy?: string;
+  config?: string;
+  param: string[];
+  cash?: number;
+  leverage?: number;
+  funding?: 'on' | 'off';
+  reportsDir: string;
+  out?: string;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** The backtest config both runs share: file config first, then the flags given. */
+function backtestConfig(o: CompareCliOptions): Record<string, unknown> {
+  const config: Record<string, unknown> = o.config ? (readConfigFile(o.config) as Record<string, unknown>) : {};
+  const set = (key: string, value: unknown) => {
+    if (value !== undefined) config[key] = value;
+  };
+  set('strategy', o.strategy);
+  set('symbol', o.symbol);
+  set('timeframe', o.timeframe);
+  set('fromMs', o.from);
+  set('toMs', o.to);
+  set('cash', o.cash);
+  set('leverage', o.leverage);
+  if (o.funding !== undefined) config.funding = o.funding === 'on';
+  if (o.param.length > 0) config.params = applyOverrides((config.params as Record<string, unknown>) ?? {}, o.param);
+  return config;
+}
+
+function backtestText(c: BacktestComparison): string {
+  const ci = (x: {estimate: number; low: number; high: number}) => `${f(x.estimate, 2)}  [${f(x.low, 2)}, ${f(x.high, 2)}]`;
+  const pct = (x: number | null | undefined) => (x === null || x === undefined ? '-' : `${(x * 100).toFixed(2)}%`);
+  const s = c.equitySharpe, m = c.mlHits.mcnemar;
+  const acc = (side: BacktestComparison['a']) => (side.mlSource ? `${pct(side.mlSource.accuracy.hitRate)} / ${side.mlSource.accuracy.samples}` : '-');
+  const rows = 'error' in c.rows
+    ? [`models on rows: not computed (${c.rows.error})`]
+    : ['', 'models on rows (same window):', text(c.rows)];
+  return [
+    `${c.a.ref} (A) vs ${c.b.ref} (B): ${c.strategy} backtests on ${c.market.symbol} ${c.market.timeframe}, ${c.window.from} → ${c.window.to} (${formatInt(c.window.bars)} bars)`,
+    `configs differ only in the model: A ${c.a.configHash.slice(0, 12)}…, B ${c.b.configHash.slice(0, 12)}… (shared ${c.sharedConfigHash.slice(0, 12)}…)`,
+    '',
+    renderTable(
+      ['', 'A', 'B'],
+      [
+        ['run', c.a.runId, c.b.runId],
+        ['in sample', String(c.a.inSample), String(c.b.inSample)],
+        ['total return', pct(c.a.metrics.totalReturn), pct(c.b.metrics.totalReturn)],
+        ['max drawdown', pct(c.a.metrics.maxDrawdown), pct(c.b.metrics.maxDrawdown)],
+        ['trades', String(c.a.metrics.trades), String(c.b.metrics.trades)],
+        ['ML accuracy (run.json) / samples', acc(c.a), acc(c.b)],
+        [`ML hit rate, ${c.mlHits.bars} paired bars`, pct(c.mlHits.hitRateA), pct(c.mlHits.hitRateB)],
+        [`Sharpe, per-bar equity (${Math.round(s.confidence * 100)}% CI)`, ci(s.a), ci(s.b)],
+      ],
+    ),
+    '',
+    `McNemar on ML hits (${m.method}): A right/B wrong ${m.aOnly}, B right/A wrong ${m.bOnly}, p = ${f(m.pValue)}`,
+    `Sharpe A − B: ${ci(s.difference)}; A ahead in ${(s.aBetterShare * 100).toFixed(1)}% of ${s.resamples} block-bootstrap samples (blocks of ${s.blockBars} bars)`,
+    ...rows,
+    '',
+    `report: ${c.html}`,
+    `json:   ${c.json}`,
+    verdictLine(c),
+  ].join('\n');
 }
 
 const f = (x: number | null, digits = 4) => (x === null || Number.isNaN(x) ? '-' : x.toFixed(digits));
@@ -51,11 +118,20 @@ function text(c: ModelComparison): string {
 export function compareCommand(io: CliIo): Command {
   return dbOption(
     new Command('compare')
-      .description('A/B two models on the same rows: metrics, McNemar test, bootstrap Sharpe confidence intervals')
+      .description('A/B two models: two backtests identical except params.model (metrics, equity, McNemar on ML hits, bootstrap Sharpe difference), plus the models on rows')
       .requiredOption('--a <ref>', 'model A (NAME@VERSION or NAME@CHANNEL)')
       .requiredOption('--b <ref>', 'model B')
-      .option('--symbol <symbol>', "symbol (default: model A's)", symbolOption)
-      .option('--timeframe <tf>', "timeframe (default: model A's)", timeframeOption)
+      .option('--rows-only', 'only the model-level comparison on rows (AUC, log-loss, McNemar, Sharpe of sign × next bar); no backtests')
+      .option('--strategy <name>', 'strategy whose params.model is set to A and B (default ensemble)')
+      .option('--config <file>', 'JSON backtest config both runs share; flags override it')
+      .option('--param <key=value>', 'strategy parameter (repeatable; dots nest)', collect, [])
+      .option('--cash <amount>', 'starting wallet balance in USDT', numberOption('--cash', 0))
+      .option('--leverage <x>', 'leverage', numberOption('--leverage', 1))
+      .addOption(new Option('--funding <on|off>', 'apply funding payments (default on)').argParser(choiceOption(['on', 'off'] as const)))
+      .option('--out <file>', 'comparison page (default reports/compare-<a>-<b>.html; the .json goes beside it)')
+      .addOption(reportsDirOption())
+      .option('--symbol <symbol>', "symbol (default: the backtest's, or model A's with --rows-only)", symbolOption)
+      .option('--timeframe <tf>', "timeframe (default: the backtest's, or model A's with --rows-only)", timeframeOption)
       .option('--from <time>', 'first row (default: the end of both models’ windows, so both are out of sample)', timeOption)
       .option('--to <time>', 'end, exclusive (default: the last stored bar)', timeOption)
       .option('--resamples <n>', 'bootstrap samples (default 2000)', numberOption('--resamples', 100))
@@ -64,10 +140,16 @@ export function compareCommand(io: CliIo): Command {
       .addOption(new Option('--models-dir <dir>', 'model registry folder').env('IFTB_MODELS_DIR').default(defaultModelsDir(), 'models'))
       .option('--json', 'print JSON'),
   ).action(async (o: CompareCliOptions) => {
-    const config = {a: o.a, b: o.b, symbol: o.symbol, timeframe: o.timeframe, fromMs: o.from, toMs: o.to, resamples: o.resamples, blockBars: o.block, seed: o.seed};
     await withStore({db: o.db, seed: true}, async (store) => {
-      const result = await compareModels(store, config, {modelsDir: o.modelsDir});
-      io.out(o.json ? JSON.stringify(result, null, 2) : text(result));
+      if (o.rowsOnly) {
+        const config = {a: o.a, b: o.b, symbol: o.symbol, timeframe: o.timeframe, fromMs: o.from, toMs: o.to, resamples: o.resamples, blockBars: o.block, seed: o.seed};
+        const result = await compareModels(store, config, {modelsDir: o.modelsDir});
+        io.out(o.json ? JSON.stringify(result, null, 2) : text(result));
+        return;
+      }
+      const config = {a: o.a, b: o.b, backtest: backtestConfig(o), resamples: o.resamples, blockBars: o.block, seed: o.seed};
+      const result = await compareBacktests(store, config, {modelsDir: o.modelsDir, reportsDir: o.reportsDir, out: o.out, progress: io.progress()});
+      io.out(o.json ? JSON.stringify(result, null, 2) : backtestText(result));
     });
   });
 }

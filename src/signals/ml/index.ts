@@ -8,4 +8,4 @@ export {
 export {featureColumn, type FeatureMatrix, featureRow, toFloat32Rows} from './ohlcv-v1-columns.js';
 export {FeatureStream} from './ohlcv-v1-stream.js';
 export {computeFeatures, createFeatureStream, type FeatureStreamLike} from './features.js';
-export {createModelAnalyzer, type ModelAnalyzer, type ModelAnalyzerOptions} from './model-analyzer.js';
+export {createModelAnalyzer, type ModelAnalyzer, type ModelAnalyzerOptions, type ModelSegment} from './model-analyzer.js';

@@ -18,6 +18,14 @@ import {abstain, type Analyzer, type AnalyzerContext, type BarColumns, type Prob
 import {featureSet, type FeatureSetSpec, type FundingRates} from './feature-set.js';
 import {computeFeatures, createFeatureStream, type FeatureStreamLike} from './features.js';
 
+/** One model of a walk-forward series: it scores the bars that open in [fromMs, toMs). */
+export interface ModelSegment {
+  readonly fromMs: number;
+  readonly toMs: number;
+  readonly scoreScale: number;
+  readonly load: () => Promise<ProbabilityModel>;
+}
+
 export interface ModelAnalyzerOptions {
   /** 'ml.xgb-dir@3'. */
   readonly id: string;
@@ -29,6 +37,12 @@ export interface ModelAnalyzerOptions {
   readonly scoreScale?: number;
   /** Loads the model on the first prepare (an ONNX session is async to create). */
   readonly load: () => Promise<ProbabilityModel>;
+  /**
+   * A walk-forward series instead of one model: each bar is scored by the segment whose span
+   * holds its open time (batched per segment in prepare); bars outside every segment abstain.
+   * `load` and `scoreScale` are then unused.
+   */
+  readonly segments?: readonly ModelSegment[];
 }
 
 export interface ModelAnalyzer extends Analyzer {
@@ -36,6 +50,8 @@ export interface ModelAnalyzer extends Analyzer {
   unavailable?: string;
   /** Probability per bar index (NaN where not prepared or abstaining), for reports and tests. */
   readonly probabilities: Float64Array;
+  /** With segments: the segment that scored each bar index (−1 where none). */
+  readonly segmentOfBar: Int32Array;
 }
 
 export function createModelAnalyzer(options: ModelAnalyzerOptions): ModelAnalyzer {
@@ -47,7 +63,13 @@ export function createModelAnalyzer(options: ModelAnalyzerOptions): ModelAnalyze
   if (!(scale > 0 && scale <= 1)) throw new RangeError(`${options.id}: score scale must be in (0, 1], got ${scale}`);
   const width = set.names.length;
   let model: ProbabilityModel | null = null;
+  const segments = options.segments ?? null;
+  for (const seg of segments ?? []) {
+    if (!(seg.scoreScale > 0 && seg.scoreScale <= 1)) throw new RangeError(`${options.id}: score scale must be in (0, 1], got ${seg.scoreScale}`);
+  }
+  const segmentModels: Array<ProbabilityModel | null> = (segments ?? []).map(() => null);
   let probs = new Float64Array(0);
+  let segOf = new Int32Array(0);
   let stream: FeatureStreamLike | null = null;
   let preparedTo = -1;
   const row = new Float64Array(width);
@@ -60,6 +82,9 @@ export function createModelAnalyzer(options: ModelAnalyzerOptions): ModelAnalyze
     unavailable: undefined,
     get probabilities() {
       return probs;
+    },
+    get segmentOfBar() {
+      return segOf;
     },
 
     async prepare(bars: BarColumns, from: number, to: number, context?: AnalyzerContext): Promise<void> {
@@ -75,11 +100,14 @@ export function createModelAnalyzer(options: ModelAnalyzerOptions): ModelAnalyze
         return;
       }
       analyzer.unavailable = undefined;
-      model ??= await options.load();
+      if (segments === null) model ??= await options.load();
       if (probs.length < bars.length) {
         const grown = new Float64Array(Math.max(bars.length, probs.length * 2)).fill(NaN);
         grown.set(probs);
         probs = grown;
+        const grownSeg = new Int32Array(probs.length).fill(-1);
+        grownSeg.set(segOf);
+        segOf = grownSeg;
       }
       // Complete rows (past the warm-up, no NaN) as float32, and where they go.
       const start = Math.max(from, set.warmupBars);
@@ -112,10 +140,34 @@ export function createModelAnalyzer(options: ModelAnalyzerOptions): ModelAnalyze
         }
       }
       preparedTo = to;
-      for (let i = from; i < to; i++) probs[i] = NaN;
+      for (let i = from; i < to; i++) {
+        probs[i] = NaN;
+        segOf[i] = -1;
+      }
       if (target.length === 0) return;
-      const p = await model.predict(packed.subarray(0, target.length * width), target.length);
-      for (let r = 0; r < target.length; r++) probs[target[r]] = p[r];
+      if (segments === null) {
+        const p = await model!.predict(packed.subarray(0, target.length * width), target.length);
+        for (let r = 0; r < target.length; r++) probs[target[r]] = p[r];
+        return;
+      }
+      // One batch per segment: the rows whose bar opens in its span.
+      for (let k = 0; k < segments.length; k++) {
+        const seg = segments[k];
+        const rows: number[] = [];
+        for (let r = 0; r < target.length; r++) {
+          const t = bars.openTime[target[r]];
+          if (t >= seg.fromMs && t < seg.toMs) rows.push(r);
+        }
+        if (rows.length === 0) continue;
+        const batch = new Float32Array(rows.length * width);
+        for (let j = 0; j < rows.length; j++) batch.set(packed.subarray(rows[j] * width, (rows[j] + 1) * width), j * width);
+        const m = (segmentModels[k] ??= await seg.load());
+        const p = await m.predict(batch, rows.length);
+        for (let j = 0; j < rows.length; j++) {
+          probs[target[rows[j]]] = p[j];
+          segOf[target[rows[j]]] = k;
+        }
+      }
     },
 
     update(_bars: BarColumns, index: number, out: SignalSlot): void {
@@ -124,7 +176,8 @@ export function createModelAnalyzer(options: ModelAnalyzerOptions): ModelAnalyze
         abstain(out);
         return;
       }
-      const s = Math.max(-1, Math.min(1, (2 * p - 1) / scale));
+      const sc = segments === null ? scale : segments[segOf[index]].scoreScale;
+      const s = Math.max(-1, Math.min(1, (2 * p - 1) / sc));
       out.score = s;
       out.confidence = Math.abs(s);
       out.active = true;

@@ -1,0 +1,299 @@
+/**
+ * `iftb compare --a NAME@V1 --b NAME@V2 [backtest options]`: two backtests identical except the
+ * model. One backtest config is built, the strategy's `params.model` set to A and then to B; both
+ * run through runBacktest + saveBacktest. The resolved configs (strategy params after defaults,
+ * strategy version, everything else) are compared as canonical JSON with the model field removed:
+ * anything else differing is refused. Then, on the same decision bars:
+ *   - metrics, equity and drawdown side by side (the `iftb runs compare` page);
+ *   - the ML source's accuracy in each run (run.json `sources`);
+ *   - McNemar's test on the ML signal's per-bar hits (bars where both ML sources gave a reading:
+ *     sign(score) vs sign(close[i+h] − close[i]), h = the runs' accuracy horizon, a zero move a miss);
+ *   - a paired moving-block bootstrap (seeded) of the Sharpe ratios of the two runs' per-bar equity
+ *     returns and of their difference;
+ *   - the model-level comparison on rows (AUC, log-loss, McNemar on the model's own label) over the
+ *     same window, as a section.
+ * Verdict: A (B) better when McNemar p < 0.05 with more bars right for A (B), or the Sharpe
+ * difference's interval excludes 0 on A's (B's) side; otherwise (or when the two disagree) no
+ * significant difference.
+ */
+import {mkdirSync, writeFileSync} from 'node:fs';
+import {dirname, join, relative, resolve} from 'node:path';
+import {z} from 'zod';
+import type {DuckDbStore} from '../adapters/duckdb/index.js';
+import {ErrorCode, IftbError, type ProgressSink, timeframeMs, type Timeframe} from '../core/index.js';
+import {canonicalJson, parseConfig, sha256Hex} from '../config/index.js';
+import {bootstrapSharpe, mcnemar, type McNemarResult, type SharpeComparison} from '../ml/compare.js';
+import {modelWindow} from '../ml/manifest.js';
+import {type CompareRun, type CompareSection, escapeHtml, loadVegaRuntime, renderComparePage} from '../report/index.js';
+import {type BacktestRun, runBacktest} from './backtest-runner.js';
+import {DEFAULT_REPORTS_DIR, saveBacktest} from './backtest-report.js';
+import {compareModels, type ModelComparison} from './compare.js';
+import {openRegistry} from './models.js';
+import {WALK_FORWARD_TARGET} from './strategy-kit.js';
+import {parseModelRef} from '../ml/registry.js';
+import {barTrackOf} from './run-bars.js';
+import type {SourceSummary} from './run-summary.js';
+
+const YEAR_MS = 365 * 86_400_000;
+export const SIGNIFICANCE = 0.05;
+
+export const BacktestCompareSchema = z
+  .object({
+    a: z.string().min(1),
+    b: z.string().min(1),
+    /** The backtest config both runs share (params.model is overwritten). */
+    backtest: z.record(z.string(), z.unknown()).default({}),
+    resamples: z.number().int().min(100).max(100_000).default(2_000),
+    blockBars: z.number().int().min(1).default(24),
+    seed: z.number().int().default(1),
+  })
+  .strict();
+
+export interface BacktestCompareSide {
+  readonly ref: string;
+  readonly runId: string;
+  readonly configHash: string;
+  readonly dataHash: string;
+  readonly runJson: string;
+  readonly report: string;
+  /** The ML source's run.json entry (accuracy, active bars), null if the strategy had none. */
+  readonly mlSource: SourceSummary | null;
+  readonly inSample: boolean | null;
+  readonly metrics: {readonly totalReturn: number; readonly sharpe: number | null; readonly maxDrawdown: number; readonly trades: number; readonly finalEquity: number};
+}
+
+export type Verdict = 'A better' | 'B better' | 'no significant difference';
+
+export interface BacktestComparison {
+  readonly market: {readonly exchange: string; readonly symbol: string; readonly timeframe: string};
+  readonly strategy: string;
+  readonly window: {readonly from: string; readonly to: string; readonly bars: number};
+  readonly configsDifferOnlyInModel: true;
+  /** sha256 of the canonical JSON of the resolved config without the model field, the same for both runs. */
+  readonly sharedConfigHash: string;
+  readonly a: BacktestCompareSide;
+  readonly b: BacktestCompareSide;
+  /** Paired test on the ML signal's per-bar hits (bars where both ML sources read). */
+  readonly mlHits: {readonly horizonBars: number; readonly bars: number; readonly hitRateA: number | null; readonly hitRateB: number | null; readonly mcnemar: McNemarResult};
+  /** Sharpe of each run's per-bar equity returns (annualised) and A − B, block bootstrap. */
+  readonly equitySharpe: SharpeComparison;
+  readonly verdict: Verdict;
+  /** Why: which test decided, or that none did. */
+  readonly verdictReason: string;
+  /** The model-level comparison on rows over the same window, or why it could not run. */
+  readonly rows: ModelComparison | {readonly error: string};
+  readonly html: string;
+  readonly json: string;
+}
+
+export interface BacktestCompareOptions {
+  readonly modelsDir?: string;
+  readonly reportsDir?: string;
+  /** HTML path (default reports/compare-<a>-<b>.html; the JSON goes beside it). */
+  readonly out?: string;
+  readonly progress?: ProgressSink;
+}
+
+const safe = (ref: string) => ref.replace(/[^A-Za-z0-9@._-]/g, '_');
+
+export function defaultBacktestComparePath(reportsDir: string, a: string, b: string): string {
+  return resolve(join(reportsDir, `compare-${safe(a)}-${safe(b)}.html`));
+}
+
+/** Where a model reference is out of sample: after its window, or for `name@wf` the first fold's test span. */
+function outOfSampleFrom(registry: ReturnType<typeof openRegistry>, ref: string): number {
+  if (ref.endsWith(`@${WALK_FORWARD_TARGET}`)) {
+    const {name} = parseModelRef(ref);
+    const folds = registry.versions(name).map((v) => registry.manifest(name, v).walkForward?.folds ?? []).filter((f) => f.length > 0 && f.every((x) => x.model)).at(-1);
+    if (!folds) throw new IftbError(ErrorCode.MODEL_NOT_FOUND, `no version of ${name} has walk-forward fold models for ${ref}`);
+    return folds[0].test.fromMs;
+  }
+  return modelWindow(registry.load(ref).manifest).toMs;
+}
+
+/** The resolved config the run id covers, without the model: what must be equal for both runs. */
+function withoutModel(run: BacktestRun): string {
+  const params = {...(run.params as Record<string, unknown>)};
+  delete params.model;
+  return canonicalJson({...run.config, params, strategyVersion: run.strategy.version});
+}
+
+export async function compareBacktests(store: DuckDbStore, raw: unknown, options: BacktestCompareOptions = {}): Promise<BacktestComparison> {
+  const config = parseConfig(BacktestCompareSchema, raw, 'compare config');
+  if (config.a === config.b) throw new IftbError(ErrorCode.INPUT_INVALID, `--a and --b are both ${config.a}: compare two different models`);
+  const base: Record<string, unknown> = {strategy: 'ensemble', ...config.backtest};
+  if (base.fromMs === undefined) {
+    // Default: start after both models' windows, so both runs are out of sample.
+    const registry = openRegistry(options.modelsDir);
+    base.fromMs = Math.max(outOfSampleFrom(registry, config.a), outOfSampleFrom(registry, config.b));
+  }
+  const params = (base.params as Record<string, unknown> | undefined) ?? {};
+  const runs: BacktestRun[] = [];
+  for (const ref of [config.a, config.b]) {
+    const run = await runBacktest(store, {...base, params: {...params, model: ref}}, {modelsDir: options.modelsDir, progress: options.progress});
+    if ((run.params as {model?: unknown}).model !== ref) {
+      throw new IftbError(ErrorCode.INPUT_INVALID, `strategy ${run.strategy.name} has no 'model' parameter: compare needs a strategy whose ML source reads params.model`);
+    }
+    runs.push(run);
+  }
+  const [ra, rb] = runs;
+  const sharedA = withoutModel(ra), sharedB = withoutModel(rb);
+  if (sharedA !== sharedB) {
+    throw new IftbError(ErrorCode.INPUT_INVALID, `the two backtests differ in more than the model (resolved configs without params.model: ${sharedA} vs ${sharedB}); refusing to compare`);
+  }
+  if (ra.runId === rb.runId) throw new IftbError(ErrorCode.INPUT_INVALID, `${config.a} and ${config.b} give the same run ${ra.runId} (the same model files?)`);
+  const ta = barTrackOf(ra), tb = barTrackOf(rb);
+  if (ta.length !== tb.length || ta.timeMs.some((t, i) => t !== tb.timeMs[i])) {
+    throw new IftbError(ErrorCode.INPUT_INVALID, 'the two backtests decided on different bars (different warm-up or data); refusing to compare');
+  }
+
+  const reportsDir = options.reportsDir;
+  const saved = [await saveBacktest(store, ra, reportsDir), await saveBacktest(store, rb, reportsDir)];
+  const tf = timeframeMs(ra.config.timeframe as Timeframe);
+
+  // The ML source's per-bar hits, paired on the bars where both read.
+  const h = ra.config.accuracyHorizonBars;
+  const mlOf = (track: typeof ta) => track.signals.find((s) => s.source === 'ml');
+  const sa = mlOf(ta), sb = mlOf(tb);
+  if (!sa || !sb) throw new IftbError(ErrorCode.INPUT_INVALID, `strategy ${ra.strategy.name} has no ML source to compare`);
+  const hitsA: number[] = [], hitsB: number[] = [];
+  for (let i = 0; i + h < ta.length; i++) {
+    const a = sa.score[i], b = sb.score[i], c0 = ta.close[i], c1 = ta.close[i + h];
+    if (!sa.active[i] || !sb.active[i] || !(a !== 0 && b !== 0 && Number.isFinite(a) && Number.isFinite(b)) || !Number.isFinite(c0) || !Number.isFinite(c1)) continue;
+    const move = Math.sign(c1 - c0);
+    hitsA.push(move !== 0 && Math.sign(a) === move ? 1 : 0);
+    hitsB.push(move !== 0 && Math.sign(b) === move ? 1 : 0);
+  }
+  const why = (run: BacktestRun) => run.unavailableSources.find((s) => s.id.startsWith('ml.'))?.reason ?? 'no ML readings';
+  if (hitsA.length === 0) throw new IftbError(ErrorCode.DATA_MISSING, `no bar where both ML sources gave a reading (A: ${why(ra)}; B: ${why(rb)})`);
+  const test = mcnemar(hitsA, hitsB, new Float64Array(hitsA.length).fill(1));
+  const rate = (hits: number[]) => (hits.length === 0 ? null : hits.reduce((s, x) => s + x, 0) / hits.length);
+
+  // Per-bar equity returns over the decision window (the first against the starting cash).
+  const returns = (equity: Float64Array, cash: number) => Float64Array.from(equity, (e, i) => e / (i === 0 ? cash : equity[i - 1]) - 1);
+  const equitySharpe = bootstrapSharpe(returns(ta.equity, ra.config.cash), returns(tb.equity, rb.config.cash), YEAR_MS / tf, {
+    resamples: config.resamples, blockBars: config.blockBars, seed: config.seed,
+  });
+
+  const decided = decide(test, equitySharpe);
+  const verdict = decided.verdict;
+  const inSample = [['A', ra], ['B', rb]].filter(([, run]) => (run as BacktestRun).ml?.inSample).map(([k]) => k as string);
+  const reason = inSample.length === 0 ? decided.reason : `${decided.reason}; caution: ${inSample.join(' and ')} IN SAMPLE on part of the window (its model saw those bars)`;
+  const windowFrom = ta.timeMs[0] - tf, windowTo = ta.timeMs[ta.length - 1];
+  let rows: BacktestComparison['rows'];
+  const series = [config.a, config.b].find((ref) => ref.endsWith(`@${WALK_FORWARD_TARGET}`));
+  if (series) {
+    rows = {error: `${series} is a walk-forward series, not one model: the comparison on rows needs name@version or name@channel`};
+  } else {
+    try {
+      rows = await compareModels(store, {
+        a: config.a, b: config.b, exchange: ra.config.exchange, symbol: ra.config.symbol, timeframe: ra.config.timeframe, fromMs: windowFrom, toMs: windowTo,
+        resamples: config.resamples, blockBars: config.blockBars, seed: config.seed,
+      }, {modelsDir: options.modelsDir});
+    } catch (error) {
+      rows = {error: (error as Error).message};
+    }
+  }
+
+  const side = (ref: string, run: BacktestRun, k: number): BacktestCompareSide => {
+    const s = saved[k].summary;
+    return {
+      ref, runId: run.runId, configHash: run.configHash, dataHash: run.dataHash, runJson: saved[k].runJsonPath, report: saved[k].htmlPath,
+      mlSource: s.sources.find((x) => x.source === 'ml') ?? null, inSample: run.ml ? run.ml.inSample : null,
+      metrics: {totalReturn: s.metrics.totalReturn, sharpe: s.metrics.sharpe, maxDrawdown: s.metrics.maxDrawdown, trades: s.metrics.tradeCount, finalEquity: s.metrics.finalEquity},
+    };
+  };
+  const html = resolve(options.out ?? defaultBacktestComparePath(reportsDir ?? DEFAULT_REPORTS_DIR, config.a, config.b));
+  const json = html.replace(/\.html?$/i, '') + '.json';
+  const result: BacktestComparison = {
+    market: {exchange: ra.config.exchange, symbol: ra.config.symbol, timeframe: ra.config.timeframe},
+    strategy: `${ra.strategy.name}@${ra.strategy.version}`,
+    window: {from: new Date(windowFrom).toISOString(), to: new Date(windowTo).toISOString(), bars: ta.length},
+    configsDifferOnlyInModel: true,
+    sharedConfigHash: sha256Hex(sharedA),
+    a: side(config.a, ra, 0),
+    b: side(config.b, rb, 1),
+    mlHits: {horizonBars: h, bars: hitsA.length, hitRateA: rate(hitsA), hitRateB: rate(hitsB), mcnemar: test},
+    equitySharpe,
+    verdict,
+    verdictReason: reason,
+    rows,
+    html,
+    json,
+  };
+
+  const pageRuns: CompareRun[] = saved.map((s, k) => {
+    const track = k === 0 ? ta : tb;
+    return {summary: s.summary, timeMs: track.timeMs, equity: track.equity, href: relative(dirname(html), s.htmlPath).split('\\').join('/')};
+  });
+  mkdirSync(dirname(html), {recursive: true});
+  writeFileSync(html, renderComparePage(pageRuns, loadVegaRuntime(), {
+    title: `IFTB compare ${config.a} vs ${config.b}`,
+    header: `<p><strong>A</strong> = ${escapeHtml(config.a)} (run <code>${ra.runId}</code>), <strong>B</strong> = ${escapeHtml(config.b)} (run <code>${rb.runId}</code>): ${escapeHtml(verdictLine(result))}</p>`,
+    sections: testSections(result),
+  }));
+  writeFileSync(json, `${JSON.stringify(result, null, 2)}\n`);
+  return result;
+}
+
+/** Verdict from McNemar (p < 0.05, direction by discordant counts) and the Sharpe-difference interval. */
+export function decide(test: McNemarResult, s: SharpeComparison): {verdict: Verdict; reason: string} {
+  const mc: Verdict | null = test.pValue < SIGNIFICANCE && test.aOnly !== test.bOnly ? (test.aOnly > test.bOnly ? 'A better' : 'B better') : null;
+  const d = s.difference;
+  const sh: Verdict | null = d.low > 0 ? 'A better' : d.high < 0 ? 'B better' : null;
+  const mcText = `McNemar p = ${test.pValue.toFixed(4)} (A-only ${test.aOnly}, B-only ${test.bOnly})`;
+  const ciText = `Sharpe A − B ${Math.round(s.confidence * 100)}% CI [${d.low.toFixed(2)}, ${d.high.toFixed(2)}]`;
+  if (mc && sh && mc !== sh) return {verdict: 'no significant difference', reason: `the tests disagree: ${mcText} favours ${mc[0]}, ${ciText} favours ${sh[0]}`};
+  if (mc && sh) return {verdict: mc, reason: `both: ${mcText} and ${ciText} excludes 0`};
+  if (mc) return {verdict: mc, reason: `by McNemar on ML hits: ${mcText}; ${ciText} includes 0`};
+  if (sh) return {verdict: sh, reason: `by the Sharpe-difference CI: ${ciText} excludes 0; ${mcText}`};
+  return {verdict: 'no significant difference', reason: `${mcText} ≥ ${SIGNIFICANCE}; ${ciText} includes 0`};
+}
+
+export function verdictLine(c: Pick<BacktestComparison, 'verdict' | 'verdictReason'>): string {
+  return `verdict: ${c.verdict} — ${c.verdictReason}`;
+}
+
+const f = (x: number | null | undefined, digits = 4) => (x === null || x === undefined || Number.isNaN(x) ? '–' : x.toFixed(digits));
+const pct = (x: number | null | undefined) => (x === null || x === undefined ? '–' : `${(x * 100).toFixed(2)}%`);
+
+function testSections(c: BacktestComparison): CompareSection[] {
+  const row = (name: string, a: string, b: string) => `<tr><th>${escapeHtml(name)}</th><td class="n">${a}</td><td class="n">${b}</td></tr>`;
+  const m = c.mlHits.mcnemar, s = c.equitySharpe;
+  const ci = (x: {estimate: number; low: number; high: number}) => `${f(x.estimate, 2)} [${f(x.low, 2)}, ${f(x.high, 2)}]`;
+  const acc = (x: SourceSummary | null) => (x ? `${pct(x.accuracy.hitRate)} over ${x.accuracy.samples} bars` : '–');
+  const sections: CompareSection[] = [
+    {
+      id: 'tests',
+      title: 'A vs B: tests',
+      html: `<p><strong>${escapeHtml(verdictLine(c))}</strong></p>
+<p class="note">The two configs differ only in the model (canonical JSON without <code>params.model</code> is equal). Config hashes: A <code>${escapeHtml(c.a.configHash.slice(0, 16))}…</code>, B <code>${escapeHtml(c.b.configHash.slice(0, 16))}…</code>.</p>
+<table><thead><tr><th></th><th class="n">A ${escapeHtml(c.a.ref)}</th><th class="n">B ${escapeHtml(c.b.ref)}</th></tr></thead><tbody>
+${row('ML source', escapeHtml(c.a.mlSource?.id ?? '–'), escapeHtml(c.b.mlSource?.id ?? '–'))}
+${row('ML source accuracy (run.json)', acc(c.a.mlSource), acc(c.b.mlSource))}
+${row('in sample', String(c.a.inSample), String(c.b.inSample))}
+${row(`ML hit rate on the ${c.mlHits.bars} paired bars (next ${c.mlHits.horizonBars} bars)`, pct(c.mlHits.hitRateA), pct(c.mlHits.hitRateB))}
+${row(`Sharpe of per-bar equity returns (${Math.round(s.confidence * 100)}% CI)`, ci(s.a), ci(s.b))}
+</tbody></table>
+<p>McNemar (${m.method}) on per-bar ML hits: A right / B wrong ${m.aOnly}, B right / A wrong ${m.bOnly}, both right ${m.bothRight}, both wrong ${m.bothWrong}, p = ${f(m.pValue)}.</p>
+<p>Sharpe A − B: ${ci(s.difference)}; A ahead in ${(s.aBetterShare * 100).toFixed(1)}% of ${s.resamples} moving-block bootstrap samples (blocks of ${s.blockBars} bars).</p>`,
+    },
+  ];
+  const r = c.rows;
+  sections.push({
+    id: 'rows',
+    title: 'Models on rows',
+    html: 'error' in r
+      ? `<p class="note">The model-level comparison could not run: ${escapeHtml(r.error)}</p>`
+      : `<p class="note">${escapeHtml(r.label)}, ${r.window.rows} rows ${escapeHtml(r.window.from)} → ${escapeHtml(r.window.to)}; before costs.</p>
+<table><thead><tr><th></th><th class="n">A ${escapeHtml(r.a.model)}</th><th class="n">B ${escapeHtml(r.b.model)}</th></tr></thead><tbody>
+${row('AUC', f(r.a.metrics.auc), f(r.b.metrics.auc))}
+${row('log-loss', f(r.a.metrics.logLoss), f(r.b.metrics.logLoss))}
+${row('accuracy', f(r.a.metrics.accuracy), f(r.b.metrics.accuracy))}
+${row('Brier', f(r.a.metrics.brier), f(r.b.metrics.brier))}
+${row('Sharpe, sign × next bar', ci(r.sharpe.a), ci(r.sharpe.b))}
+</tbody></table>
+<p>McNemar (${r.mcnemar.method}) on rows: A right / B wrong ${r.mcnemar.aOnly}, B right / A wrong ${r.mcnemar.bOnly}, p = ${f(r.mcnemar.pValue)}.</p>`,
+  });
+  return sections;
+}
