@@ -1,7 +1,7 @@
-import {type Analyzer, ErrorCode, IftbError, isIftbError, type Timeframe, timeframeMs} from '../core/index.js';
+import {type Analyzer, ErrorCode, IftbError, isIftbError, packageRoot, type Timeframe, timeframeMs} from '../core/index.js';
 import type {StrategyKit} from '../decision/index.js';
 import {readFileSync} from 'node:fs';
-import {join} from 'node:path';
+import {basename, isAbsolute, join, relative} from 'node:path';
 import {sha256Hex} from '../config/index.js';
 import {MODEL_ONNX, modelWindow} from '../ml/manifest.js';
 import {parseModelRef} from '../ml/registry.js';
@@ -59,6 +59,12 @@ export function mlModelOf(analyzer: Analyzer): MlModelInfo | null {
  * not resolve (no model, no pin) abstains with the reason, so a clone without models still runs;
  * a model that fails its integrity check is refused (IFTB_E_MODEL_INTEGRITY).
  */
+/** A folder as run.json shows it: relative to the project when inside it, so outputs do not depend on the checkout path. */
+function shownPath(dir: string): string {
+  const rel = relative(packageRoot(), dir);
+  return rel === '' ? '.' : rel.startsWith('..') || isAbsolute(rel) ? basename(dir) : rel;
+}
+
 function mlAnalyzer(ref: string, options: StrategyKitOptions): Analyzer {
   const registry = openRegistry(options.modelsDir);
   if (ref.endsWith(`@${WALK_FORWARD_TARGET}`)) return walkForwardAnalyzer(ref, registry);
@@ -66,7 +72,11 @@ function mlAnalyzer(ref: string, options: StrategyKitOptions): Analyzer {
   try {
     loaded = registry.load(ref);
   } catch (error) {
-    if (isIftbError(error, ErrorCode.MODEL_NOT_FOUND)) return unavailableAnalyzer(`ml.${ref}`, 'ml', `${error.message}; the XGBoost source abstains`);
+    if (isIftbError(error, ErrorCode.MODEL_NOT_FOUND)) {
+      // The reason lands in run.json: name the models folder relative to the project, not this machine's path.
+      const reason = error.message.replaceAll(registry.root, shownPath(registry.root));
+      return unavailableAnalyzer(`ml.${ref}`, 'ml', `${reason}; the XGBoost source abstains`);
+    }
     throw error;
   }
   const m = loaded.manifest;
@@ -109,7 +119,7 @@ function walkForwardAnalyzer(ref: string, registry: ReturnType<typeof openRegist
     })
     .at(-1);
   if (version === undefined) {
-    return unavailableAnalyzer(`ml.${ref}`, 'ml', `no version of ${name} in ${registry.root} has walk-forward fold models (train one with \`iftb train --name ${name} --walk-forward --train 180d --test 30d\`); the XGBoost source abstains`);
+    return unavailableAnalyzer(`ml.${ref}`, 'ml', `no version of ${name} in ${shownPath(registry.root)} has walk-forward fold models (train one with \`iftb train --name ${name} --walk-forward --train 180d --test 30d\`); the XGBoost source abstains`);
   }
   const loaded = registry.load(`${name}@${version}`);
   const m = loaded.manifest;
