@@ -3,7 +3,7 @@ import {runBacktest} from '../../app/backtest-runner.js';
 import {defaultModelsDir} from '../../app/models.js';
 import {saveBacktest} from '../../app/backtest-report.js';
 import type {RunSummary} from '../../app/run-summary.js';
-import {applyOverrides, readConfigFile} from '../../config/index.js';
+import {collect, runConfigFromFlags} from '../run-config.js';
 import {type CliIo, reportsDirOption, type StoreOptions, storeOptions, withStore} from '../context.js';
 import {formatInt, formatTime, renderTable} from '../format.js';
 import {choiceOption, numberOption, symbolOption, timeframeOption, timeOption} from '../options.js';
@@ -30,27 +30,9 @@ interface BacktestCliOptions extends StoreOptions, LlmCliOptions {
   modelsDir: string;
 }
 
-const collect = (value: string, previous: string[]) => [...previous, value];
-
-/** File config first, then each flag the user actually gave. */
+/** File config first, then each flag the user actually gave, then the LLM flags and environment. */
 function buildConfig(o: BacktestCliOptions, env = llmEnvironment()): Record<string, unknown> {
-  const config: Record<string, unknown> = o.config ? (readConfigFile(o.config) as Record<string, unknown>) : {};
-  const set = (key: string, value: unknown) => {
-    if (value !== undefined) config[key] = value;
-  };
-  set('strategy', o.strategy);
-  set('symbol', o.symbol);
-  set('timeframe', o.timeframe);
-  set('fromMs', o.from);
-  set('toMs', o.to);
-  set('cash', o.cash);
-  set('leverage', o.leverage);
-  set('marginMode', o.margin);
-  set('takerFee', o.takerFee);
-  set('makerFee', o.makerFee);
-  if (o.slippageBps !== undefined) config.slippage = {kind: 'fixed', bps: o.slippageBps};
-  if (o.funding !== undefined) config.funding = o.funding === 'on';
-  if (o.param.length > 0) config.params = applyOverrides((config.params as Record<string, unknown>) ?? {}, o.param);
+  const config = runConfigFromFlags(o);
   applyLlmOptions(config, o, env);
   return config;
 }

@@ -2,7 +2,7 @@ import {Command, Option} from 'commander';
 import {type BacktestComparison, compareBacktests, verdictLine} from '../../app/compare-backtests.js';
 import {compareModels, type ModelComparison} from '../../app/compare.js';
 import {defaultModelsDir} from '../../app/models.js';
-import {applyOverrides, readConfigFile} from '../../config/index.js';
+import {collect, runConfigFromFlags} from '../run-config.js';
 import {type CliIo, dbOption, reportsDirOption, withStore} from '../context.js';
 import {formatInt, renderTable} from '../format.js';
 import {choiceOption, numberOption, symbolOption, timeframeOption, timeOption} from '../options.js';
@@ -29,26 +29,6 @@ interface CompareCliOptions {
   funding?: 'on' | 'off';
   reportsDir: string;
   out?: string;
-}
-
-const collect = (value: string, previous: string[]) => [...previous, value];
-
-/** The backtest config both runs share: file config first, then the flags given. */
-function backtestConfig(o: CompareCliOptions): Record<string, unknown> {
-  const config: Record<string, unknown> = o.config ? (readConfigFile(o.config) as Record<string, unknown>) : {};
-  const set = (key: string, value: unknown) => {
-    if (value !== undefined) config[key] = value;
-  };
-  set('strategy', o.strategy);
-  set('symbol', o.symbol);
-  set('timeframe', o.timeframe);
-  set('fromMs', o.from);
-  set('toMs', o.to);
-  set('cash', o.cash);
-  set('leverage', o.leverage);
-  if (o.funding !== undefined) config.funding = o.funding === 'on';
-  if (o.param.length > 0) config.params = applyOverrides((config.params as Record<string, unknown>) ?? {}, o.param);
-  return config;
 }
 
 function backtestText(c: BacktestComparison): string {
@@ -147,7 +127,7 @@ export function compareCommand(io: CliIo): Command {
         io.out(o.json ? JSON.stringify(result, null, 2) : text(result));
         return;
       }
-      const config = {a: o.a, b: o.b, backtest: backtestConfig(o), resamples: o.resamples, blockBars: o.block, seed: o.seed};
+      const config = {a: o.a, b: o.b, backtest: runConfigFromFlags(o), resamples: o.resamples, blockBars: o.block, seed: o.seed};
       const result = await compareBacktests(store, config, {modelsDir: o.modelsDir, reportsDir: o.reportsDir, out: o.out, progress: io.progress()});
       io.out(o.json ? JSON.stringify(result, null, 2) : backtestText(result));
     });

@@ -1,6 +1,6 @@
 import {Command} from 'commander';
 import {type LlmRecordReport, recordLlmAnswers} from '../../app/llm-record.js';
-import {applyOverrides, readConfigFile} from '../../config/index.js';
+import {collect, runConfigFromFlags} from '../run-config.js';
 import {type CliIo, type StoreOptions, storeOptions, withStore} from '../context.js';
 import {formatInt, formatTime} from '../format.js';
 import {applyLlmOptions, llmEnvironment} from '../llm-options.js';
@@ -23,7 +23,6 @@ interface RecordCliOptions extends StoreOptions {
   json?: boolean;
 }
 
-const collect = (value: string, previous: string[]) => [...previous, value];
 
 function reportText(r: LlmRecordReport): string {
   const latency = r.latencyMsP50 === null ? '-' : `${r.latencyMsP50}/${r.latencyMsP95} ms`;
@@ -62,16 +61,7 @@ export function llmCommand(io: CliIo): Command {
       .option('--json', 'print the report as JSON'),
   ).action(async (o: RecordCliOptions) => {
     const env = llmEnvironment();
-    const config: Record<string, unknown> = o.config ? (readConfigFile(o.config) as Record<string, unknown>) : {};
-    const set = (key: string, value: unknown) => {
-      if (value !== undefined) config[key] = value;
-    };
-    set('strategy', o.strategy);
-    set('symbol', o.symbol);
-    set('timeframe', o.timeframe);
-    set('fromMs', o.from);
-    set('toMs', o.to);
-    if (o.param.length > 0) config.params = applyOverrides((config.params as Record<string, unknown>) ?? {}, o.param);
+    const config = runConfigFromFlags(o);
     applyLlmOptions(config, {llmModel: o.model, llmBudgetUsd: o.budgetUsd, llmMaxCalls: o.maxCalls, llmTimeoutMs: o.timeoutMs, llmConcurrency: o.concurrency}, env);
     await withStore(o, async (store) => {
       const report = await recordLlmAnswers(store, {config, every: o.every, progress: io.progress(), llm: {endpoint: env.endpoint}});
