@@ -12,3 +12,5 @@ export * from './ports/decision.js';
 export * from './ports/risk.js';
 export * from './ports/kill-switch-repository.js';
 export * from './ports/llm.js';
+export * from './ports/exchange.js';
+export * from './ports/session-store.js';
