@@ -4,7 +4,7 @@
  * Target (issue): composite ≥ 200 k bars/s. Run: `npm run build && node dist/bench/ta.js`
  * (BENCH_BARS overrides the 1,000,000 bars).
  */
-import {allocateBarColumns, type BarColumns, type SignalSlot} from '../src/core/index.js';
+import {allocateBarColumns, type BarColumns, createBarView, type SignalSlot} from '../src/core/index.js';
 import {adx, atr, bollingerPercentB, createTaAnalyzer, ema, macdHistogram, rsi, sma} from '../src/signals/ta/index.js';
 
 const BARS = Number(process.env.BENCH_BARS ?? 1_000_000);
@@ -83,9 +83,11 @@ const indicators = {
 for (const [name, make] of Object.entries(indicators)) {
   const {seconds} = best(() => {
     const ind = make();
+    const cursor = createBarView(bars);
     let sum = 0;
     for (let i = 0; i < BARS; i++) {
-      const v = ind.update(bars, i);
+      cursor.moveTo(i);
+      const v = ind.update(cursor.view);
       if (v === v) sum += v;
     }
     return sum;
@@ -99,10 +101,12 @@ for (const patterns of [true, false]) {
   const {seconds} = best(() => {
     const analyzer = createTaAnalyzer({patterns});
     const slot: SignalSlot = {score: 0, confidence: 0, active: false};
+    const cursor = createBarView(bars);
     let sum = 0;
     active = 0;
     for (let i = 0; i < BARS; i++) {
-      analyzer.update(bars, i, slot);
+      cursor.moveTo(i);
+      analyzer.update(cursor.view, slot);
       if (slot.active) {
         sum += slot.score * slot.confidence;
         active++;

@@ -12,6 +12,8 @@ export {
   type Sizing,
   type SignalReading,
   type Analyzer,
+  type BarView,
+  type PriceField,
   type Indicator,
   type SignalSlot,
   type SignalSource,

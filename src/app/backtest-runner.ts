@@ -2,6 +2,7 @@ import type {DuckDbStore} from '../adapters/duckdb/index.js';
 import {
   type BarColumns,
   type BarSeries,
+  copyBarColumns,
   ErrorCode,
   type FundingSeries,
   IftbError,
@@ -24,6 +25,7 @@ import {alignMarkBars} from './mark-alignment.js';
 import {OperatorScript} from './operator-script.js';
 import {createStrategyKit, type StrategyKitOptions} from './strategy-kit.js';
 import {llmRunStats, type LlmWiring, NO_LLM_WIRING, storeLlmWiring} from './llm-runtime.js';
+import {checkPrepareCausality, type PrepareProbe, prepareCuts} from './prepare-causality.js';
 import type {LlmRunStats} from '../signals/llm/index.js';
 
 export interface BacktestRun {
@@ -54,6 +56,8 @@ export interface BacktestRun {
   readonly ml: MlRunInfo | null;
   /** What the LLM source did (answers replayed and called, cost, latency, contamination); null without one. */
   readonly llm: LlmRunStats | null;
+  /** Fresh analyzers and their context, for the causality check of `prepare` (`iftb check lookahead`, --strict). */
+  readonly probe: PrepareProbe;
 }
 
 export interface RunOptions {
@@ -66,7 +70,10 @@ export interface RunOptions {
   readonly onStep?: (index: number, parts: {readonly bars: BarSeries; readonly venue: SimulatedVenue; readonly ledger: Ledger; readonly engine: TradingEngine}) => void;
   /** Model registry folder for kit.ml.model (default models/ or $IFTB_MODELS_DIR). */
   readonly modelsDir?: string;
-  /** Refuse (IFTB_E_IN_SAMPLE) a run whose decision range overlaps an ML model's training or validation window. */
+  /**
+   * Refuse a run whose decision range overlaps an ML model's training or validation window
+   * (IFTB_E_IN_SAMPLE), or whose analyzers' batch `prepare` reads later bars (IFTB_E_LOOKAHEAD).
+   */
   readonly strict?: boolean;
   /**
    * The LLM source's recorded answers, prompt context and endpoint. runBacktest reads answers and
@@ -161,6 +168,7 @@ export async function executeBacktest(
   };
   const setup = strategy.setup(params, createStrategyKit({modelsDir: options.modelsDir, llm}));
   const analyzers = setup.analyzers ?? [];
+  const discard = () => {};
   const indicators = setup.indicators ?? {};
   const tf = timeframeMs(config.timeframe);
   const ml = mlRunInfo(analyzers, bars.openTime[firstIndex], bars.openTime[bars.length - 1] + tf, tf);
@@ -218,7 +226,15 @@ export async function executeBacktest(
 
   const journalEnds = new Uint32Array(bars.length);
   const context = {timeframeMs: tf, funding: contextFunding};
-  for (const analyzer of analyzers) await analyzer.prepare?.(bars, 0, bars.length, context);
+  // Batch readers get their own copy: nothing they write reaches the venue's or the ledger's columns.
+  if (analyzers.some((a) => typeof a.prepare === 'function')) {
+    const own = copyBarColumns(bars);
+    for (const analyzer of analyzers) await analyzer.prepare?.(own, 0, own.length, context);
+  }
+  const probe: PrepareProbe = {
+    context,
+    analyzers: () => strategy.setup(params, createStrategyKit({modelsDir: options.modelsDir, llm: {...llm, journal: discard}})).analyzers ?? [],
+  };
   progress.start(bars.length, `backtest ${strategy.name} ${config.symbol} ${config.timeframe}`);
   const span: Span = {engine, bars, tf, journal, journalEnds, script, onStep: options.onStep, parts: {bars, venue, ledger, engine}};
   const loopStarted = performance.now();
@@ -241,8 +257,27 @@ export async function executeBacktest(
     .filter((a): a is typeof a & {unavailable: string} => typeof (a as {unavailable?: unknown}).unavailable === 'string')
     .map((a) => ({id: a.id, reason: a.unavailable}));
   const weights = {...DEFAULT_WEIGHTS, ...setup.weights};
-  return {runId, config, configHash: cHash, resolvedConfig: resolved, dataHash: dHash, strategy, params, bars, funding, firstIndex, engine, ledger, journal, weights, unavailableSources, journalEnds, loopSeconds, ml, llm: llmRunStats(analyzers)};
+  const run: BacktestRun = {
+    runId, config, configHash: cHash, resolvedConfig: resolved, dataHash: dHash, strategy, params, bars, funding, firstIndex, engine, ledger,
+    journal, weights, unavailableSources, journalEnds, loopSeconds, ml, llm: llmRunStats(analyzers), probe,
+  };
+  if (options.strict) await refuseNonCausalPrepare(run);
+  return run;
 }
+
+/** --strict: every bar with an intent and a sample of the others must read the same with the series cut after it. */
+async function refuseNonCausalPrepare(run: BacktestRun): Promise<void> {
+  const [v] = await checkPrepareCausality(run, prepareCuts(run, {maxCuts: STRICT_PREPARE_CUTS}));
+  if (v !== undefined) {
+    throw new IftbError(
+      ErrorCode.LOOKAHEAD,
+      `--strict: ${v.what} at bar ${v.barIndex} (${new Date(v.timeMs).toISOString()}): its batch prepare reads later candles; see \`iftb check lookahead --strategy ${run.strategy.name}\``,
+    );
+  }
+}
+
+/** How many cut points --strict checks (the CLI's `check lookahead` checks every decision bar). */
+const STRICT_PREPARE_CUTS = 256;
 
 interface Span {
   readonly engine: TradingEngine;

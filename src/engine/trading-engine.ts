@@ -2,7 +2,9 @@ import {
   type ActionIntent,
   type Analyzer,
   type BarColumns,
+  type BarViewCursor,
   type ClosedTrade,
+  createBarView,
   type DecisionContext,
   type ExecutionVenue,
   type HealthSnapshot,
@@ -75,6 +77,8 @@ export class TradingEngine {
   readonly #ensemble: EnsembleSlot = {score: 0, confidence: 0, active: false};
   readonly #fuser: EnsembleFuser;
   readonly #context: Mutable<DecisionContext>;
+  /** The strategy-facing view of the bars, bounded at the bar being stepped. */
+  readonly #cursor: BarViewCursor;
   readonly #health: HealthSnapshot = {timeMs: 0, equity: 0, staleData: false, dataAgeMs: 0, decisionLatencyMs: 0, venueRequests: 0, venueErrors: 0};
   readonly #riskInput: Mutable<RiskInput>;
   /** Analyzers that make outside requests (an LLM endpoint): their counts feed the breaker's error rate. */
@@ -98,8 +102,9 @@ export class TradingEngine {
     this.#healthSources = options.analyzers.filter((a) => typeof a.health === 'function');
     this.#fuser = new EnsembleFuser(options.analyzers.map((a) => a.source), options.weights);
     this.recorder = new RunRecorder(options.capacity ?? options.bars.length, options.analyzers);
+    this.#cursor = createBarView(options.bars);
     this.#context = {
-      index: 0, timeMs: 0, open: 0, high: 0, low: 0, close: 0, volume: 0, bars: options.bars,
+      index: 0, timeMs: 0, open: 0, high: 0, low: 0, close: 0, volume: 0, bars: this.#cursor.view,
       values: this.#values, previous: this.#previous, signals: this.#readings, ensemble: this.#ensemble,
       positionQty: 0, entryPrice: 0, equity: 0, state: 'active',
     };
@@ -161,12 +166,14 @@ export class TradingEngine {
       flattening = true;
     }
 
+    this.#cursor.moveTo(i);
+    const view = this.#cursor.view;
     for (let k = 0; k < this.#indicators.length; k++) {
       const name = this.#names[k];
       this.#previous[name] = this.#values[name];
-      this.#values[name] = this.#indicators[k].update(bars, i);
+      this.#values[name] = this.#indicators[k].update(view);
     }
-    for (let k = 0; k < o.analyzers.length; k++) o.analyzers[k].update(bars, i, this.#readings[k]);
+    for (let k = 0; k < o.analyzers.length; k++) o.analyzers[k].update(view, this.#readings[k]);
     this.#fuser.fuse(this.#readings, this.#ensemble);
 
     const qty = o.ledger.positionQty;

@@ -1,4 +1,4 @@
-import {abstain, type Analyzer, type BarColumns, type SignalSlot, type SignalSource} from '../core/index.js';
+import {abstain, type Analyzer, type BarView, type SignalSlot, type SignalSource} from '../core/index.js';
 
 /**
  * A source that is configured but cannot answer (no model registry or LLM endpoint yet, or none
@@ -11,7 +11,7 @@ export function unavailableAnalyzer(id: string, source: SignalSource, reason: st
     source,
     warmupBars: 0,
     unavailable: reason,
-    update(_bars: BarColumns, _index: number, out: SignalSlot): void {
+    update(_bars: BarView, out: SignalSlot): void {
       abstain(out);
     },
   };

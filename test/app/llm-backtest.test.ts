@@ -69,8 +69,10 @@ describe('LLM source: record, replay, call', () => {
   });
 
   it('passes the look-ahead check on replayed answers', async () => {
-    const report = await checkLookahead(sample.store(), {...BASE, llm: llmConfig()}, 4);
+    const report = await checkLookahead(sample.store(), {...BASE, llm: llmConfig()}, {points: 4});
     expect(report.violations).toEqual([]);
+    expect(report.prepare.analyzers.some((id) => id.startsWith('llm.'))).toBe(true);
+    expect(report.prepare.cuts).toBeGreaterThan(0);
   });
 
   it('calls the endpoint on misses with --llm call, and its prompts are exactly what `llm record` sends', async () => {

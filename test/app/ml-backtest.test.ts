@@ -6,7 +6,7 @@ import {runBacktest} from '../../src/app/backtest-runner.js';
 import {summarizeRun} from '../../src/app/run-summary.js';
 import {trainModel} from '../../src/app/train.js';
 import {trainWalkForward} from '../../src/app/walk-forward.js';
-import {ErrorCode, isIftbError} from '../../src/core/index.js';
+import {ErrorCode, isIftbError, barViewAt} from '../../src/core/index.js';
 import {ModelRegistry} from '../../src/ml/index.js';
 import {createStrategyKit, type MlAnalyzer} from '../../src/app/strategy-kit.js';
 import {createModelAnalyzer} from '../../src/signals/ml/index.js';
@@ -161,8 +161,8 @@ describe('backtests with a trained model', () => {
       for (let i = 0; i < bars.length; i++) {
         if (series.segmentOfBar[i] !== k) continue;
         expect(series.probabilities[i]).toBe(single.probabilities[i]);
-        series.update(bars, i, slotA as never);
-        single.update(bars, i, slotB as never);
+        series.update(barViewAt(bars, i), slotA as never);
+        single.update(barViewAt(bars, i), slotB as never);
         expect(slotA).toEqual(slotB);
       }
     }

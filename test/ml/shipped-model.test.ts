@@ -1,3 +1,4 @@
+import {barViewAt} from '../../src/core/index.js';
 /** The model shipped in models/: intact, pinned, out of sample for 2024-07 on, and served causally. */
 import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
@@ -22,7 +23,7 @@ function head(bars: BarColumns, n: number): BarColumns {
 function readings(a: Analyzer, bars: BarColumns): SignalSlot[] {
   return Array.from({length: bars.length}, (_, i) => {
     const slot = {score: NaN, confidence: NaN, active: true};
-    a.update(bars, i, slot);
+    a.update(barViewAt(bars, i), slot);
     return slot;
   });
 }

@@ -1,3 +1,4 @@
+import type {BarView} from '../bar-view.js';
 import type {BarColumns, FundingSeries} from '../market.js';
 
 export type SignalSource = 'ta' | 'ml' | 'llm';
@@ -21,10 +22,12 @@ export interface AnalyzerContext {
 }
 
 /**
- * A signal source. `update` is called for every bar in order and sees only bars ≤ index (closed
- * bars). Async work (ONNX batches, LLM replay look-ups) happens in `prepare`, which the runner
- * awaits before the bars it covers — in one batch for a backtest, bar by bar live. A prepared
- * reading at bar t uses only bars ≤ t (and funding settled by bar t's close).
+ * A signal source. `update` is called for every bar in order with a read-only view bounded at the
+ * bar (`bars.index`): later bars read NaN. Async work (ONNX batches, LLM replay look-ups) happens
+ * in `prepare`, which the runner awaits before the bars it covers — in one batch for a backtest,
+ * bar by bar live — on a private copy of the columns. A prepared reading at bar t must use only
+ * bars ≤ t (and funding settled by bar t's close): `iftb check lookahead` replays `prepare` on
+ * truncated series to prove it.
  */
 export interface Analyzer {
   /** Stable and versioned, e.g. 'ta.composite@1', 'ml.xgb-dir@3', 'llm.market-read@v1'. */
@@ -34,7 +37,7 @@ export interface Analyzer {
   /** Reads funding rates in `prepare` (the runner then loads them even with funding payments off). */
   readonly usesFunding?: boolean;
   prepare?(bars: BarColumns, from: number, to: number, context?: AnalyzerContext): Promise<void>;
-  update(bars: BarColumns, index: number, out: SignalSlot): void;
+  update(bars: BarView, out: SignalSlot): void;
   /**
    * Outside requests the analyzer made (an LLM endpoint) and how many failed, over its rolling
    * window as of the last `update`. The engine adds them to HealthSnapshot.venueRequests/venueErrors,
@@ -53,7 +56,8 @@ export interface AnalyzerHealth {
 export interface Indicator {
   readonly id: string;
   readonly warmupBars: number;
-  update(bars: BarColumns, index: number): number;
+  /** The reading at the view's current bar (`bars.index`); called once per bar, in order. */
+  update(bars: BarView): number;
 }
 
 export function abstain(out: SignalSlot): void {

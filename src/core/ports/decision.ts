@@ -1,4 +1,4 @@
-import type {BarColumns} from '../market.js';
+import type {BarView} from '../bar-view.js';
 import type {PositionSide, TradingState} from '../trading.js';
 import type {SignalSlot, SignalSource} from './analyzer.js';
 
@@ -41,8 +41,7 @@ export interface EnsembleReading {
 
 /**
  * What `decide` sees at a bar's close. One object, updated in place each bar: read it, never
- * keep it. `bars` holds only closed bars up to `index`; reading past `index` is look-ahead and
- * fails `iftb check lookahead`.
+ * keep it. `bars` is a read-only view of the closed bars up to `index`: later bars read NaN.
  */
 export interface DecisionContext {
   readonly index: number;
@@ -53,7 +52,7 @@ export interface DecisionContext {
   readonly low: number;
   readonly close: number;
   readonly volume: number;
-  readonly bars: BarColumns;
+  readonly bars: BarView;
   /** Indicator readings by the names the strategy gave them; `previous` is the bar before. */
   readonly values: Readonly<Record<string, number>>;
   readonly previous: Readonly<Record<string, number>>;

@@ -5,7 +5,7 @@
  * fresh analyzers run over that window only, so the prompt of a bar is the same whatever range a
  * backtest or a recording loaded around it: its request hash is stable.
  */
-import type {Analyzer, Bar, BarColumns, FundingSeries, Indicator, NewsItem, SignalSlot} from '../../core/index.js';
+import {type Analyzer, type Bar, type BarColumns, createBarView, type FundingSeries, type Indicator, type NewsItem, type SignalSlot} from '../../core/index.js';
 
 export interface PromptReadings {
   /** A signal source (the TA composite) whose score, confidence and numeric `components` go into the prompt. */
@@ -107,9 +107,11 @@ export function marketSnapshot(
   const slot: SignalSlot = {score: 0, confidence: 0, active: false};
   const names = Object.keys(readings.indicators);
   const values: Record<string, number> = {};
+  const cursor = createBarView(view);
   for (let i = 0; i < view.length; i++) {
-    readings.ta.update(view, i, slot);
-    for (const name of names) values[name] = readings.indicators[name].update(view, i);
+    cursor.moveTo(i);
+    readings.ta.update(cursor.view, slot);
+    for (const name of names) values[name] = readings.indicators[name].update(cursor.view);
   }
   const components: Record<string, number> = {};
   for (const [key, value] of Object.entries(readings.ta.components ?? {})) {

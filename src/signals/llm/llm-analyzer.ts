@@ -12,6 +12,7 @@ import {
   type Analyzer,
   type AnalyzerHealth,
   type BarColumns,
+  type BarView,
   ErrorCode,
   IftbError,
   type JournalEvent,
@@ -251,7 +252,8 @@ export class LlmAnalyzer implements Analyzer {
     };
   }
 
-  update(_bars: BarColumns, index: number, out: SignalSlot): void {
+  update(bars: BarView, out: SignalSlot): void {
+    const index = bars.index;
     if (index < this.#active.length && this.#active[index] === 1) {
       out.score = this.#score[index];
       out.confidence = this.#confidence[index];

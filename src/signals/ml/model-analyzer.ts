@@ -14,7 +14,7 @@
  * set's warm-up, on any NaN feature, and — saying why in `unavailable` — on a timeframe the model
  * was not trained for or when no funding rates are stored.
  */
-import {abstain, type Analyzer, type AnalyzerContext, type BarColumns, type ProbabilityModel, type SignalSlot} from '../../core/index.js';
+import {abstain, type Analyzer, type AnalyzerContext, type BarColumns, type BarView, type ProbabilityModel, type SignalSlot} from '../../core/index.js';
 import {featureSet, type FeatureSetSpec, type FundingRates} from './feature-set.js';
 import {computeFeatures, createFeatureStream, type FeatureStreamLike} from './features.js';
 
@@ -170,7 +170,8 @@ export function createModelAnalyzer(options: ModelAnalyzerOptions): ModelAnalyze
       }
     },
 
-    update(_bars: BarColumns, index: number, out: SignalSlot): void {
+    update(bars: BarView, out: SignalSlot): void {
+      const index = bars.index;
       const p = index < probs.length ? probs[index] : NaN;
       if (p !== p) {
         abstain(out);

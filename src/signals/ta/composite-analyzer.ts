@@ -35,7 +35,7 @@
  */
 import {EMA} from 'trading-signals';
 import {z} from 'zod';
-import {abstain, type Analyzer, type BarColumns, ErrorCode, IftbError, type SignalSlot} from '../../core/index.js';
+import {abstain, type Analyzer, type BarView, ErrorCode, IftbError, type SignalSlot} from '../../core/index.js';
 import {
   AdxIndicator,
   AtrIndicator,
@@ -43,7 +43,6 @@ import {
   EmaIndicator,
   MacdHistogramIndicator,
   outOfOrder,
-  beyondEnd,
   RsiIndicator,
 } from './indicators.js';
 import {CandlestickScanner, PATTERN_LOOKBACK} from './patterns.js';
@@ -179,7 +178,8 @@ class TaCompositeAnalyzer implements TaAnalyzer {
     return this.#scanner?.calls ?? 0;
   }
 
-  update(bars: BarColumns, index: number, out: SignalSlot): void {
+  update(bars: BarView, out: SignalSlot): void {
+    const index = bars.index;
     if (index !== this.#next || this.#next < 0) {
       if (this.#next > 0 && index === this.#next - 1) {
         out.score = this.#lastScore;
@@ -187,9 +187,8 @@ class TaCompositeAnalyzer implements TaAnalyzer {
         out.active = this.#lastActive;
         return;
       }
-      if (this.#next !== -1 || !Number.isInteger(index) || index < 0) throw outOfOrder(this.id, index, this.#next);
+      if (this.#next !== -1 || index < 0) throw outOfOrder(this.id, index, this.#next);
     }
-    if (index >= bars.length) throw beyondEnd(this.id, index, bars.length);
     this.#next = index + 1;
     this.#seen++;
     this.#step(bars, index, out);
@@ -198,15 +197,15 @@ class TaCompositeAnalyzer implements TaAnalyzer {
     this.#lastActive = out.active;
   }
 
-  #step(bars: BarColumns, index: number, out: SignalSlot): void {
-    const rsi = this.#rsi.update(bars, index);
-    const pb = this.#pb.update(bars, index);
-    const emaFast = this.#emaFast.update(bars, index);
-    const emaSlow = this.#emaSlow.update(bars, index);
-    const hist = this.#macd.update(bars, index);
-    const adx = this.#adx.update(bars, index);
-    const atr = this.#atr.update(bars, index);
-    const close = bars.close[index];
+  #step(bars: BarView, index: number, out: SignalSlot): void {
+    const rsi = this.#rsi.update(bars);
+    const pb = this.#pb.update(bars);
+    const emaFast = this.#emaFast.update(bars);
+    const emaSlow = this.#emaSlow.update(bars);
+    const hist = this.#macd.update(bars);
+    const adx = this.#adx.update(bars);
+    const atr = this.#atr.update(bars);
+    const close = bars.close(index);
 
     // Volatility regime: ATR as a fraction of price against its own slow average.
     let volRatio = NaN;

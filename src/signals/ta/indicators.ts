@@ -32,10 +32,9 @@
  *   - technicalindicators rounds RSI to 2 decimals; trading-signals does not.
  */
 import {ADX, ATR, EMA, MACD, PercentB, RSI} from 'trading-signals';
-import {type BarColumns, ErrorCode, IftbError, type Indicator} from '../../core/index.js';
+import {type BarView, ErrorCode, IftbError, type Indicator, type PriceField} from '../../core/index.js';
 
-/** A column of `BarColumns` an indicator can read. */
-export type PriceField = 'open' | 'high' | 'low' | 'close' | 'volume';
+export type {PriceField};
 
 const PRICE_FIELDS: readonly PriceField[] = ['open', 'high', 'low', 'close', 'volume'];
 
@@ -46,14 +45,12 @@ abstract class SequencedIndicator implements Indicator {
   #next = -1;
   #value = NaN;
 
-  update(bars: BarColumns, index: number): number {
+  update(bars: BarView): number {
+    const index = bars.index;
     if (index !== this.#next || this.#next < 0) {
       if (this.#next > 0 && index === this.#next - 1) return this.#value;
-      if (this.#next !== -1 || !Number.isInteger(index) || index < 0) {
-        throw outOfOrder(this.id, index, this.#next);
-      }
+      if (this.#next !== -1 || index < 0) throw outOfOrder(this.id, index, this.#next);
     }
-    if (index >= bars.length) throw beyondEnd(this.id, index, bars.length);
     this.#next = index + 1;
     return (this.#value = this.compute(bars, index));
   }
@@ -63,7 +60,7 @@ abstract class SequencedIndicator implements Indicator {
     return this.#next;
   }
 
-  protected abstract compute(bars: BarColumns, index: number): number;
+  protected abstract compute(bars: BarView, index: number): number;
 }
 
 export function outOfOrder(id: string, index: number, expected: number): IftbError {
@@ -71,10 +68,6 @@ export function outOfOrder(id: string, index: number, expected: number): IftbErr
     ErrorCode.INPUT_INVALID,
     `${id}: bar ${index} fed out of order (expected ${expected}); each instance must see every bar once, in order`,
   );
-}
-
-export function beyondEnd(id: string, index: number, length: number): IftbError {
-  return new IftbError(ErrorCode.INPUT_INVALID, `${id}: bar ${index} is beyond the ${length} bars given`);
 }
 
 /**
@@ -90,12 +83,12 @@ export class CandleRing {
   ];
   #k = 0;
 
-  at(bars: BarColumns, index: number): {high: number; low: number; close: number} {
+  at(bars: BarView, index: number): {high: number; low: number; close: number} {
     const c = this.#slots[this.#k];
     this.#k = this.#k === 2 ? 0 : this.#k + 1;
-    c.high = bars.high[index];
-    c.low = bars.low[index];
-    c.close = bars.close[index];
+    c.high = bars.high(index);
+    c.low = bars.low(index);
+    c.close = bars.close(index);
     return c;
   }
 }
@@ -140,10 +133,10 @@ class SmaIndicator extends SequencedIndicator {
     this.#field = field;
   }
 
-  protected compute(bars: BarColumns, index: number): number {
+  protected compute(bars: BarView, index: number): number {
     const window = this.#window;
     const p = window.length;
-    window[this.#count % p] = bars[this.#field][index];
+    window[this.#count % p] = bars.field(this.#field, index);
     this.#count++;
     if (this.#count < p) return NaN;
     const oldest = this.#count % p;
@@ -169,8 +162,8 @@ export class EmaIndicator extends SequencedIndicator {
     this.#field = field;
   }
 
-  protected compute(bars: BarColumns, index: number): number {
-    const r = this.#ema.update(bars[this.#field][index], false);
+  protected compute(bars: BarView, index: number): number {
+    const r = this.#ema.update(bars.field(this.#field, index), false);
     return ++this.#count >= this.warmupBars && r !== null ? r : NaN;
   }
 }
@@ -189,8 +182,8 @@ export class RsiIndicator extends SequencedIndicator {
     this.#field = field;
   }
 
-  protected compute(bars: BarColumns, index: number): number {
-    const r = this.#rsi.update(bars[this.#field][index], false);
+  protected compute(bars: BarView, index: number): number {
+    const r = this.#rsi.update(bars.field(this.#field, index), false);
     return r === null ? NaN : r;
   }
 }
@@ -208,7 +201,7 @@ export class AtrIndicator extends SequencedIndicator {
     this.#atr = new ATR(period);
   }
 
-  protected compute(bars: BarColumns, index: number): number {
+  protected compute(bars: BarView, index: number): number {
     const r = this.#atr.update(this.#ring.at(bars, index), false);
     return r === null ? NaN : r;
   }
@@ -238,7 +231,7 @@ export class AdxIndicator extends SequencedIndicator {
     return typeof v === 'number' ? v : NaN;
   }
 
-  protected compute(bars: BarColumns, index: number): number {
+  protected compute(bars: BarView, index: number): number {
     const r = this.#adx.update(this.#ring.at(bars, index), false);
     return r === null ? NaN : r;
   }
@@ -261,8 +254,8 @@ export class MacdHistogramIndicator extends SequencedIndicator {
     this.#signalPeriod = signal;
   }
 
-  protected compute(bars: BarColumns, index: number): number {
-    const r = this.#macd.update(bars[this.#field][index], false);
+  protected compute(bars: BarView, index: number): number {
+    const r = this.#macd.update(bars.field(this.#field, index), false);
     if (r === null) return NaN;
     // The signal EMA starts at the first MACD value; report once it has seen `signal` of them.
     return ++this.#signalCount >= this.#signalPeriod ? r.histogram : NaN;
@@ -283,8 +276,8 @@ export class BollingerPercentBIndicator extends SequencedIndicator {
     this.#field = field;
   }
 
-  protected compute(bars: BarColumns, index: number): number {
-    const r = this.#pb.update(bars[this.#field][index], false);
+  protected compute(bars: BarView, index: number): number {
+    const r = this.#pb.update(bars.field(this.#field, index), false);
     return r === null ? NaN : r;
   }
 }

@@ -30,7 +30,7 @@ import {
   eveningstar,
   morningstar,
 } from 'technicalindicators';
-import type {BarColumns} from '../../core/index.js';
+import type {BarView} from '../../core/index.js';
 
 interface Window {
   open: number[];
@@ -74,14 +74,13 @@ export class CandlestickScanner {
    * Patterns completed at bar `index` (bars ≤ index only). Returns bullish minus bearish count.
    * Needs `index ≥ PATTERN_LOOKBACK − 1`; earlier bars return 0.
    */
-  scan(bars: BarColumns, index: number): number {
+  scan(bars: BarView, index: number): number {
     this.flags = 0;
     if (index < PATTERN_LOOKBACK - 1) return 0;
-    const {open, high, low, close} = bars;
-    const o0 = open[index];
-    const c0 = close[index];
-    const o1 = open[index - 1];
-    const c1 = close[index - 1];
+    const o0 = bars.open(index);
+    const c0 = bars.close(index);
+    const o1 = bars.open(index - 1);
+    const c1 = bars.close(index - 1);
     const up0 = c0 > o0;
     const down0 = c0 < o0;
     let flags = 0;
@@ -94,22 +93,22 @@ export class CandlestickScanner {
     }
 
     // Stars: first and third bodies opposite, the middle bar gapped away from the first.
-    const o2 = open[index - 2];
-    const c2 = close[index - 2];
-    if (up0 && c2 < o2 && high[index - 1] < low[index - 2]) {
+    const o2 = bars.open(index - 2);
+    const c2 = bars.close(index - 2);
+    if (up0 && c2 < o2 && bars.high(index - 1) < bars.low(index - 2)) {
       if (this.#call3(bars, index, morningstar)) flags |= Pattern.MORNING_STAR;
-    } else if (down0 && c2 > o2 && low[index - 1] > high[index - 2]) {
+    } else if (down0 && c2 > o2 && bars.low(index - 1) > bars.high(index - 2)) {
       if (this.#call3(bars, index, eveningstar)) flags |= Pattern.EVENING_STAR;
     }
 
     // Hammer family on bar −1, confirmed by bar 0, after a decline (close[−2] < close[−4]). Every
     // stick needs its body's top within 0.1 % of the high (hammers) or its bottom within 0.1 % of
     // the low (inverted hammers); NEAR adds a margin for the library's 4-digit rounding.
-    const c4 = close[index - 4];
+    const c4 = bars.close(index - 4);
     const top1 = c1 > o1 ? c1 : o1;
     const bottom1 = c1 > o1 ? o1 : c1;
-    const invertedPossible = bottom1 - low[index - 1] <= NEAR * Math.abs(bottom1);
-    const hammerPossible = invertedPossible || high[index - 1] - top1 <= NEAR * Math.abs(top1);
+    const invertedPossible = bottom1 - bars.low(index - 1) <= NEAR * Math.abs(bottom1);
+    const hammerPossible = invertedPossible || bars.high(index - 1) - top1 <= NEAR * Math.abs(top1);
     if (up0 && c1 < c0 && c2 < c4) {
       if (hammerPossible && this.#fill1(bars, index - 1) && (this.#stick(bullishhammerstick) || this.#stick(bearishhammerstick)
         || this.#stick(bullishinvertedhammerstick) || this.#stick(bearishinvertedhammerstick))) {
@@ -126,21 +125,21 @@ export class CandlestickScanner {
     return popcount(flags & BULLISH_MASK) - popcount(flags & ~BULLISH_MASK);
   }
 
-  #call2(bars: BarColumns, index: number, detector: (w: Window) => unknown): boolean {
+  #call2(bars: BarView, index: number, detector: (w: Window) => unknown): boolean {
     const w = this.#w2;
     for (let k = 0; k < 2; k++) copy(w, k, bars, index - 1 + k);
     this.calls++;
     return detector(w) === true;
   }
 
-  #call3(bars: BarColumns, index: number, detector: (w: Window) => unknown): boolean {
+  #call3(bars: BarView, index: number, detector: (w: Window) => unknown): boolean {
     const w = this.#w3;
     for (let k = 0; k < 3; k++) copy(w, k, bars, index - 2 + k);
     this.calls++;
     return detector(w) === true;
   }
 
-  #fill1(bars: BarColumns, index: number): true {
+  #fill1(bars: BarView, index: number): true {
     copy(this.#w1, 0, bars, index);
     return true;
   }
@@ -151,11 +150,11 @@ export class CandlestickScanner {
   }
 }
 
-function copy(w: Window, k: number, bars: BarColumns, i: number): void {
-  w.open[k] = bars.open[i];
-  w.high[k] = bars.high[i];
-  w.low[k] = bars.low[i];
-  w.close[k] = bars.close[i];
+function copy(w: Window, k: number, bars: BarView, i: number): void {
+  w.open[k] = bars.open(i);
+  w.high[k] = bars.high(i);
+  w.low[k] = bars.low(i);
+  w.close[k] = bars.close(i);
 }
 
 function popcount(x: number): number {

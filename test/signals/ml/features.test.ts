@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest';
-import {allocateBarColumns, type BarColumns} from '../../../src/core/index.js';
+import {allocateBarColumns, type BarColumns, barViewAt} from '../../../src/core/index.js';
 import {
   computeFeatures,
   featureRow,
@@ -146,8 +146,8 @@ describe('ohlcv-v1 features', () => {
     const r = rsi(14);
     const a = atr(14);
     for (let i = 0; i < 1_000; i++) {
-      const expectedRsi = r.update(btc, i);
-      const expectedAtr = a.update(btc, i);
+      const expectedRsi = r.update(barViewAt(btc, i));
+      const expectedAtr = a.update(barViewAt(btc, i));
       const row = featureRow(m, i);
       if (i < 14) continue;
       expect(row[col('rsi_14')] * 100).toBeCloseTo(expectedRsi, 9);

@@ -1,3 +1,4 @@
+import {barViewAt} from '../../../src/core/index.js';
 import {describe, expect, it} from 'vitest';
 import type {BarColumns, FundingSeries, ProbabilityModel, SignalSlot} from '../../../src/core/index.js';
 import {createModelAnalyzer, OHLCV_V1} from '../../../src/signals/ml/index.js';
@@ -45,7 +46,7 @@ function readings(a: ReturnType<typeof analyzer>, bars: BarColumns, n = bars.len
   const out: SignalSlot[] = [];
   for (let i = 0; i < n; i++) {
     const slot = {score: NaN, confidence: NaN, active: true};
-    a.update(bars, i, slot);
+    a.update(barViewAt(bars, i), slot);
     out.push(slot);
   }
   return out;

@@ -1,6 +1,6 @@
 import {bullishengulfingpattern, hammerpattern} from 'technicalindicators';
 import {describe, expect, it} from 'vitest';
-import {type BarColumns, ErrorCode, isIftbError, type SignalSlot} from '../../../src/core/index.js';
+import {type BarColumns, ErrorCode, isIftbError, type SignalSlot, barViewAt} from '../../../src/core/index.js';
 import {
   CandlestickScanner,
   createTaAnalyzer,
@@ -23,7 +23,7 @@ function readings(bars: BarColumns, options: Record<string, unknown> = {}, upTo 
   const slot: SignalSlot = {score: NaN, confidence: NaN, active: true};
   const out = {score: new Float64Array(upTo + 1), confidence: new Float64Array(upTo + 1), active: new Uint8Array(upTo + 1)};
   for (let i = 0; i <= upTo; i++) {
-    analyzer.update(bars, i, slot);
+    analyzer.update(barViewAt(bars, i), slot);
     out.score[i] = slot.score;
     out.confidence[i] = slot.confidence;
     out.active[i] = slot.active ? 1 : 0;
@@ -151,14 +151,14 @@ describe('ta.composite@1', () => {
   it('rejects out-of-order bars and re-reads the current one', () => {
     const analyzer = createTaAnalyzer();
     const slot: SignalSlot = {score: 0, confidence: 0, active: false};
-    for (let i = 0; i < 200; i++) analyzer.update(real, i, slot);
+    for (let i = 0; i < 200; i++) analyzer.update(barViewAt(real, i), slot);
     const first = {...slot};
-    analyzer.update(real, 199, slot);
+    analyzer.update(barViewAt(real, 199), slot);
     expect(slot).toEqual(first);
     for (const bad of [201, 150, -1]) {
       let code: string | undefined;
       try {
-        analyzer.update(real, bad, slot);
+        analyzer.update(barViewAt(real, bad), slot);
       } catch (error) {
         if (isIftbError(error)) code = error.code;
       }
@@ -206,7 +206,7 @@ describe('candlestick scanner', () => {
     });
     let found = 0;
     for (let i = 4; i < real.length; i++) {
-      scanner.scan(real, i);
+      scanner.scan(barViewAt(real, i), i);
       const ours = (scanner.flags & Pattern.BULLISH_ENGULFING) !== 0;
       expect(ours, `bar ${i}`).toBe(bullishengulfingpattern(w(i)) === true);
       if (ours) found++;
@@ -230,7 +230,7 @@ describe('candlestick scanner', () => {
       low: Float64Array.from(five.low), close: Float64Array.from(five.close),
     };
     const scanner = new CandlestickScanner();
-    expect(scanner.scan(bars, 4)).toBe(1);
+    expect(scanner.scan(barViewAt(bars, 4), 4)).toBe(1);
     expect(scanner.flags).toBe(Pattern.HAMMER);
   });
 });
