@@ -19,9 +19,9 @@ import {CircuitBreaker, createRiskManager, createTradingGate, KillSwitch, Memory
 import {instrumentFor, SimulatedVenue} from '../sim/index.js';
 import {type BacktestConfig, BacktestConfigSchema} from './backtest-config.js';
 export {BacktestConfigSchema};
-import {dataHash, withAnalyzerFunding} from './data-hash.js';
+import {dataHash, withAnalyzerFunding, withFundingMarks} from './data-hash.js';
 import {type MlRunInfo, mlRunInfo} from './ml-run.js';
-import {alignMarkBars} from './mark-alignment.js';
+import {alignMarkBars, settlementMarks} from './mark-alignment.js';
 import {OperatorScript} from './operator-script.js';
 import {createStrategyKit, type StrategyKitOptions} from './strategy-kit.js';
 import {llmRunStats, type LlmWiring, NO_LLM_WIRING, storeLlmWiring} from './llm-runtime.js';
@@ -97,6 +97,8 @@ export interface BacktestData {
    * off, from a few days before the first bar to the last bar's close. Absent: analyzers get `funding`.
    */
   readonly analyzerFunding?: FundingSeries | null;
+  /** Mark at each funding settlement inside a bar (long bars), aligned with `funding`; see settlementMarks. */
+  readonly fundingMarks?: Float64Array | null;
 }
 
 /** Funding settlements read before the first bar, so the first bars' funding features are defined. */
@@ -149,7 +151,8 @@ async function loadBacktestData(
     const rates = await store.marketData.readFunding(config.exchange, config.symbol, {fromMs: range.fromMs - ANALYZER_FUNDING_LOOKBACK_MS, toMs: lastClose + 1});
     analyzerFunding = rates.length > 0 ? rates : null;
   }
-  return {bars, mark, funding, firstIndex, ...(analyzerFunding === undefined ? {} : {analyzerFunding})};
+  const fundingMarks = funding ? await settlementMarks(store.marketData, key, bars, funding) : null;
+  return {bars, mark, funding, firstIndex, fundingMarks, ...(analyzerFunding === undefined ? {} : {analyzerFunding})};
 }
 
 /** Runs a validated config over data in memory: the part a benchmark or a test can drive without a store. */
@@ -195,7 +198,8 @@ export async function executeBacktest(
     ...(ml ? {models: ml.models.map((m) => ({model: m.model, onnxSha256: m.onnxSha256}))} : {}),
   };
   const cHash = configHash(resolved);
-  const dHash = usesFunding && data.analyzerFunding !== undefined ? withAnalyzerFunding(dataHash(bars, mark, funding), data.analyzerFunding) : dataHash(bars, mark, funding);
+  const baseHash = withFundingMarks(dataHash(bars, mark, funding), data.fundingMarks ?? null);
+  const dHash = usesFunding && data.analyzerFunding !== undefined ? withAnalyzerFunding(baseHash, data.analyzerFunding) : baseHash;
   const runId = options.runId ?? configHash({config: cHash, data: dHash}).slice(0, 12);
 
   const journal: JournalEvent[] = [];
@@ -205,6 +209,7 @@ export async function executeBacktest(
   const venue = new SimulatedVenue({
     symbol: config.symbol, bars, timeframeMs: tf, mark, funding, instrument, initialBalance: config.cash,
     leverage: config.leverage, marginMode: config.marginMode, slippage: config.slippage, fundingEnabled: config.funding,
+    fundingMarks: data.fundingMarks ?? null,
   });
   const ledger = new Ledger(config.symbol, config.cash, bars.openTime[0], tf);
   const breaker = new CircuitBreaker(config.breaker, sink);

@@ -25,3 +25,12 @@ export function withAnalyzerFunding(hash: string, funding: FundingSeries | null)
   if (funding) for (const a of [funding.time, funding.rate]) update(h, a, funding.length);
   return h.digest('hex');
 }
+
+/** Folds the settlement-instant marks of long bars' inside settlements into a run's data hash. */
+export function withFundingMarks(hash: string, marks: Float64Array | null): string {
+  if (marks === null) return hash;
+  const h = createHash('sha256').update(hash);
+  h.update(`funding-marks:${marks.length};`);
+  update(h, marks, marks.length);
+  return h.digest('hex');
+}

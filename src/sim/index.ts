@@ -10,3 +10,4 @@ export {
 export {bracketFor, bracketIndexFor, liquidationPrice, maintenanceMargin, validateBrackets} from './margin.js';
 export {NO_SLIPPAGE, exceedsParticipation, slippageBps, slippedPrice, validateSlippage, type SlippageModel} from './slippage.js';
 export {Grid, GRID_TOLERANCE} from './precision.js';
+export {OPEN_JITTER_MS} from './funding-schedule.js';

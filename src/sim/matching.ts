@@ -4,6 +4,7 @@
  */
 import type {BarColumns, InstrumentSpec, OrderRequest, SymbolId, VenueEvent} from '../core/index.js';
 import type {Account} from './account.js';
+import type {FundingSchedule} from './funding-schedule.js';
 import {isMarketable, limitTrigger, liquidationTrigger, lowFirst, pathTime, stopTrigger} from './intrabar-path.js';
 import {bookOrder, type BookOrder, type OrderBook} from './order-book.js';
 import type {Grid} from './precision.js';
@@ -28,6 +29,8 @@ export class Matcher {
   out: VenueEvent[] | null = null;
   /** Volume-model fills larger than maxParticipation × the previous bar's volume (filled in full anyway). */
   overParticipationFills = 0;
+  /** Settlements inside the bar being walked are path events too (set by the venue). */
+  funding: FundingSchedule | null = null;
   /** Venue-placed orders count down from −1, so they never collide with the engine's ids (≥ 0). */
   private nextVenueId = -1;
 
@@ -86,6 +89,7 @@ export class Matcher {
     const resting = book.resting;
     let from = 0;
     let current = a;
+    const funding = this.funding;
     for (;;) {
       let best = -1;
       let bestF = Number.POSITIVE_INFINITY;
@@ -107,6 +111,16 @@ export class Matcher {
         if (f < bestF) {
           bestF = f;
           liquidate = true;
+        }
+      }
+      // A funding settlement on this leg comes first at its point (ties too: it happens at that instant).
+      if (funding !== null && funding.nextU < leg + 1) {
+        const fu = Math.max(funding.nextU - leg, from);
+        if (fu <= bestF) {
+          funding.settleInside(ma + (mb - ma) * fu);
+          current = a + (b - a) * fu;
+          from = fu;
+          continue;
         }
       }
       if (!liquidate && best < 0) return;

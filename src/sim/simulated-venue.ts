@@ -19,6 +19,7 @@ import {
   type VenueEvent,
 } from '../core/index.js';
 import {Account, type AccountTotals} from './account.js';
+import {FundingSchedule} from './funding-schedule.js';
 import {validateBrackets} from './margin.js';
 import {Matcher} from './matching.js';
 import {bookOrder, OrderBook} from './order-book.js';
@@ -34,6 +35,11 @@ export interface SimulatedVenueOptions {
   /** Mark-price candles aligned with `bars` (same length and openTime); NaN where none (trade prices are used). */
   readonly mark?: BarColumns | null;
   readonly funding?: FundingSeries | null;
+  /**
+   * Mark price at each settlement instant from stored mark candles (finest stored timeframe),
+   * aligned with `funding`, NaN where none: used for settlements inside a bar (long bars).
+   */
+  readonly fundingMarks?: Float64Array | null;
   readonly instrument: InstrumentSpec;
   /** Wallet balance at the start, quote currency (USDT). */
   readonly initialBalance: number;
@@ -61,11 +67,7 @@ export class SimulatedVenue implements ExecutionVenue {
   private readonly matcher: Matcher;
   private readonly tick: Grid;
   private readonly step: Grid;
-  private readonly fundingTime: Float64Array;
-  private readonly fundingRate: Float64Array;
-  /** 0 when funding is disabled or absent, so the per-bar check is one comparison. */
-  private readonly fundingLength: number;
-  private fundingCursor = 0;
+  private readonly funding: FundingSchedule;
   private readonly markOpen: Float64Array | null;
   private readonly markValid: Uint8Array | null;
   private lastIndex = -1;
@@ -98,9 +100,8 @@ export class SimulatedVenue implements ExecutionVenue {
     const funding = options.funding ?? null;
     if (funding !== null && funding.symbol !== symbol) invalid(`funding series is for ${funding.symbol}, venue for ${symbol}`);
     if (funding !== null) assertAscending(funding.time, funding.length, 'funding time');
-    this.fundingTime = funding?.time ?? new Float64Array(0);
-    this.fundingRate = funding?.rate ?? new Float64Array(0);
-    this.fundingLength = options.fundingEnabled && funding !== null ? funding.length : 0;
+    const fundingMarks = options.fundingMarks ?? null;
+    if (funding !== null && fundingMarks !== null && fundingMarks.length !== funding.length) invalid('fundingMarks must align with the funding series');
 
     this.matcher = new Matcher({
       symbol,
@@ -114,6 +115,8 @@ export class SimulatedVenue implements ExecutionVenue {
       account: this.account,
       book: this.book,
     });
+    this.funding = new FundingSchedule(symbol, funding, options.fundingEnabled, fundingMarks, this.account, (event) => this.matcher.emit(event));
+    this.matcher.funding = this.funding;
   }
 
   /**
@@ -134,42 +137,20 @@ export class SimulatedVenue implements ExecutionVenue {
 
   private settleBar(i: number): void {
     this.lastIndex = i;
-    // a. Funding first: it settles on the position held at the bar's open, before any fill.
-    if (this.fundingCursor < this.fundingLength && this.fundingTime[this.fundingCursor] < this.bars.openTime[i] + this.timeframeMs) {
-      this.settleFunding(i);
+    const open = this.bars.openTime[i];
+    // a. Funding due at the open (or in a missing candle before it) settles on the position held
+    //    at the open, before any fill (see funding-schedule.ts); later ones wait on the path.
+    const funding = this.funding.dueBefore(open + this.timeframeMs);
+    if (funding) {
+      const markOpen = this.markValid !== null && this.markValid[i] === 1 ? (this.markOpen as Float64Array)[i] : Number.NaN;
+      this.funding.settleAtOpen(open, this.timeframeMs, markOpen === markOpen ? markOpen : this.bars.open[i]);
     }
     // b. Market orders queued before this bar fill at its open.
     if (this.book.market.length > 0) this.matcher.fillMarketOrders(i);
-    // c–e. The intrabar path, only when something can trigger on it.
-    if (this.book.resting.length > 0 || (this.account.qty !== 0 && this.matcher.mayLiquidate(i))) this.matcher.walkPath(i);
-  }
-
-  /**
-   * Every settlement before the end of bar i not yet seen: normally the ones inside the bar; a
-   * settlement that fell in a missing candle is charged at the next bar (the position was held
-   * through it). Before the first synced bar the account is flat, so nothing earlier is charged.
-   * amount = −qty × mark × rate: a long pays when the rate is positive. A NaN rate (gap in the
-   * funding data) is skipped.
-   */
-  private settleFunding(i: number): void {
-    const end = this.bars.openTime[i] + this.timeframeMs;
-    const markOpen = this.markValid !== null && this.markValid[i] === 1 ? (this.markOpen as Float64Array)[i] : Number.NaN;
-    const markPrice = markOpen === markOpen ? markOpen : this.bars.open[i];
-    let c = this.fundingCursor;
-    while (c < this.fundingLength && this.fundingTime[c] < end) {
-      const qty = this.account.qty;
-      const rate = this.fundingRate[c];
-      if (qty !== 0 && rate === rate) {
-        const amount = -qty * markPrice * rate + 0; // + 0 turns −0 into 0
-        this.account.applyFunding(amount);
-        this.matcher.emit({
-          type: 'funding',
-          funding: {symbol: this.symbol, timeMs: this.fundingTime[c], rate, markPrice, positionQty: qty, amount},
-        });
-      }
-      c++;
-    }
-    this.fundingCursor = c;
+    // c–e. The intrabar path, only when something can trigger on it (orders, liquidation, funding inside the bar).
+    const inside = this.funding.nextU !== Number.POSITIVE_INFINITY;
+    if (this.book.resting.length > 0 || (this.account.qty !== 0 && (inside || this.matcher.mayLiquidate(i)))) this.matcher.walkPath(i);
+    if (this.funding.nextU !== Number.POSITIVE_INFINITY) this.funding.skipInside();
   }
 
   submit(order: OrderRequest): OrderAck {

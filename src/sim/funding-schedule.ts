@@ -1,0 +1,98 @@
+/**
+ * Funding settlements of one symbol, walked bar by bar. A settlement is charged at its own time on
+ * the position held at that instant, at the mark price of that instant:
+ * - at the bar's open (stored a few ms late, as Binance's records are): before the open's fills,
+ *   at the bar's mark open; the same for a settlement that fell in a missing candle;
+ * - inside the bar (bars longer than the settlement interval): at its point of the intrabar path,
+ *   after the fills and triggers before it and before those after it, at the mark of a stored
+ *   candle opening at that instant (finest stored timeframe), else the exchange's recorded
+ *   settlement mark, else the path's price there.
+ * amount = −qty × mark × rate (a long pays a positive rate). NaN rates (gaps in the data) are skipped.
+ */
+import type {FundingSeries, SymbolId, VenueEvent} from '../core/index.js';
+
+/** A settlement this close after the open is the open's (recording jitter, not a real intrabar time). */
+export const OPEN_JITTER_MS = 1000;
+
+export interface FundingAccount {
+  readonly qty: number;
+  applyFunding(amount: number): void;
+}
+
+export class FundingSchedule {
+  /** Path position (leg + fraction, in [0, 3)) of the next settlement inside the bar being walked; Infinity when none. */
+  nextU = Number.POSITIVE_INFINITY;
+  readonly #time: Float64Array;
+  readonly #rate: Float64Array;
+  readonly #recordedMark: Float64Array;
+  /** Mark at each settlement instant from stored mark candles (NaN where none), aligned with the series. */
+  readonly #candleMark: Float64Array | null;
+  readonly #length: number;
+  #cursor = 0;
+  #barOpen = 0;
+  #barEnd = 0;
+  #tf = 1;
+
+  constructor(
+    readonly symbol: SymbolId,
+    funding: FundingSeries | null,
+    enabled: boolean,
+    candleMarks: Float64Array | null,
+    private readonly account: FundingAccount,
+    private readonly emit: (event: VenueEvent) => void,
+  ) {
+    this.#time = funding?.time ?? new Float64Array(0);
+    this.#rate = funding?.rate ?? new Float64Array(0);
+    this.#recordedMark = funding?.markPrice ?? new Float64Array(0);
+    this.#length = enabled && funding !== null ? funding.length : 0;
+    this.#candleMark = candleMarks;
+  }
+
+  /** Whether any settlement is due before `endMs` (one comparison on the common bar). */
+  dueBefore(endMs: number): boolean {
+    return this.#cursor < this.#length && this.#time[this.#cursor] < endMs;
+  }
+
+  /**
+   * Charges the settlements due at the open of the bar [openMs, openMs + tf) (and earlier ones not
+   * yet seen), at `markOpen`, then positions `nextU` on the first one inside the bar.
+   */
+  settleAtOpen(openMs: number, tf: number, markOpen: number): void {
+    this.#barOpen = openMs;
+    this.#barEnd = openMs + tf;
+    this.#tf = tf;
+    const limit = Math.min(openMs + OPEN_JITTER_MS, this.#barEnd);
+    while (this.#cursor < this.#length && this.#time[this.#cursor] < limit) this.#charge(markOpen);
+    this.#aim();
+  }
+
+  /** The settlement at `nextU` of the path, with the path's mark there (used only when no better mark is known). */
+  settleInside(pathMark: number): void {
+    const c = this.#cursor;
+    const candle = this.#candleMark === null ? Number.NaN : this.#candleMark[c];
+    const recorded = this.#recordedMark[c];
+    this.#charge(candle === candle ? candle : recorded === recorded ? recorded : pathMark);
+    this.#aim();
+  }
+
+  /** Settlements inside the bar that the path was not walked for (flat, nothing resting): nothing to pay. */
+  skipInside(): void {
+    while (this.#cursor < this.#length && this.#time[this.#cursor] < this.#barEnd) this.#charge(Number.NaN);
+    this.nextU = Number.POSITIVE_INFINITY;
+  }
+
+  #charge(markPrice: number): void {
+    const c = this.#cursor++;
+    const qty = this.account.qty;
+    const rate = this.#rate[c];
+    if (qty === 0 || rate !== rate) return;
+    const amount = -qty * markPrice * rate + 0; // + 0 turns −0 into 0
+    this.account.applyFunding(amount);
+    this.emit({type: 'funding', funding: {symbol: this.symbol, timeMs: this.#time[c], rate, markPrice, positionQty: qty, amount}});
+  }
+
+  #aim(): void {
+    const c = this.#cursor;
+    this.nextU = c < this.#length && this.#time[c] < this.#barEnd ? (3 * (this.#time[c] - this.#barOpen)) / this.#tf : Number.POSITIVE_INFINITY;
+  }
+}
