@@ -31,9 +31,13 @@ export function maintenanceMargin(brackets: readonly MarginBracket[], notional: 
  * Binance's one-way liquidation price for a single position:
  *   LP = (WB + cum − side·Q·E) / (Q·mmr − side·Q),  side = +1 long / −1 short, Q = |qty|,
  * with WB the isolated margin (isolated) or the wallet balance (cross, one symbol, so the other
- * positions' maintenance margin and unrealised PnL are zero). mmr and cum come from the bracket of
- * the position notional at the entry price. Returns NaN when flat. A long whose margin covers a
- * fall to zero gets 0 (it cannot be liquidated; Binance shows no price).
+ * positions' maintenance margin and unrealised PnL are zero). mmr and cum are those of the bracket
+ * that holds the position's notional *at the liquidation price itself* (as Binance computes it):
+ * the notional moves with the mark, so a short that rises into the next tier is liquidated at that
+ * tier's (earlier) price. Margin balance minus maintenance margin is monotone in the price and the
+ * brackets join continuously (cum), so exactly one bracket's LP lies inside that bracket (on a cap
+ * both neighbours give the same price). Returns NaN when flat; a long whose margin covers a fall
+ * to zero gets 0 (it cannot be liquidated; Binance shows no price).
  */
 export function liquidationPrice(
   qty: number,
@@ -44,6 +48,20 @@ export function liquidationPrice(
   if (qty === 0) return Number.NaN;
   const side = qty > 0 ? 1 : -1;
   const q = Math.abs(qty);
+  const last = brackets.length - 1;
+  let floor = 0;
+  for (let k = 0; k <= last; k++) {
+    const b = brackets[k];
+    const lp = (marginBalance + b.maintAmount - side * q * entryPrice) / (q * b.maintMarginRate - side * q);
+    const notional = q * lp;
+    if (lp <= 0) {
+      if (k === 0) return 0;
+    } else if (notional >= floor && (k === last || notional <= b.notionalCap)) {
+      return lp;
+    }
+    floor = b.notionalCap;
+  }
+  // Unreachable for valid tables (validateBrackets); the entry notional's bracket as a fallback.
   const b = bracketFor(brackets, q * entryPrice);
   const lp = (marginBalance + b.maintAmount - side * q * entryPrice) / (q * b.maintMarginRate - side * q);
   return lp > 0 ? lp : 0;

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest';
 import type {Liquidation, VenueEvent} from '../../src/core/index.js';
-import type {SimulatedVenueOptions} from '../../src/sim/index.js';
-import {candles, fills, flat, fundingSeries, H, limit, makeVenue, market, place, T0, type Row} from '../support/sim-venue.js';
+import {liquidationPrice, type SimulatedVenueOptions} from '../../src/sim/index.js';
+import {candles, fills, flat, fundingSeries, H, limit, makeVenue, market, place, T0, TEST_SPEC, type Row} from '../support/sim-venue.js';
 
 const liquidations = (events: readonly VenueEvent[]): Liquidation[] =>
   events.flatMap((e) => (e.type === 'liquidation' ? [e.liquidation] : []));
@@ -58,6 +58,23 @@ describe('liquidation (isolated)', () => {
     expect(liq.fee).toBeCloseTo(1_500 * lp * 0.0125, 9);
     // Wallet: 100 000 − entry fee 75 + PnL 1500 × (LP − 100) − fee.
     expect(venue.walletBalance()).toBeCloseTo(100_000 - 75 + 1_500 * (lp - 100) - 1_500 * lp * 0.0125, 6);
+  });
+
+  it('uses the bracket of the notional at the liquidation price: a short rising into the next tier goes earlier', () => {
+    // Short 990 @ 100 (99 000, tier 2), isolated margin 9 900. Tier 2's price (9900 + 100 + 99000)/(990 × 1.02) =
+    // 107.942 is a notional of 106 863, in tier 3, where the maintenance margin (106 863 × 5 % − 3100 = 2243)
+    // already exceeds the margin left: tier 3 gives (9900 + 3100 + 99000)/(990 × 1.05) = 107.744, notional 106 667.
+    const lp = 112_000 / 1_039.5;
+    expect(liquidationPrice(-990, 100, 9_900, TEST_SPEC.brackets)).toBeCloseTo(lp, 9);
+    const venue = entered('sell', 990, [[100, 107.8, 99, 107]], {initialBalance: 100_000});
+    expect(venue.position().liquidationPrice).toBeCloseTo(lp, 9);
+    const [liq] = liquidations(venue.sync(2));
+    expect(liq).toMatchObject({qty: -990, price: expect.closeTo(lp, 9)});
+    // A long falling out of tier 3 into tier 2 keeps the tier it is in at its own price.
+    const longLp = liquidationPrice(1_050, 100, 10_500, TEST_SPEC.brackets);
+    const b = TEST_SPEC.brackets[1];
+    expect(1_050 * longLp).toBeLessThanOrEqual(b.notionalCap);
+    expect(longLp).toBeCloseTo((10_500 + b.maintAmount - 105_000) / (1_050 * b.maintMarginRate - 1_050), 9);
   });
 
   it('a protective stop above the liquidation price fills first', () => {
