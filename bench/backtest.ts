@@ -11,8 +11,8 @@ import {loadStrategy} from '../src/decision/index.js';
 const BARS = Number(process.env.BENCH_BARS ?? 5_256_000); // 10 years of 1m candles
 const MINUTE = 60_000;
 const START = Date.UTC(2016, 0, 1);
-const FAST = 20;
-const SLOW = 50;
+const FAST = Number(process.env.BENCH_FAST ?? 20);
+const SLOW = Number(process.env.BENCH_SLOW ?? 50);
 const QTY = 0.01;
 const TAKER = 0.0005;
 

@@ -1,5 +1,5 @@
 import {z} from 'zod';
-import {DEFAULT_EXCHANGE, TIMEFRAMES} from '../core/index.js';
+import {DEFAULT_EXCHANGE, ErrorCode, IftbError, TIMEFRAMES} from '../core/index.js';
 import {BreakerConfigSchema, RiskConfigSchema} from '../risk/index.js';
 import {LlmConfigSchema} from '../signals/llm/index.js';
 
@@ -20,6 +20,19 @@ const OperatorActionSchema = z.object({
   reason: z.string().default('scheduled operator action'),
 });
 
+/** One symbol of a portfolio run, with what it changes for that symbol. */
+const SymbolEntrySchema = z
+  .object({
+    symbol: z.string(),
+    /** Strategy parameters for this symbol, over the run's `params`. */
+    params: z.record(z.string(), z.unknown()).optional(),
+    leverage: z.number().min(1).max(125).optional(),
+    marginMode: z.enum(['isolated', 'cross']).optional(),
+    /** Per-symbol risk limits over the run's `risk` (e.g. a cap `maxPositionPct`, or its own sizing). */
+    risk: RiskConfigSchema.partial().optional(),
+  })
+  .strict();
+
 /** Everything that decides a backtest's result; its canonical hash is the run's identity. */
 export const BacktestConfigSchema = z
   .object({
@@ -27,6 +40,12 @@ export const BacktestConfigSchema = z
     params: z.record(z.string(), z.unknown()).default({}),
     exchange: z.string().default(DEFAULT_EXCHANGE),
     symbol: z.string().default('BTC/USDT:USDT'),
+    /**
+     * A portfolio: the strategy runs once per symbol, on one account (shared wallet, cross margin
+     * unless a symbol says isolated, account-wide risk limits, breakers and kill switch). `symbol`
+     * is then the first of them.
+     */
+    symbols: z.array(z.union([z.string(), SymbolEntrySchema])).min(1).optional(),
     timeframe: z.enum(TIMEFRAMES).default('1h'),
     /** Decisions from this time (inclusive); earlier stored bars warm indicators up. */
     fromMs: z.number().int().optional(),
@@ -54,4 +73,17 @@ export const BacktestConfigSchema = z
   .refine((c) => c.fromMs === undefined || c.toMs === undefined || c.fromMs < c.toMs, {message: 'from must be before to'});
 
 export type BacktestConfig = z.output<typeof BacktestConfigSchema>;
+export type SymbolEntry = z.output<typeof SymbolEntrySchema>;
+
+/** The run's symbols with their overrides: `symbols` when given (duplicates refused), else just `symbol`. */
+export function symbolEntries(config: BacktestConfig): SymbolEntry[] {
+  if (config.symbols === undefined) return [{symbol: config.symbol}];
+  const entries = config.symbols.map((s) => (typeof s === 'string' ? {symbol: s} : s));
+  const seen = new Set<string>();
+  for (const e of entries) {
+    if (seen.has(e.symbol)) throw new IftbError(ErrorCode.CONFIG_INVALID, `symbols: ${e.symbol} is listed twice`);
+    seen.add(e.symbol);
+  }
+  return entries;
+}
 export type OperatorAction = z.output<typeof OperatorActionSchema>;

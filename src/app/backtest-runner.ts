@@ -1,27 +1,39 @@
 import type {DuckDbStore} from '../adapters/duckdb/index.js';
 import {
-  type BarColumns,
+  type Analyzer,
+  type AnalyzerContext,
   type BarSeries,
   copyBarColumns,
+  type DecisionContext,
   ErrorCode,
   type FundingSeries,
   IftbError,
+  type InstrumentSpec,
   type JournalEvent,
+  type JournalSink,
   type ProgressSink,
   SILENT_PROGRESS,
   timeframeMs,
 } from '../core/index.js';
-import {configHash, parseConfig} from '../config/index.js';
-import {DEFAULT_WEIGHTS, loadStrategy, parseParams, type SourceWeights, type StrategyDefinition, strategySourceHash} from '../decision/index.js';
+import {configHash, parseConfig, sha256Hex} from '../config/index.js';
+import {
+  DEFAULT_WEIGHTS,
+  loadStrategy,
+  parseParams,
+  type SourceWeights,
+  type StrategyDefinition,
+  type StrategySetup,
+  strategySourceHash,
+} from '../decision/index.js';
 import {TradingEngine} from '../engine/trading-engine.js';
 import {Ledger} from '../portfolio/ledger.js';
 import {CircuitBreaker, createRiskManager, createTradingGate, KillSwitch, MemoryKillSwitchRepository} from '../risk/index.js';
 import {instrumentFor, SimulatedVenue} from '../sim/index.js';
-import {type BacktestConfig, BacktestConfigSchema} from './backtest-config.js';
+import {type BacktestConfig, BacktestConfigSchema, type SymbolEntry, symbolEntries} from './backtest-config.js';
+import {type BacktestData, type DataNeeds, loadSymbolData, mergeTimeline, truncateData} from './backtest-data.js';
 export {BacktestConfigSchema};
 import {dataHash, withAnalyzerFunding, withFundingMarks} from './data-hash.js';
 import {type MlRunInfo, mlRunInfo} from './ml-run.js';
-import {alignMarkBars, settlementMarks} from './mark-alignment.js';
 import {OperatorScript} from './operator-script.js';
 import {createStrategyKit, type StrategyKitOptions} from './strategy-kit.js';
 import {llmRunStats, type LlmWiring, NO_LLM_WIRING, storeLlmWiring} from './llm-runtime.js';
@@ -36,11 +48,20 @@ export interface BacktestRun {
   readonly resolvedConfig: Readonly<Record<string, unknown>>;
   readonly dataHash: string;
   readonly strategy: StrategyDefinition;
+  /** The first symbol's strategy parameters. */
   readonly params: unknown;
+  /**
+   * The first symbol's candles, one per slot: a single-symbol run's own bars (slot i is bar i); in
+   * a portfolio, laid on the merged slots (NaN where it had no bar). Per-symbol data: `lanes`.
+   */
   readonly bars: BarSeries;
   readonly funding: FundingSeries | null;
-  /** First bar a decision was taken on; earlier bars only warmed indicators up. */
+  /** First slot a decision was taken on (for one symbol, its first decision bar); earlier slots only warmed readings up. */
   readonly firstIndex: number;
+  /** The symbols, in the config's order, with their own bars (indexed by bar, not slot). */
+  readonly lanes: readonly RunLane[];
+  /** Open time of every slot (the merged bar times of all symbols; one symbol: its bars' open times). */
+  readonly timeline: Float64Array;
   readonly engine: TradingEngine;
   readonly ledger: Ledger;
   readonly journal: readonly JournalEvent[];
@@ -60,13 +81,24 @@ export interface BacktestRun {
   readonly probe: PrepareProbe;
 }
 
+/** One symbol of a finished run. */
+export interface RunLane {
+  readonly symbol: string;
+  readonly bars: BarSeries;
+  readonly funding: FundingSeries | null;
+  /** This symbol's first decision bar (in its own bars). */
+  readonly firstIndex: number;
+  readonly params: unknown;
+  readonly probe: PrepareProbe;
+}
+
 export interface RunOptions {
   readonly progress?: ProgressSink;
-  /** Replay only the first N loaded bars, as if later candles did not exist yet. */
+  /** Replay only the first N slots (bars of a single-symbol run), as if later candles did not exist yet. */
   readonly truncateBars?: number;
   /** Use this run id instead of the one derived from config and data (the look-ahead check's replays). */
   readonly runId?: string;
-  /** Called after every bar with the live parts, for invariant checks in tests. */
+  /** Called after every slot with the live parts (bars: the first symbol's), for invariant checks in tests. */
   readonly onStep?: (index: number, parts: {readonly bars: BarSeries; readonly venue: SimulatedVenue; readonly ledger: Ledger; readonly engine: TradingEngine}) => void;
   /** Model registry folder for kit.ml.model (default models/ or $IFTB_MODELS_DIR). */
   readonly modelsDir?: string;
@@ -85,133 +117,131 @@ export interface RunOptions {
 /** Steps between progress updates; also where the loop yields so a progress bar can redraw. */
 const CHUNK = 200_000;
 
-/** The candles, mark candles and funding a run consumes, already aligned. */
-export interface BacktestData {
-  readonly bars: BarSeries;
-  readonly mark: BarColumns | null;
-  readonly funding: FundingSeries | null;
-  /** First bar a decision is taken on. */
-  readonly firstIndex: number;
-  /**
-   * Funding rates for analyzers that read them (ML features), loaded even with funding payments
-   * off, from a few days before the first bar to the last bar's close. Absent: analyzers get `funding`.
-   */
-  readonly analyzerFunding?: FundingSeries | null;
-  /** Mark at each funding settlement inside a bar (long bars), aligned with `funding`; see settlementMarks. */
-  readonly fundingMarks?: Float64Array | null;
-}
+export type {BacktestData};
 
-/** Funding settlements read before the first bar, so the first bars' funding features are defined. */
-const ANALYZER_FUNDING_LOOKBACK_MS = 3 * 86_400_000;
-
-/** Composes a backtest from a validated config and runs it over stored candles. */
+/** Composes a backtest from a validated config and runs it over stored candles (one symbol or a portfolio). */
 export async function runBacktest(store: DuckDbStore, rawConfig: unknown, options: RunOptions = {}): Promise<BacktestRun> {
   const config = parseConfig(BacktestConfigSchema, rawConfig, 'backtest config');
   const strategy = await loadStrategy(config.strategy);
-  const needs = needsOf(strategy, parseParams(strategy, config.params), {modelsDir: options.modelsDir});
-  const data = await loadBacktestData(store, config, needs, options.truncateBars);
+  const entries = symbolEntries(config);
+  const needs = entries.map((e) => needsOf(strategy, parseParams(strategy, laneParams(config, e)), {modelsDir: options.modelsDir}));
+  const need: DataNeeds = {warmup: Math.max(...needs.map((n) => n.warmup)), analyzerFunding: needs.some((n) => n.analyzerFunding)};
+  const data = [];
+  for (const e of entries) data.push(await loadSymbolData(store, config, e.symbol, need));
   const llm = {...storeLlmWiring(store, config, options.llm?.endpoint ?? null), ...options.llm};
   return executeBacktest(config, strategy, data, {...options, llm});
 }
 
 /** How much history the strategy's readings need, and whether an analyzer reads funding. */
-function needsOf(strategy: StrategyDefinition, params: unknown, kit: StrategyKitOptions): {warmup: number; analyzerFunding: boolean} {
+function needsOf(strategy: StrategyDefinition, params: unknown, kit: StrategyKitOptions): DataNeeds {
   const setup = strategy.setup(params, createStrategyKit(kit));
   const readings = [...(setup.analyzers ?? []), ...Object.values(setup.indicators ?? {})];
   return {warmup: Math.max(0, ...readings.map((r) => r.warmupBars)), analyzerFunding: (setup.analyzers ?? []).some((a) => a.usesFunding === true)};
 }
 
-async function loadBacktestData(
-  store: DuckDbStore,
-  config: BacktestConfig,
-  needs: {warmup: number; analyzerFunding: boolean},
-  truncateBars?: number,
-): Promise<BacktestData> {
-  const {warmup} = needs;
-  const tf = timeframeMs(config.timeframe);
-  const key = {exchange: config.exchange, symbol: config.symbol, timeframe: config.timeframe};
-  const fromMs = config.fromMs ?? -Infinity;
-  const loaded = await store.marketData.readBars(key, {fromMs: Number.isFinite(fromMs) ? fromMs - warmup * tf : -Infinity, toMs: config.toMs ?? Infinity});
-  const bars = truncateBars === undefined ? loaded : truncate(loaded, truncateBars);
-  const firstIndex = Number.isFinite(fromMs) ? bars.openTime.findIndex((t) => t >= fromMs) : Math.min(warmup, bars.length);
-  if (bars.length === 0 || firstIndex < 0 || firstIndex >= bars.length) {
-    throw new IftbError(ErrorCode.DATA_MISSING, `no ${config.symbol} ${config.timeframe} candles stored in the requested range (see \`iftb data list\`)`);
-  }
-  const range = {fromMs: bars.openTime[0], toMs: bars.openTime[bars.length - 1] + tf};
-  const markRaw = await store.marketData.readBars(key, range, 'mark');
-  const mark = markRaw.length > 0 ? alignMarkBars(bars, markRaw) : null;
-  const fundingRaw = config.funding ? await store.marketData.readFunding(config.exchange, config.symbol, range) : null;
-  const funding = fundingRaw && fundingRaw.length > 0 ? fundingRaw : null;
-  if (config.funding && !funding) {
-    throw new IftbError(ErrorCode.DATA_MISSING, `funding is on but no ${config.symbol} funding rates are stored for the range; import them or pass --funding off`);
-  }
-  let analyzerFunding: FundingSeries | null | undefined;
-  if (needs.analyzerFunding) {
-    const lastClose = range.toMs;
-    const rates = await store.marketData.readFunding(config.exchange, config.symbol, {fromMs: range.fromMs - ANALYZER_FUNDING_LOOKBACK_MS, toMs: lastClose + 1});
-    analyzerFunding = rates.length > 0 ? rates : null;
-  }
-  const fundingMarks = funding ? await settlementMarks(store.marketData, key, bars, funding) : null;
-  return {bars, mark, funding, firstIndex, fundingMarks, ...(analyzerFunding === undefined ? {} : {analyzerFunding})};
+/** A symbol's strategy parameters: the run's, with the symbol's own over them. */
+function laneParams(config: BacktestConfig, entry: SymbolEntry): Record<string, unknown> {
+  return entry.params === undefined ? config.params : {...config.params, ...entry.params};
 }
 
-/** Runs a validated config over data in memory: the part a benchmark or a test can drive without a store. */
+/** One symbol of a composed run. */
+interface ComposedLane {
+  readonly entry: SymbolEntry;
+  readonly data: BacktestData;
+  readonly params: unknown;
+  readonly analyzers: readonly Analyzer[];
+  readonly setup: StrategySetup;
+  readonly instrument: InstrumentSpec;
+  readonly context: AnalyzerContext;
+  readonly probe: PrepareProbe;
+}
+
+/**
+ * Runs a validated config over data in memory: the part a benchmark or a test can drive without a
+ * store. One BacktestData per symbol of the config, in its order (a single one for one symbol).
+ */
 export async function executeBacktest(
   config: BacktestConfig,
   strategy: StrategyDefinition,
-  data: BacktestData,
+  dataIn: BacktestData | readonly BacktestData[],
   options: RunOptions = {},
 ): Promise<BacktestRun> {
   const progress = options.progress ?? SILENT_PROGRESS;
-  const params = parseParams(strategy, config.params);
-  const {bars, mark, funding, firstIndex} = data;
-  const llm = {
-    config: config.llm, market: config, wiring: {...NO_LLM_WIRING, ...options.llm}, journal: (event: JournalEvent) => sink(event),
-    decisionFromMs: bars.openTime[firstIndex], strict: options.strict ?? false,
-  };
-  const setup = strategy.setup(params, createStrategyKit({modelsDir: options.modelsDir, llm}));
-  const analyzers = setup.analyzers ?? [];
-  const discard = () => {};
-  const indicators = setup.indicators ?? {};
+  const entries = symbolEntries(config);
+  const full = Array.isArray(dataIn) ? (dataIn as readonly BacktestData[]) : [dataIn as BacktestData];
+  if (full.length !== entries.length) throw new IftbError(ErrorCode.INPUT_INVALID, `${full.length} data sets for ${entries.length} symbols`);
+  const fullTimeline = mergeTimeline(full);
+  const cut = options.truncateBars;
+  const datas = cut === undefined || cut >= fullTimeline.length ? full : full.map((d) => truncateData(d, fullTimeline[Math.max(0, cut)]));
+  const timeline = cut === undefined || cut >= fullTimeline.length ? fullTimeline : fullTimeline.subarray(0, Math.max(0, cut));
   const tf = timeframeMs(config.timeframe);
-  const ml = mlRunInfo(analyzers, bars.openTime[firstIndex], bars.openTime[bars.length - 1] + tf, tf);
-  if (options.strict && ml?.inSample) {
+  const strict = options.strict ?? false;
+  const journal: JournalEvent[] = [];
+  const sink = (event: JournalEvent) => journal.push(event);
+  const discard = () => {};
+
+  const lanes: ComposedLane[] = entries.map((entry, k) => {
+    const data = datas[k];
+    const symbol = entry.symbol;
+    const params = parseParams(strategy, laneParams(config, entry));
+    const llm = {
+      config: config.llm, market: {...config, symbol}, wiring: {...NO_LLM_WIRING, ...options.llm}, journal: sink,
+      decisionFromMs: data.bars.openTime[data.firstIndex], strict,
+    };
+    const kit = (journal: JournalSink) => createStrategyKit({modelsDir: options.modelsDir, llm: {...llm, journal}});
+    const setup = strategy.setup(params, kit(sink));
+    const analyzers = setup.analyzers ?? [];
+    const context = {timeframeMs: tf, funding: data.analyzerFunding !== undefined ? data.analyzerFunding : data.funding};
+    const base = instrumentFor(symbol);
+    const instrument = {...base, makerFeeRate: config.makerFee ?? base.makerFeeRate, takerFeeRate: config.takerFee ?? base.takerFeeRate};
+    const probe: PrepareProbe = {context, analyzers: () => strategy.setup(params, kit(discard)).analyzers ?? []};
+    return {entry, data, params, analyzers, setup, instrument, context, probe};
+  });
+  const allAnalyzers = lanes.flatMap((l) => l.analyzers);
+  const first = lanes[0].data;
+  const firstSlot = Math.min(...lanes.map((l) => firstIndexIn(timeline, l.data.bars.openTime[l.data.firstIndex])));
+  const lastClose = timeline[timeline.length - 1] + tf;
+  const ml = mlRunInfo(allAnalyzers, timeline[firstSlot], lastClose, tf);
+  if (strict && ml?.inSample) {
     const m = ml.models.find((x) => x.inSample)!;
     throw new IftbError(
       ErrorCode.IN_SAMPLE,
       `--strict: the decision range overlaps ${m.model}'s training/validation window (${m.trainWindow.from} → ${m.validationWindow.to}) on ${m.inSampleBars} bars; start at ${m.validationWindow.to} or later, or use a model trained before the range`,
     );
   }
-  const usesFunding = analyzers.some((a) => a.usesFunding === true);
-  const contextFunding = data.analyzerFunding !== undefined ? data.analyzerFunding : funding;
 
-  // The run's identity covers the model files it used (not their manifests' creation times).
   // The run's identity: everything that decides its result. An LLM section is left out when no
-  // analyzer asks an LLM, so the shell's IFTB_LLM_MODEL cannot change an sma-cross run's id.
-  const usesLlm = analyzers.some((a) => a.source === 'llm');
+  // analyzer asks an LLM, so the shell's IFTB_LLM_MODEL cannot change an sma-cross run's id; the
+  // model files it used (not their manifests' creation times) are in.
+  const usesLlm = allAnalyzers.some((a) => a.source === 'llm');
   const resolved = {
     ...config,
+    ...(config.symbols === undefined ? {} : {symbol: entries[0].symbol}),
     ...(usesLlm ? {} : {llm: undefined}),
-    params,
+    params: lanes[0].params,
+    ...(config.symbols === undefined ? {} : {symbols: lanes.map((l) => ({...l.entry, params: l.params}))}),
     strategyVersion: strategy.version,
     strategySource: strategySourceHash(strategy),
     ...(ml ? {models: ml.models.map((m) => ({model: m.model, onnxSha256: m.onnxSha256}))} : {}),
   };
   const cHash = configHash(resolved);
-  const baseHash = withFundingMarks(dataHash(bars, mark, funding), data.fundingMarks ?? null);
-  const dHash = usesFunding && data.analyzerFunding !== undefined ? withAnalyzerFunding(baseHash, data.analyzerFunding) : baseHash;
+  const laneHashes = lanes.map((l) => {
+    const d = l.data;
+    const base = withFundingMarks(dataHash(d.bars, d.mark, d.funding), d.fundingMarks ?? null);
+    return l.analyzers.some((a) => a.usesFunding === true) && d.analyzerFunding !== undefined ? withAnalyzerFunding(base, d.analyzerFunding) : base;
+  });
+  const dHash = laneHashes.length === 1 ? laneHashes[0] : sha256Hex(laneHashes.join(','));
   const runId = options.runId ?? configHash({config: cHash, data: dHash}).slice(0, 12);
 
-  const journal: JournalEvent[] = [];
-  const sink = (event: JournalEvent) => journal.push(event);
-  const base = instrumentFor(config.symbol);
-  const instrument = {...base, makerFeeRate: config.makerFee ?? base.makerFeeRate, takerFeeRate: config.takerFee ?? base.takerFeeRate};
   const venue = new SimulatedVenue({
-    symbol: config.symbol, bars, timeframeMs: tf, mark, funding, instrument, initialBalance: config.cash,
-    leverage: config.leverage, marginMode: config.marginMode, slippage: config.slippage, fundingEnabled: config.funding,
-    fundingMarks: data.fundingMarks ?? null,
+    timeframeMs: tf, initialBalance: config.cash, leverage: config.leverage, marginMode: config.marginMode,
+    slippage: config.slippage, fundingEnabled: config.funding,
+    lanes: lanes.map((l) => ({
+      symbol: l.entry.symbol, bars: l.data.bars, mark: l.data.mark, funding: l.data.funding, fundingMarks: l.data.fundingMarks ?? null,
+      instrument: l.instrument, leverage: l.entry.leverage, marginMode: l.entry.marginMode,
+    })),
   });
-  const ledger = new Ledger(config.symbol, config.cash, bars.openTime[0], tf);
+  const ledger = new Ledger(entries.map((e) => e.symbol), config.cash, timeline[0], tf);
   const breaker = new CircuitBreaker(config.breaker, sink);
   // The backtest's kill switch lives in memory: a scheduled activation must never latch the live one.
   let codes = 0;
@@ -222,63 +252,114 @@ export async function executeBacktest(
     now: () => script.nowMs,
   });
   const gate = createTradingGate({breaker, killSwitch, journal: sink});
-  const risk = createRiskManager({...config.risk, maxLeverage: Math.min(config.risk.maxLeverage, config.leverage)}, {journal: sink});
+  const riskFor = (over: Partial<BacktestConfig['risk']> | undefined, leverage: number) => {
+    const merged = over === undefined ? config.risk : {...config.risk, ...over};
+    return createRiskManager({...merged, maxLeverage: Math.min(merged.maxLeverage, leverage)}, {journal: sink});
+  };
+  const risk = riskFor(undefined, config.leverage);
   const engine = new TradingEngine({
-    runId, symbol: config.symbol, timeframeMs: tf, bars, venue, ledger, gate, risk, instrument,
-    decide: (ctx) => strategy.decide(ctx, params), analyzers, indicators, weights: setup.weights, atr: setup.atr,
-    journal: sink, warmupBars: firstIndex, simulatedLatencyMs: config.simulatedLatencyMs,
+    runId, timeframeMs: tf, venue, ledger, gate, risk, journal: sink, simulatedLatencyMs: config.simulatedLatencyMs, capacity: timeline.length,
+    lanes: lanes.map((l) => ({
+      symbol: l.entry.symbol, bars: l.data.bars, instrument: l.instrument, decide: (ctx: DecisionContext) => strategy.decide(ctx, l.params),
+      analyzers: l.analyzers, indicators: l.setup.indicators ?? {}, weights: l.setup.weights, atr: l.setup.atr, warmupBars: l.data.firstIndex,
+      ...(l.entry.risk === undefined && l.entry.leverage === undefined ? {} : {risk: riskFor(l.entry.risk, l.entry.leverage ?? config.leverage)}),
+    })),
   });
 
-  const journalEnds = new Uint32Array(bars.length);
-  const context = {timeframeMs: tf, funding: contextFunding};
   // Batch readers get their own copy: nothing they write reaches the venue's or the ledger's columns.
-  if (analyzers.some((a) => typeof a.prepare === 'function')) {
-    const own = copyBarColumns(bars);
-    for (const analyzer of analyzers) await analyzer.prepare?.(own, 0, own.length, context);
+  for (const l of lanes) {
+    if (!l.analyzers.some((a) => typeof a.prepare === 'function')) continue;
+    const own = copyBarColumns(l.data.bars);
+    for (const analyzer of l.analyzers) await analyzer.prepare?.(own, 0, own.length, l.context);
   }
-  const probe: PrepareProbe = {
-    context,
-    analyzers: () => strategy.setup(params, createStrategyKit({modelsDir: options.modelsDir, llm: {...llm, journal: discard}})).analyzers ?? [],
-  };
-  progress.start(bars.length, `backtest ${strategy.name} ${config.symbol} ${config.timeframe}`);
-  const span: Span = {engine, bars, tf, journal, journalEnds, script, onStep: options.onStep, parts: {bars, venue, ledger, engine}};
+  const journalEnds = new Uint32Array(timeline.length);
+  const n = timeline.length;
+  progress.start(n, `backtest ${strategy.name} ${entries.length === 1 ? entries[0].symbol : `${entries.length} symbols`} ${config.timeframe}`);
+  const span: Span = {engine, timeline, tf, journal, journalEnds, script, onStep: options.onStep, parts: {bars: first.bars, venue, ledger, engine}};
   const loopStarted = performance.now();
   let i = 0;
-  while (i < bars.length) {
-    const end = Math.min(bars.length, (Math.floor(i / CHUNK) + 1) * CHUNK);
+  while (i < n) {
+    const end = Math.min(n, (Math.floor(i / CHUNK) + 1) * CHUNK);
     i = stepSpan(span, i, end);
     if (i < end) {
-      // An operator action is due before bar i's decision; the next span steps bar i itself.
-      await script.apply(bars.openTime[i] + tf);
+      // An operator action is due before slot i's decisions; the next span steps slot i itself.
+      await script.apply(timeline[i] + tf);
       continue;
     }
     progress.update(i);
-    if (i < bars.length) await new Promise((resolve) => setImmediate(resolve));
+    if (i < n) await new Promise((resolve) => setImmediate(resolve));
   }
   const loopSeconds = (performance.now() - loopStarted) / 1000;
   progress.stop();
 
-  const unavailableSources = analyzers
+  const unavailableSources = allAnalyzers
     .filter((a): a is typeof a & {unavailable: string} => typeof (a as {unavailable?: unknown}).unavailable === 'string')
     .map((a) => ({id: a.id, reason: a.unavailable}));
-  const weights = {...DEFAULT_WEIGHTS, ...setup.weights};
+  const weights = {...DEFAULT_WEIGHTS, ...lanes[0].setup.weights};
+  const runLanes: RunLane[] = lanes.map((l) => ({
+    symbol: l.entry.symbol, bars: l.data.bars, funding: l.data.funding, firstIndex: l.data.firstIndex, params: l.params, probe: l.probe,
+  }));
   const run: BacktestRun = {
-    runId, config, configHash: cHash, resolvedConfig: resolved, dataHash: dHash, strategy, params, bars, funding, firstIndex, engine, ledger,
-    journal, weights, unavailableSources, journalEnds, loopSeconds, ml, llm: llmRunStats(analyzers), probe,
+    runId, config, configHash: cHash, resolvedConfig: resolved, dataHash: dHash, strategy, params: lanes[0].params,
+    bars: lanes.length === 1 ? first.bars : slotAligned(first.bars, timeline), funding: first.funding, firstIndex: firstSlot,
+    lanes: runLanes, timeline, engine, ledger, journal, weights, unavailableSources, journalEnds, loopSeconds, ml,
+    llm: llmRunStats(allAnalyzers), probe: lanes[0].probe,
   };
-  if (options.strict) await refuseNonCausalPrepare(run);
+  if (strict) await refuseNonCausalPrepare(run);
   return run;
+}
+
+/** Index of the first slot opening at or after `timeMs`. */
+function firstIndexIn(timeline: Float64Array, timeMs: number): number {
+  let k = 0;
+  while (k < timeline.length && timeline[k] < timeMs) k++;
+  return k;
+}
+
+/** A symbol's candles laid on the run's slots (NaN where it had no bar): what per-slot readers of a portfolio use. */
+export function slotAligned(bars: BarSeries, timeline: Float64Array): BarSeries {
+  const n = timeline.length;
+  const out = {key: bars.key, length: n, openTime: Float64Array.from(timeline), open: new Float64Array(n).fill(NaN), high: new Float64Array(n).fill(NaN),
+    low: new Float64Array(n).fill(NaN), close: new Float64Array(n).fill(NaN), volume: new Float64Array(n).fill(NaN)};
+  let j = 0;
+  for (let k = 0; k < n; k++) {
+    while (j < bars.length && bars.openTime[j] < timeline[k]) j++;
+    if (j < bars.length && bars.openTime[j] === timeline[k]) {
+      out.open[k] = bars.open[j];
+      out.high[k] = bars.high[j];
+      out.low[k] = bars.low[j];
+      out.close[k] = bars.close[j];
+      out.volume[k] = bars.volume[j];
+    }
+  }
+  return out;
 }
 
 /** --strict: every bar with an intent and a sample of the others must read the same with the series cut after it. */
 async function refuseNonCausalPrepare(run: BacktestRun): Promise<void> {
-  const [v] = await checkPrepareCausality(run, prepareCuts(run, {maxCuts: STRICT_PREPARE_CUTS}));
-  if (v !== undefined) {
-    throw new IftbError(
-      ErrorCode.LOOKAHEAD,
-      `--strict: ${v.what} at bar ${v.barIndex} (${new Date(v.timeMs).toISOString()}): its batch prepare reads later candles; see \`iftb check lookahead --strategy ${run.strategy.name}\``,
-    );
+  for (const lane of run.lanes) {
+    const probed = {probe: lane.probe, bars: lane.bars, firstIndex: lane.firstIndex, journal: run.journal, engine: {recorder: {signals: laneSignals(run, lane)}}};
+    const [v] = await checkPrepareCausality(probed, prepareCuts(probed, {maxCuts: STRICT_PREPARE_CUTS}));
+    if (v !== undefined) {
+      throw new IftbError(
+        ErrorCode.LOOKAHEAD,
+        `--strict: ${v.what} at ${lane.symbol} bar ${v.barIndex} (${new Date(v.timeMs).toISOString()}): its batch prepare reads later candles; see \`iftb check lookahead --strategy ${run.strategy.name}\``,
+      );
+    }
   }
+}
+
+/** A symbol's recorded readings indexed by its own bars (a portfolio records them by slot). */
+function laneSignals(run: BacktestRun, lane: RunLane) {
+  const k = run.lanes.indexOf(lane);
+  const rec = run.engine.recorder.lanes[k];
+  if (run.lanes.length === 1) return rec.signals;
+  const slotOf = new Int32Array(lane.bars.length);
+  let j = 0;
+  for (let s = 0; s < run.timeline.length && j < lane.bars.length; s++) if (run.timeline[s] === lane.bars.openTime[j]) slotOf[j++] = s;
+  return rec.signals.map((sig) => ({
+    id: sig.id, score: Float64Array.from(slotOf, (s) => sig.score[s]), confidence: Float64Array.from(slotOf, (s) => sig.confidence[s]), active: Uint8Array.from(slotOf, (s) => sig.active[s]),
+  }));
 }
 
 /** How many cut points --strict checks (the CLI's `check lookahead` checks every decision bar). */
@@ -286,7 +367,7 @@ const STRICT_PREPARE_CUTS = 256;
 
 interface Span {
   readonly engine: TradingEngine;
-  readonly bars: BarSeries;
+  readonly timeline: Float64Array;
   readonly tf: number;
   readonly journal: readonly JournalEvent[];
   readonly journalEnds: Uint32Array;
@@ -296,26 +377,18 @@ interface Span {
 }
 
 /**
- * Steps bars [from, to) and returns `to`, or the first bar an operator action is due at. A plain
+ * Steps slots [from, to) and returns `to`, or the first slot an operator action is due at. A plain
  * function, not the async runner: locals of an async function live in its heap frame, which the
  * per-bar loop would pay for on every bar.
  */
 function stepSpan(span: Span, from: number, to: number): number {
-  const {engine, bars, tf, journal, journalEnds, script, onStep} = span;
+  const {engine, timeline, tf, journal, journalEnds, script, onStep} = span;
   for (let i = from; i < to; i++) {
-    if (script.pendingAt(bars.openTime[i] + tf)) return i;
-    engine.step(i);
+    const open = timeline[i];
+    if (script.pendingAt(open + tf)) return i;
+    engine.stepAt(open);
     journalEnds[i] = journal.length;
     if (onStep !== undefined) onStep(i, span.parts);
   }
   return to;
-}
-
-/** Views of the first n bars: reading past them yields undefined, never the future. */
-function truncate(series: BarSeries, n: number): BarSeries {
-  const k = Math.max(0, Math.min(n, series.length));
-  return {
-    key: series.key, length: k, openTime: series.openTime.subarray(0, k), open: series.open.subarray(0, k), high: series.high.subarray(0, k),
-    low: series.low.subarray(0, k), close: series.close.subarray(0, k), volume: series.volume.subarray(0, k),
-  };
 }

@@ -4,7 +4,14 @@ import type {BreakerState, Fill, FundingPayment, Liquidation, OrderRequest, Trad
 
 /** Every state change and every cash change of a run, in order. Journaled to the store. */
 export type JournalEvent =
-  | {readonly type: 'intent'; readonly timeMs: number; readonly intent: Exclude<Intent, {kind: 'hold'}>; readonly scores: Readonly<Record<string, number>>}
+  | {
+      readonly type: 'intent';
+      readonly timeMs: number;
+      readonly intent: Exclude<Intent, {kind: 'hold'}>;
+      readonly scores: Readonly<Record<string, number>>;
+      /** The symbol decided on; present in portfolio runs only (a single-symbol journal stays as it was). */
+      readonly symbol?: string;
+    }
   | {readonly type: 'denied'; readonly timeMs: number; readonly reason: string; readonly detail: string}
   | {readonly type: 'order'; readonly timeMs: number; readonly order: OrderRequest}
   | {readonly type: 'fill'; readonly timeMs: number; readonly fill: Fill}

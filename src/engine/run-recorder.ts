@@ -1,10 +1,15 @@
-import type {SignalSource} from '../core/index.js';
+import type {SignalSource, SymbolId} from '../core/index.js';
 
-/** Per-bar columns of a run, grown as bars arrive (live) or sized once (replay). */
-export class RunRecorder {
-  length = 0;
-  timeMs: Float64Array;
-  equity: Float64Array;
+type Column = Float64Array | Uint8Array;
+
+function grown<T extends Column>(a: T, size: number): T {
+  const next = new (a.constructor as new (n: number) => T)(size);
+  next.set(a);
+  return next;
+}
+
+/** One symbol's per-slot columns: position, ensemble and every analyzer's reading (NaN / inactive on a slot it had no bar). */
+export class LaneRecorder {
   positionQty: Float64Array;
   ensembleScore: Float64Array;
   ensembleConfidence: Float64Array;
@@ -12,42 +17,72 @@ export class RunRecorder {
   /** One score/confidence/active column per analyzer, in the strategy's analyzer order. */
   readonly signals: Array<{id: string; source: SignalSource; score: Float64Array; confidence: Float64Array; active: Uint8Array}>;
 
-  constructor(capacity: number, analyzers: ReadonlyArray<{id: string; source: SignalSource}>) {
-    const n = Math.max(capacity, 16);
-    this.timeMs = new Float64Array(n);
-    this.equity = new Float64Array(n);
+  constructor(
+    readonly symbol: SymbolId,
+    n: number,
+    analyzers: ReadonlyArray<{id: string; source: SignalSource}>,
+  ) {
     this.positionQty = new Float64Array(n);
     this.ensembleScore = new Float64Array(n);
     this.ensembleConfidence = new Float64Array(n);
     this.ensembleActive = new Uint8Array(n);
-    this.signals = analyzers.map((a) => ({
-      id: a.id,
-      source: a.source,
-      score: new Float64Array(n),
-      confidence: new Float64Array(n),
-      active: new Uint8Array(n),
-    }));
+    this.signals = analyzers.map((a) => ({id: a.id, source: a.source, score: new Float64Array(n), confidence: new Float64Array(n), active: new Uint8Array(n)}));
   }
 
-  /** Makes room for bar `index`; doubles capacity when full (live mode only ever hits this). */
+  grow(size: number): void {
+    this.positionQty = grown(this.positionQty, size);
+    this.ensembleScore = grown(this.ensembleScore, size);
+    this.ensembleConfidence = grown(this.ensembleConfidence, size);
+    this.ensembleActive = grown(this.ensembleActive, size);
+    for (const s of this.signals) {
+      s.score = grown(s.score, size);
+      s.confidence = grown(s.confidence, size);
+      s.active = grown(s.active, size);
+    }
+  }
+}
+
+/**
+ * Per-slot columns of a run, grown as bars arrive (live) or sized once (replay). A slot is one
+ * step of the engine: one bar of a single-symbol run, one time of the merged timeline of a
+ * portfolio. Account columns (time, equity) and one LaneRecorder per symbol.
+ */
+export class RunRecorder {
+  length = 0;
+  timeMs: Float64Array;
+  equity: Float64Array;
+  readonly lanes: readonly LaneRecorder[];
+
+  constructor(capacity: number, lanes: ReadonlyArray<{symbol: SymbolId; analyzers: ReadonlyArray<{id: string; source: SignalSource}>}>) {
+    const n = Math.max(capacity, 16);
+    this.timeMs = new Float64Array(n);
+    this.equity = new Float64Array(n);
+    this.lanes = lanes.map((l) => new LaneRecorder(l.symbol, n, l.analyzers));
+  }
+
+  /** Lane 0's columns (single-symbol runs). */
+  get positionQty(): Float64Array {
+    return this.lanes[0].positionQty;
+  }
+  get ensembleScore(): Float64Array {
+    return this.lanes[0].ensembleScore;
+  }
+  get ensembleConfidence(): Float64Array {
+    return this.lanes[0].ensembleConfidence;
+  }
+  get ensembleActive(): Uint8Array {
+    return this.lanes[0].ensembleActive;
+  }
+  get signals(): LaneRecorder['signals'] {
+    return this.lanes[0].signals;
+  }
+
+  /** Makes room for slot `index`; doubles capacity when full (live mode only ever hits this). */
   ensure(index: number): void {
     if (index < this.timeMs.length) return;
     const size = Math.max(index + 1, this.timeMs.length * 2);
-    const grow = <T extends Float64Array | Uint8Array>(a: T): T => {
-      const next = new (a.constructor as new (n: number) => T)(size);
-      next.set(a);
-      return next;
-    };
-    this.timeMs = grow(this.timeMs);
-    this.equity = grow(this.equity);
-    this.positionQty = grow(this.positionQty);
-    this.ensembleScore = grow(this.ensembleScore);
-    this.ensembleConfidence = grow(this.ensembleConfidence);
-    this.ensembleActive = grow(this.ensembleActive);
-    for (const s of this.signals) {
-      s.score = grow(s.score);
-      s.confidence = grow(s.confidence);
-      s.active = grow(s.active);
-    }
+    this.timeMs = grown(this.timeMs, size);
+    this.equity = grown(this.equity, size);
+    for (const lane of this.lanes) lane.grow(size);
   }
 }

@@ -1,117 +1,65 @@
-import {
-  type ActionIntent,
-  type Analyzer,
-  type BarColumns,
-  type BarViewCursor,
-  type ClosedTrade,
-  createBarView,
-  type DecisionContext,
-  type ExecutionVenue,
-  type HealthSnapshot,
-  type Indicator,
-  type InstrumentSpec,
-  type Intent,
-  type JournalSink,
-  type OrderDraft,
-  type OrderRequest,
-  type RiskInput,
-  type RiskManager,
-  type SignalSource,
-  type TradingGate,
-  type TradingState,
-  type VenueEvent,
+import type {
+  ActionIntent,
+  ClosedTrade,
+  ExecutionVenue,
+  HealthSnapshot,
+  JournalSink,
+  OrderDraft,
+  OrderRequest,
+  RiskManager,
+  TradingGate,
+  TradingState,
+  VenueEvent,
 } from '../core/index.js';
-import {EnsembleFuser, type EnsembleSlot, type SourceWeights} from '../decision/index.js';
 import type {Ledger} from '../portfolio/ledger.js';
+import {type EngineLane, LaneState} from './engine-lane.js';
 import {RunRecorder} from './run-recorder.js';
+
+export type {EngineLane};
 
 export interface EngineOptions {
   readonly runId: string;
-  readonly symbol: string;
   readonly timeframeMs: number;
-  /** Closed bars, oldest first; live mode appends to the same columns before each step. */
-  readonly bars: BarColumns;
+  /** The symbols traded on the account, in a fixed order (their bars are settled in this order within a slot). */
+  readonly lanes: readonly EngineLane[];
   readonly venue: ExecutionVenue;
   readonly ledger: Ledger;
   readonly gate: TradingGate;
   readonly risk: RiskManager;
-  readonly instrument: InstrumentSpec;
-  readonly decide: (context: DecisionContext) => Intent;
-  readonly analyzers: readonly Analyzer[];
-  readonly indicators: Readonly<Record<string, Indicator>>;
-  readonly weights?: Partial<SourceWeights>;
-  /** Indicator name used as ATR for risk sizing and ATR stops. */
-  readonly atr?: string;
   readonly journal: JournalSink;
-  /** Bars before this index only warm analyzers up; no decisions are taken on them. */
-  readonly warmupBars: number;
   /** Decision latency reported to the breakers in replay (deterministic stand-in for live timing). */
   readonly simulatedLatencyMs?: number;
+  /** Slots to size the recorder for (bars of a single-symbol backtest, the merged timeline of a portfolio). */
   readonly capacity?: number;
 }
 
-interface MutableReading {
-  readonly id: string;
-  readonly source: SignalSource;
-  score: number;
-  confidence: number;
-  active: boolean;
-}
-
-type Mutable<T> = {-readonly [K in keyof T]: T[K]};
-
 /**
- * The one loop: the same `step` runs a backtest, paper trading and live trading. Per bar:
- * venue events → ledger → mark → breakers → (kill switch flatten) → indicators and analyzers →
- * ensemble → trailing stop → decision → risk → gate → venue. Synchronous and allocation-free on
- * bars where nothing happens.
+ * The one loop: the same step runs a backtest, paper trading and live trading, for one symbol or
+ * a portfolio on one account. Per slot (a bar time): every symbol with a bar then → venue events
+ * → ledger → mark; account equity → breakers → (kill switch flatten, every symbol) → per symbol:
+ * indicators and analyzers → ensemble → trailing stop → decision → risk → gate → venue.
+ * Synchronous and allocation-free on bars where nothing happens. A symbol without a bar at a slot
+ * is skipped for it (counted, never forward-filled).
  */
 export class TradingEngine {
   readonly recorder: RunRecorder;
   readonly #o: EngineOptions;
-  readonly #names: readonly string[];
-  readonly #indicators: readonly Indicator[];
-  readonly #values: Record<string, number> = {};
-  readonly #previous: Record<string, number> = {};
-  readonly #readings: MutableReading[];
-  readonly #ensemble: EnsembleSlot = {score: 0, confidence: 0, active: false};
-  readonly #fuser: EnsembleFuser;
-  readonly #context: Mutable<DecisionContext>;
-  /** The strategy-facing view of the bars, bounded at the bar being stepped. */
-  readonly #cursor: BarViewCursor;
+  readonly #lanes: readonly LaneState[];
   readonly #health: HealthSnapshot = {timeMs: 0, equity: 0, staleData: false, dataAgeMs: 0, decisionLatencyMs: 0, venueRequests: 0, venueErrors: 0};
-  readonly #riskInput: Mutable<RiskInput>;
-  /** Analyzers that make outside requests (an LLM endpoint): their counts feed the breaker's error rate. */
-  readonly #healthSources: readonly Analyzer[];
+  readonly #exposure = {gross: 0, open: 0};
+  readonly #hasHealthSources: boolean;
+  #slot = 0;
   #orderSeq = 0;
   #closeAllReason: string | null = null;
-  /** The last denial journaled; the same intent denied for the same reason on later bars is only counted. */
-  #lastDenial = '';
   #repeatedDenials = 0;
   #state: TradingState = 'active';
 
   constructor(options: EngineOptions) {
+    if (options.lanes.length === 0) throw new RangeError('the engine needs at least one symbol');
     this.#o = options;
-    this.#names = Object.keys(options.indicators);
-    this.#indicators = this.#names.map((n) => options.indicators[n]);
-    for (const n of this.#names) {
-      this.#values[n] = NaN;
-      this.#previous[n] = NaN;
-    }
-    this.#readings = options.analyzers.map((a) => ({id: a.id, source: a.source, score: 0, confidence: 0, active: false}));
-    this.#healthSources = options.analyzers.filter((a) => typeof a.health === 'function');
-    this.#fuser = new EnsembleFuser(options.analyzers.map((a) => a.source), options.weights);
-    this.recorder = new RunRecorder(options.capacity ?? options.bars.length, options.analyzers);
-    this.#cursor = createBarView(options.bars);
-    this.#context = {
-      index: 0, timeMs: 0, open: 0, high: 0, low: 0, close: 0, volume: 0, bars: this.#cursor.view,
-      values: this.#values, previous: this.#previous, signals: this.#readings, ensemble: this.#ensemble,
-      positionQty: 0, entryPrice: 0, equity: 0, state: 'active',
-    };
-    this.#riskInput = {
-      timeMs: 0, price: 0, positionQty: 0, entryPrice: 0, equity: 0, walletBalance: 0, atr: NaN,
-      instrument: options.instrument, state: 'active',
-    };
+    this.recorder = new RunRecorder(options.capacity ?? options.lanes[0].bars.length, options.lanes.map((l) => ({symbol: l.symbol, analyzers: l.analyzers})));
+    this.#lanes = options.lanes.map((lane, k) => new LaneState(lane, k, lane.risk ?? options.risk, this.recorder.lanes[k]));
+    this.#hasHealthSources = this.#lanes.some((l) => l.healthSources.length > 0);
   }
 
   /** Denials not journaled because they repeated the previous bar's (e.g. every bar while halted). */
@@ -119,42 +67,62 @@ export class TradingEngine {
     return this.#repeatedDenials;
   }
 
-  /** Operator close-all: at the next bar's close, cancel every order and close the position. */
+  /** Slots stepped so far (the recorder's length). */
+  get slots(): number {
+    return this.#slot;
+  }
+
+  /** Per symbol: bars skipped because the symbol had none at a slot where others traded. */
+  missingBars(): ReadonlyArray<{readonly symbol: string; readonly bars: number}> {
+    return this.#lanes.map((l) => ({symbol: l.lane.symbol, bars: l.missingBars}));
+  }
+
+  /** Operator close-all: at the next slot's close, cancel every order and close every position. */
   closeAll(reason: string): void {
     this.#closeAllReason = reason;
   }
 
-  /** Processes bar `i` (closed); bars must be stepped in order from 0. */
+  /** Single-symbol convenience: steps lane 0's bar i (bars must be stepped in order from 0). */
   step(i: number): void {
+    this.stepAt(this.#o.lanes[0].bars.openTime[i]);
+  }
+
+  /** Steps the slot of the bars opening at `openTimeMs`: every symbol whose next bar opens then. */
+  stepAt(openTimeMs: number): void {
     const o = this.#o;
-    const bars = o.bars;
-    const closeTime = bars.openTime[i] + o.timeframeMs;
+    const lanes = this.#lanes;
+    const slot = this.#slot++;
+    const closeTime = openTimeMs + o.timeframeMs;
+    let stale = false;
 
-    const events = o.venue.sync(i);
-    for (let k = 0; k < events.length; k++) this.#onVenueEvent(events[k]);
+    for (let k = 0; k < lanes.length; k++) {
+      const l = lanes[k];
+      const bars = l.lane.bars;
+      const i = l.next;
+      if (i < bars.length && bars.openTime[i] === openTimeMs) {
+        l.current = i;
+        l.next = i + 1;
+        const events = o.venue.sync(i, k);
+        for (let e = 0; e < events.length; e++) this.#onVenueEvent(events[e]);
+        o.ledger.mark(k, bars.close[i]);
+        if (i > 0 && openTimeMs - bars.openTime[i - 1] > o.timeframeMs) stale = true;
+      } else {
+        l.current = -1;
+        if (i > 0 && i < bars.length) l.missingBars++;
+      }
+    }
 
-    const close = bars.close[i];
-    const equity = o.ledger.equityAt(close);
+    const equity = o.ledger.equity();
     const health = this.#health;
     health.timeMs = closeTime;
     health.equity = equity;
-    health.staleData = i > 0 && bars.openTime[i] - bars.openTime[i - 1] > o.timeframeMs;
+    health.staleData = stale;
     health.decisionLatencyMs = o.simulatedLatencyMs ?? 0;
-    if (this.#healthSources.length > 0) {
-      let requests = 0;
-      let errors = 0;
-      for (let k = 0; k < this.#healthSources.length; k++) {
-        const h = this.#healthSources[k].health!();
-        requests += h.requests;
-        errors += h.errors;
-      }
-      health.venueRequests = requests;
-      health.venueErrors = errors;
-    }
+    if (this.#hasHealthSources) this.#analyzerHealth(health);
     o.gate.onBar(health);
     this.#state = o.gate.state();
 
-    // A flatten owns this bar's decision: no strategy order may race the closing one.
+    // A flatten owns this slot's decisions: no strategy order may race the closing ones.
     let flattening = false;
     if (o.gate.mustFlatten()) {
       this.#flatten(closeTime, 'kill-switch');
@@ -166,21 +134,32 @@ export class TradingEngine {
       flattening = true;
     }
 
-    this.#cursor.moveTo(i);
-    const view = this.#cursor.view;
-    for (let k = 0; k < this.#indicators.length; k++) {
-      const name = this.#names[k];
-      this.#previous[name] = this.#values[name];
-      this.#values[name] = this.#indicators[k].update(view);
+    const r = this.recorder;
+    r.ensure(slot);
+    r.timeMs[slot] = closeTime;
+    r.equity[slot] = equity;
+    if (slot + 1 > r.length) r.length = slot + 1;
+
+    for (let k = 0; k < lanes.length; k++) {
+      const l = lanes[k];
+      const i = l.current;
+      const qty = o.ledger.qty(k);
+      if (i < 0) {
+        l.record(slot, qty, false);
+        continue;
+      }
+      l.read(i);
+      l.record(slot, qty, true);
+      if (i < l.lane.warmupBars || flattening) continue;
+      this.#decide(l, i, closeTime, equity, qty);
     }
-    for (let k = 0; k < o.analyzers.length; k++) o.analyzers[k].update(view, this.#readings[k]);
-    this.#fuser.fuse(this.#readings, this.#ensemble);
+  }
 
-    const qty = o.ledger.positionQty;
-    this.#record(i, closeTime, equity, qty);
-    if (i < o.warmupBars || flattening) return;
-
-    const ctx = this.#context;
+  #decide(l: LaneState, i: number, closeTime: number, equity: number, qty: number): void {
+    const o = this.#o;
+    const bars = l.lane.bars;
+    const close = bars.close[i];
+    const ctx = l.context;
     ctx.index = i;
     ctx.timeMs = closeTime;
     ctx.open = bars.open[i];
@@ -189,24 +168,38 @@ export class TradingEngine {
     ctx.close = close;
     ctx.volume = bars.volume[i];
     ctx.positionQty = qty;
-    ctx.entryPrice = o.ledger.entryPrice;
+    ctx.entryPrice = o.ledger.entry(l.index);
     ctx.equity = equity;
     ctx.state = this.#state;
 
-    const risk = this.#riskInput;
+    const risk = l.riskInput;
     risk.timeMs = closeTime;
     risk.price = close;
     risk.positionQty = qty;
     risk.entryPrice = ctx.entryPrice;
     risk.equity = equity;
     risk.walletBalance = o.ledger.walletBalance;
-    risk.atr = o.atr === undefined ? NaN : this.#values[o.atr];
+    risk.atr = l.lane.atr === undefined ? NaN : l.values[l.lane.atr];
     risk.state = this.#state;
 
-    if (qty !== 0) this.#trail(i);
-    const intent = o.decide(ctx);
-    if (intent.kind !== 'hold') this.#act(intent, closeTime);
-    else this.#lastDenial = '';
+    if (qty !== 0) this.#trail(l, i);
+    const intent = l.lane.decide(ctx);
+    if (intent.kind !== 'hold') this.#act(l, intent, closeTime);
+    else l.lastDenial = '';
+  }
+
+  #analyzerHealth(health: HealthSnapshot): void {
+    let requests = 0;
+    let errors = 0;
+    for (const l of this.#lanes) {
+      for (const source of l.healthSources) {
+        const h = source.health!();
+        requests += h.requests;
+        errors += h.errors;
+      }
+    }
+    health.venueRequests = requests;
+    health.venueErrors = errors;
   }
 
   #onVenueEvent(event: VenueEvent): void {
@@ -228,77 +221,70 @@ export class TradingEngine {
     if (closed) o.gate.onTradeClosed(closed.netPnl, closed.exitTimeMs);
   }
 
-  #record(i: number, closeTime: number, equity: number, qty: number): void {
-    const r = this.recorder;
-    r.ensure(i);
-    r.timeMs[i] = closeTime;
-    r.equity[i] = equity;
-    r.positionQty[i] = qty;
-    r.ensembleScore[i] = this.#ensemble.score;
-    r.ensembleConfidence[i] = this.#ensemble.confidence;
-    r.ensembleActive[i] = this.#ensemble.active ? 1 : 0;
-    for (let k = 0; k < this.#readings.length; k++) {
-      const s = r.signals[k];
-      const reading = this.#readings[k];
-      s.score[i] = reading.score;
-      s.confidence[i] = reading.confidence;
-      s.active[i] = reading.active ? 1 : 0;
-    }
-    if (i + 1 > r.length) r.length = i + 1;
-  }
-
-  /** Kill switch or close-all: cancel every resting order, close the position reduce-only. */
+  /** Kill switch or close-all: cancel every resting order, close every position reduce-only. */
   #flatten(timeMs: number, reason: 'kill-switch' | 'close-all'): void {
     const o = this.#o;
+    const lanes = this.#lanes;
     const canceled = o.venue.cancelAll(reason);
-    const qty = o.ledger.positionQty;
     if (reason === 'kill-switch') {
-      o.journal({type: 'kill-switch', timeMs, action: 'flatten', reason: `canceled ${canceled} orders, closing ${qty}`, by: 'engine'});
+      const closing = lanes.length === 1 ? String(o.ledger.qty(0)) : lanes.map((l) => `${l.lane.symbol} ${o.ledger.qty(l.index)}`).join(', ');
+      o.journal({type: 'kill-switch', timeMs, action: 'flatten', reason: `canceled ${canceled} orders, closing ${closing}`, by: 'engine'});
     }
-    if (qty !== 0) {
-      this.#submit({side: qty > 0 ? 'sell' : 'buy', type: 'market', qty: Math.abs(qty), reduceOnly: true, reason}, timeMs);
+    for (const l of lanes) {
+      const qty = o.ledger.qty(l.index);
+      if (qty !== 0) this.#submit(l, {side: qty > 0 ? 'sell' : 'buy', type: 'market', qty: Math.abs(qty), reduceOnly: true, reason}, timeMs);
     }
   }
 
   /** Tightens the protective stop when the risk manager's trailing rule says so. */
-  #trail(i: number): void {
+  #trail(l: LaneState, i: number): void {
     const o = this.#o;
-    const orders = o.venue.openOrders();
+    const orders = o.venue.openOrders(l.index);
     for (let k = 0; k < orders.length; k++) {
       const order = orders[k];
       if (order.type !== 'stop-market' || !order.reduceOnly) continue;
-      const next = o.risk.trail(this.#riskInput, o.bars.high[i], o.bars.low[i], order.stopPrice ?? NaN);
+      const next = l.risk.trail(l.riskInput, l.lane.bars.high[i], l.lane.bars.low[i], order.stopPrice ?? NaN);
       if (next === next) o.venue.amendStop(order.id, next);
     }
   }
 
-  #act(intent: ActionIntent, timeMs: number): void {
+  #act(l: LaneState, intent: ActionIntent, timeMs: number): void {
     const o = this.#o;
-    const verdict = o.risk.plan(intent, this.#riskInput);
+    if (this.#lanes.length > 1) this.#fillExposure(l);
+    const verdict = l.risk.plan(intent, l.riskInput);
     if (!verdict.ok) {
       const key = `${intent.kind}:${intent.kind === 'enter' ? intent.side : ''}:${verdict.reason}`;
-      if (key === this.#lastDenial) {
+      if (key === l.lastDenial) {
         this.#repeatedDenials++;
         return;
       }
-      this.#lastDenial = key;
-      this.#journalIntent(intent, timeMs);
+      l.lastDenial = key;
+      this.#journalIntent(l, intent, timeMs);
       o.journal({type: 'denied', timeMs, reason: verdict.reason, detail: verdict.detail});
       return;
     }
-    this.#lastDenial = '';
-    this.#journalIntent(intent, timeMs);
-    for (const draft of verdict.orders) this.#submit(draft, timeMs);
+    l.lastDenial = '';
+    this.#journalIntent(l, intent, timeMs);
+    for (const draft of verdict.orders) this.#submit(l, draft, timeMs);
+  }
+
+  /** The other symbols' exposure, for the risk manager's account-wide limits. */
+  #fillExposure(l: LaneState): void {
+    const o = this.#o;
+    o.ledger.exposure(this.#exposure);
+    const own = o.ledger.qty(l.index);
+    const bars = l.lane.bars;
+    l.riskInput.otherExposure = this.#exposure.gross - (own === 0 ? 0 : Math.abs(own) * bars.close[l.current]);
+    l.riskInput.otherPositions = this.#exposure.open - (own === 0 ? 0 : 1);
   }
 
   /** The intent with every source's score at that moment: the attribution the reports use. */
-  #journalIntent(intent: ActionIntent, timeMs: number): void {
-    const scores: Record<string, number> = {ensemble: this.#ensemble.score};
-    for (const r of this.#readings) scores[r.id] = r.active ? r.score : NaN;
-    this.#o.journal({type: 'intent', timeMs, intent, scores});
+  #journalIntent(l: LaneState, intent: ActionIntent, timeMs: number): void {
+    const event = {type: 'intent' as const, timeMs, intent, scores: l.scores()};
+    this.#o.journal(this.#lanes.length > 1 ? {...event, symbol: l.lane.symbol} : event);
   }
 
-  #submit(draft: OrderDraft, timeMs: number): void {
+  #submit(l: LaneState, draft: OrderDraft, timeMs: number): void {
     const o = this.#o;
     const denied = o.gate.deny(draft);
     if (denied !== null) {
@@ -308,7 +294,7 @@ export class TradingEngine {
     const id = ++this.#orderSeq;
     // Built field by field, not spread: one object shape for every order keeps this path fast.
     const order: OrderRequest = {
-      id, clientOrderId: o.runId + '-' + id, symbol: o.symbol, side: draft.side, type: draft.type, qty: draft.qty,
+      id, clientOrderId: o.runId + '-' + id, symbol: l.lane.symbol, side: draft.side, type: draft.type, qty: draft.qty,
       price: draft.price, stopPrice: draft.stopPrice, reduceOnly: draft.reduceOnly, reason: draft.reason,
       createdMs: timeMs, attached: draft.attached,
     };

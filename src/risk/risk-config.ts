@@ -32,6 +32,10 @@ export const RiskConfigSchema = z.strictObject({
   takeProfitPct: Pct.optional(),
   trailingStopPct: Pct.optional(),
   atrStopMultiple: z.number().positive().optional(),
+  /** Account-wide: Σ |notional| of every position after the order ≤ equity × maxGrossLeverage ('max-gross-exposure'). */
+  maxGrossLeverage: z.number().positive().optional(),
+  /** Account-wide: at most this many symbols hold a position at once ('max-positions'). */
+  maxPositions: z.int().positive().optional(),
 });
 
 export type RiskConfig = z.output<typeof RiskConfigSchema>;

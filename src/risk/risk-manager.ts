@@ -91,6 +91,16 @@ export function createRiskManager(config: RiskConfigInput = {}, options: RiskMan
     if (!(notional <= maxByPosition * (1 + LIMIT_TOLERANCE))) {
       return deny('max-position', `notional ${notional} exceeds ${cfg.maxPositionPct} % of equity ${equity} = ${maxByPosition}`);
     }
+    if (cfg.maxPositions !== undefined && input.positionQty === 0 && input.otherPositions >= cfg.maxPositions) {
+      return deny('max-positions', `${input.otherPositions} symbols already hold a position (max positions ${cfg.maxPositions})`);
+    }
+    if (cfg.maxGrossLeverage !== undefined) {
+      const gross = input.otherExposure + notional;
+      const maxGross = equity * cfg.maxGrossLeverage;
+      if (!(gross <= maxGross * (1 + LIMIT_TOLERANCE))) {
+        return deny('max-gross-exposure', `gross exposure ${gross} (other positions ${input.otherExposure} + ${notional}) exceeds equity ${equity} × ${cfg.maxGrossLeverage} = ${maxGross}`);
+      }
+    }
     const attached = protective(intent, input, sizing);
     if (attached !== undefined && 'ok' in attached) return attached;
     return {ok: true, qty, attached};

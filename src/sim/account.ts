@@ -1,10 +1,15 @@
 /**
- * One symbol's position and the wallet in one-way mode. The wallet changes only through fills
- * (realised PnL − fee), funding and liquidation; running totals of each are kept so the identity
- * initial + realised − fees + funding − liquidation fees = wallet can be checked.
+ * One account in one-way mode: a wallet shared by one position per symbol. The wallet changes only
+ * through fills (realised PnL − fee), funding and liquidation; running totals of each are kept so
+ * the identity initial + realised − fees + funding − liquidation fees = wallet can be checked.
+ *
+ * Margin follows Binance USDⓈ-M: an isolated position's margin is its own (notional at entry /
+ * leverage); cross positions share the wallet, so a cross position's liquidation price depends on
+ * the wallet and on the other cross positions' unrealised PnL and maintenance margin, valued at
+ * their latest settled mark. With one position every formula reduces to the single-position one.
  */
 import type {InstrumentSpec, MarginMode, PositionView, SymbolId} from '../core/index.js';
-import {bracketFor, liquidationPrice} from './margin.js';
+import {bracketFor, liquidationPrice, maintenanceMargin} from './margin.js';
 import type {Grid} from './precision.js';
 
 export interface AccountTotals {
@@ -19,122 +24,163 @@ export interface AccountTotals {
   readonly slippage: number;
 }
 
-export class Account {
-  /** Signed position: > 0 long, < 0 short. Kept on the step grid. */
+/** One symbol's position. */
+export class Position {
+  /** Signed: > 0 long, < 0 short. Kept on the step grid. */
   qty = 0;
   /** Volume-weighted entry price; 0 when flat. */
   entryPrice = 0;
+  /** Latest settled mark price (how the other cross positions value this one); NaN before the first bar. */
+  mark = Number.NaN;
+  /** The liquidation price needs recomputing (the position, the wallet or another cross position moved). */
+  stale = true;
+  /** Cached; read through Account.liquidationPriceOf. */
+  lp = Number.NaN;
+  view: PositionView | null = null;
+
+  constructor(
+    readonly lane: number,
+    readonly symbol: SymbolId,
+    readonly leverage: number,
+    readonly marginMode: MarginMode,
+    readonly spec: InstrumentSpec,
+    readonly step: Grid,
+  ) {}
+
+  /** Isolated: the margin posted at entry (notional at entry / leverage); the initial margin in use for cross. */
+  margin(): number {
+    return (Math.abs(this.qty) * this.entryPrice) / this.leverage;
+  }
+}
+
+export class Account {
   wallet: number;
-  /** Current liquidation price (NaN flat, 0 when the long cannot be liquidated). */
-  liquidationPrice = Number.NaN;
   realisedPnl = 0;
   fees = 0;
   funding = 0;
   liquidationFees = 0;
   slippage = 0;
-  private view: PositionView | null = null;
+  readonly positions: Position[] = [];
+  /** Positions with qty ≠ 0 (cross valuation of others is skipped while at most one is open). */
+  #open = 0;
 
-  constructor(
-    readonly symbol: SymbolId,
-    initialBalance: number,
-    readonly leverage: number,
-    readonly marginMode: MarginMode,
-    private readonly spec: InstrumentSpec,
-    private readonly step: Grid,
-  ) {
+  constructor(initialBalance: number) {
     this.wallet = initialBalance;
   }
 
-  /** Isolated: the margin posted at entry (notional at entry / leverage); the initial margin in use for cross. */
-  positionMargin(): number {
-    return (Math.abs(this.qty) * this.entryPrice) / this.leverage;
+  addPosition(symbol: SymbolId, leverage: number, marginMode: MarginMode, spec: InstrumentSpec, step: Grid): Position {
+    const p = new Position(this.positions.length, symbol, leverage, marginMode, spec, step);
+    this.positions.push(p);
+    return p;
   }
 
   /**
-   * Applies a fill of signed qty at price and returns the realised PnL. Increases move the entry
-   * to the volume-weighted average; reductions keep it; a reversal closes the whole position and
-   * opens the remainder at the same fill price.
+   * Applies a fill of signed qty at price to `p` and returns the realised PnL. Increases move the
+   * entry to the volume-weighted average; reductions keep it; a reversal closes the whole position
+   * and opens the remainder at the same fill price.
    */
-  fill(signedQty: number, price: number, fee: number, slippage: number): number {
-    const before = this.qty;
+  fill(p: Position, signedQty: number, price: number, fee: number, slippage: number): number {
+    const before = p.qty;
     let realised = 0;
     if (before === 0 || Math.sign(before) === Math.sign(signedQty)) {
       const held = Math.abs(before);
       const added = Math.abs(signedQty);
       // From flat the entry is the fill price itself ((q × p) / q is not always exactly p).
-      this.entryPrice = before === 0 ? price : (held * this.entryPrice + added * price) / (held + added);
-      this.qty = this.step.nearest(before + signedQty);
+      p.entryPrice = before === 0 ? price : (held * p.entryPrice + added * price) / (held + added);
+      p.qty = p.step.nearest(before + signedQty);
     } else {
       const closed = Math.min(Math.abs(signedQty), Math.abs(before));
-      realised = closed * (price - this.entryPrice) * Math.sign(before);
-      this.qty = this.step.nearest(before + signedQty);
-      if (this.qty === 0) this.entryPrice = 0;
-      else if (Math.sign(this.qty) !== Math.sign(before)) this.entryPrice = price;
+      realised = closed * (price - p.entryPrice) * Math.sign(before);
+      p.qty = p.step.nearest(before + signedQty);
+      if (p.qty === 0) p.entryPrice = 0;
+      else if (Math.sign(p.qty) !== Math.sign(before)) p.entryPrice = price;
     }
     this.wallet += realised - fee;
     this.realisedPnl += realised;
     this.fees += fee;
     this.slippage += slippage;
-    this.changed();
+    this.#opened(before, p.qty);
+    this.#moved(p, true);
     return realised;
   }
 
-  applyFunding(amount: number): void {
+  applyFunding(p: Position, amount: number): void {
     this.wallet += amount;
     this.funding += amount;
-    // Cross: the wallet is the liquidation margin, so funding moves the liquidation price.
-    if (this.marginMode === 'cross') this.changed();
+    // Cross: the wallet is the liquidation margin, so funding moves every cross liquidation price.
+    if (p.marginMode === 'cross') this.#moved(p, true);
   }
 
   /**
-   * Closes the whole position at `price` (the liquidation price). The clearance fee is
-   * |Q|·price·liquidationFeeRate, capped at what is left: the isolated margin after the loss
-   * (isolated, so the loss never exceeds the posted margin) or the wallet after the loss (cross,
-   * where the insurance fund, not the trader, absorbs a shortfall). Returns the fee.
+   * Closes `p` at `price` (its liquidation price). The clearance fee is |Q|·price·liquidationFeeRate,
+   * capped at what is left: the isolated margin after the loss (isolated, so the loss never exceeds
+   * the posted margin) or the wallet after the loss (cross, where the insurance fund, not the
+   * trader, absorbs a shortfall). Returns the PnL and the fee.
    */
-  liquidate(price: number): {readonly pnl: number; readonly fee: number} {
-    const q = Math.abs(this.qty);
-    const pnl = q * (price - this.entryPrice) * Math.sign(this.qty);
-    const cushion = this.marginMode === 'isolated' ? this.positionMargin() + pnl : this.wallet + pnl;
-    const fee = Math.min(q * price * this.spec.liquidationFeeRate, Math.max(0, cushion));
+  liquidate(p: Position, price: number): {readonly pnl: number; readonly fee: number} {
+    const q = Math.abs(p.qty);
+    const pnl = q * (price - p.entryPrice) * Math.sign(p.qty);
+    const cushion = p.marginMode === 'isolated' ? p.margin() + pnl : this.wallet + pnl;
+    const fee = Math.min(q * price * p.spec.liquidationFeeRate, Math.max(0, cushion));
     this.wallet += pnl - fee;
     this.realisedPnl += pnl;
     this.liquidationFees += fee;
-    this.qty = 0;
-    this.entryPrice = 0;
-    this.changed();
+    const before = p.qty;
+    p.qty = 0;
+    p.entryPrice = 0;
+    this.#opened(before, 0);
+    this.#moved(p, true);
     return {pnl, fee};
   }
 
   /**
    * True when opening part of this fill needs more than the available balance: initial margin
-   * (notional / leverage) plus the taker fee on the opening qty. Reductions never need margin; a
-   * reversal first frees the closed position's margin and realises its PnL.
+   * (notional / leverage) plus the taker fee on the opening qty. Available = wallet − every
+   * position's margin + cross unrealised PnL (this position's at the fill price, the others' at
+   * their marks). Reductions never need margin; a reversal first frees the closed position's
+   * margin and realises its PnL.
    */
-  lacksMargin(signedQty: number, price: number): boolean {
-    const held = this.qty;
-    const taker = this.spec.takerFeeRate;
+  lacksMargin(p: Position, signedQty: number, price: number): boolean {
+    const held = p.qty;
+    const taker = p.spec.takerFeeRate;
     let opening: number;
     let available: number;
     if (held === 0 || Math.sign(held) === Math.sign(signedQty)) {
       opening = Math.abs(signedQty);
-      const unrealised = this.marginMode === 'cross' ? held * (price - this.entryPrice) : 0;
-      available = this.wallet - this.positionMargin() + unrealised;
+      const unrealised = p.marginMode === 'cross' ? held * (price - p.entryPrice) : 0;
+      available = this.wallet - p.margin() + unrealised;
     } else if (Math.abs(signedQty) > Math.abs(held)) {
       const closed = Math.abs(held);
       opening = Math.abs(signedQty) - closed;
-      available = this.wallet + held * (price - this.entryPrice) - closed * price * taker;
+      available = this.wallet + held * (price - p.entryPrice) - closed * price * taker;
     } else {
       return false;
     }
+    if (this.#open > (held === 0 ? 0 : 1)) available += this.#othersAvailable(p);
     const notional = opening * price;
-    return notional / this.leverage + notional * taker > available;
+    return notional / p.leverage + notional * taker > available;
   }
 
   /** True when the position after this fill would exceed what the leverage allows (bracket max leverage). */
-  exceedsBracket(signedQty: number, price: number): boolean {
-    const after = Math.abs(this.qty + signedQty);
-    return after > Math.abs(this.qty) && bracketFor(this.spec.brackets, after * price).maxLeverage < this.leverage;
+  exceedsBracket(p: Position, signedQty: number, price: number): boolean {
+    const after = Math.abs(p.qty + signedQty);
+    return after > Math.abs(p.qty) && bracketFor(p.spec.brackets, after * price).maxLeverage < p.leverage;
+  }
+
+  /** The latest settled mark of `p`; the other cross positions' liquidation prices depend on it. */
+  setMark(p: Position, mark: number): void {
+    p.mark = mark;
+    if (this.#open > 1 && p.qty !== 0) this.#staleOthers(p);
+  }
+
+  /** Current liquidation price of `p` (NaN flat, 0 when a long cannot be liquidated). */
+  liquidationPriceOf(p: Position): number {
+    if (p.stale) {
+      p.stale = false;
+      const margin = p.marginMode === 'isolated' ? p.margin() : this.#crossBalance(p);
+      p.lp = liquidationPrice(p.qty, p.entryPrice, margin, p.spec.brackets);
+    }
+    return p.lp;
   }
 
   totals(): AccountTotals {
@@ -148,21 +194,63 @@ export class Account {
   }
 
   /** Cached until the position changes: the engine may read it every bar. */
-  positionView(): PositionView {
-    this.view ??= Object.freeze({
-      symbol: this.symbol,
-      qty: this.qty,
-      entryPrice: this.entryPrice,
-      leverage: this.leverage,
-      marginMode: this.marginMode,
-      liquidationPrice: this.liquidationPrice,
-    });
-    return this.view;
+  positionView(p: Position): PositionView {
+    if (p.view === null || p.stale) {
+      p.view = Object.freeze({
+        symbol: p.symbol,
+        qty: p.qty,
+        entryPrice: p.entryPrice,
+        leverage: p.leverage,
+        marginMode: p.marginMode,
+        liquidationPrice: this.liquidationPriceOf(p),
+      });
+    }
+    return p.view;
   }
 
-  private changed(): void {
-    const margin = this.marginMode === 'isolated' ? this.positionMargin() : this.wallet;
-    this.liquidationPrice = liquidationPrice(this.qty, this.entryPrice, margin, this.spec.brackets);
-    this.view = null;
+  /**
+   * The margin balance a cross position's liquidation price is solved against: the wallet, less
+   * the isolated positions' margins, plus the other cross positions' unrealised PnL less their
+   * maintenance margin (at their marks).
+   */
+  #crossBalance(p: Position): number {
+    return this.#open > (p.qty === 0 ? 0 : 1) ? this.wallet + this.#othersCross(p) : this.wallet;
+  }
+
+  #othersCross(p: Position): number {
+    let sum = 0;
+    for (const o of this.positions) {
+      if (o === p || o.qty === 0) continue;
+      if (o.marginMode === 'isolated') sum -= o.margin();
+      else if (o.mark === o.mark) sum += o.qty * (o.mark - o.entryPrice) - maintenanceMargin(o.spec.brackets, o.qty * o.mark);
+    }
+    return sum;
+  }
+
+  /** What the other positions take from (margins) or add to (cross unrealised PnL) the available balance. */
+  #othersAvailable(p: Position): number {
+    let sum = 0;
+    for (const o of this.positions) {
+      if (o === p || o.qty === 0) continue;
+      sum -= o.margin();
+      if (o.marginMode === 'cross' && o.mark === o.mark) sum += o.qty * (o.mark - o.entryPrice);
+    }
+    return sum;
+  }
+
+  #opened(before: number, after: number): void {
+    if (before === 0 && after !== 0) this.#open++;
+    else if (before !== 0 && after === 0) this.#open--;
+  }
+
+  /** `p` changed (and, when `wallet`, the shared wallet): its price and every cross one need recomputing. */
+  #moved(p: Position, wallet: boolean): void {
+    p.stale = true;
+    p.view = null;
+    if (wallet) for (const o of this.positions) if (o.marginMode === 'cross' && o !== p) o.stale = true;
+  }
+
+  #staleOthers(p: Position): void {
+    for (const o of this.positions) if (o !== p && o.marginMode === 'cross' && o.qty !== 0) o.stale = true;
   }
 }

@@ -3,7 +3,7 @@
  * orders and liquidation. Collects the bar's VenueEvents in processing order.
  */
 import type {BarColumns, InstrumentSpec, OrderRequest, SymbolId, VenueEvent} from '../core/index.js';
-import type {Account} from './account.js';
+import type {Account, Position} from './account.js';
 import type {FundingSchedule} from './funding-schedule.js';
 import {isMarketable, limitTrigger, liquidationTrigger, lowFirst, pathTime, stopTrigger} from './intrabar-path.js';
 import {bookOrder, type BookOrder, type OrderBook} from './order-book.js';
@@ -21,7 +21,11 @@ export interface MatcherParts {
   readonly tick: Grid;
   readonly slippage: SlippageModel;
   readonly account: Account;
+  /** This symbol's position in the account. */
+  readonly position: Position;
   readonly book: OrderBook;
+  /** Ids of venue-placed protective orders, shared by every symbol of the venue. */
+  readonly venueIds: {next: number};
 }
 
 export class Matcher {
@@ -31,8 +35,6 @@ export class Matcher {
   overParticipationFills = 0;
   /** Settlements inside the bar being walked are path events too (set by the venue). */
   funding: FundingSchedule | null = null;
-  /** Venue-placed orders count down from −1, so they never collide with the engine's ids (≥ 0). */
-  private nextVenueId = -1;
 
   constructor(private readonly p: MatcherParts) {}
 
@@ -49,10 +51,10 @@ export class Matcher {
 
   /** Cheap pre-check for a bar with a position and no resting orders: can the mark reach the LP? */
   mayLiquidate(i: number): boolean {
-    const {account, mark, markValid, bars} = this.p;
-    const lp = account.liquidationPrice;
+    const {account, position, mark, markValid, bars} = this.p;
+    const lp = account.liquidationPriceOf(position);
     const useMark = markValid !== null && markValid[i] === 1;
-    if (account.qty > 0) return lp > 0 && (useMark ? (mark as BarColumns).low[i] : bars.low[i]) <= lp;
+    if (position.qty > 0) return lp > 0 && (useMark ? (mark as BarColumns).low[i] : bars.low[i]) <= lp;
     return (useMark ? (mark as BarColumns).high[i] : bars.high[i]) >= lp;
   }
 
@@ -68,7 +70,7 @@ export class Matcher {
     const mh = m.high[i];
     const ml = m.low[i];
     const mc = m.close[i];
-    const down = lowFirst(this.p.account.qty, o, c);
+    const down = lowFirst(this.p.position.qty, o, c);
     const p1 = down ? l : h;
     const p2 = down ? h : l;
     const m1 = down ? ml : mh;
@@ -85,7 +87,7 @@ export class Matcher {
    * and an order beats liquidation at the same point (it was already in the book).
    */
   private walkLeg(i: number, leg: number, a: number, b: number, ma: number, mb: number): void {
-    const {account, book} = this.p;
+    const {account, position, book} = this.p;
     const resting = book.resting;
     let from = 0;
     let current = a;
@@ -106,8 +108,8 @@ export class Matcher {
       }
       let liquidate = false;
       const markNow = ma + (mb - ma) * from;
-      if (account.qty !== 0) {
-        const f = liquidationTrigger(account.qty > 0 ? 1 : -1, account.liquidationPrice, ma, mb, markNow, from);
+      if (position.qty !== 0) {
+        const f = liquidationTrigger(position.qty > 0 ? 1 : -1, account.liquidationPriceOf(position), ma, mb, markNow, from);
         if (f < bestF) {
           bestF = f;
           liquidate = true;
@@ -126,8 +128,8 @@ export class Matcher {
       if (!liquidate && best < 0) return;
       const time = pathTime(this.p.bars.openTime[i], this.p.timeframeMs, leg, bestF);
       if (liquidate) {
-        const lp = account.liquidationPrice;
-        const gapped = account.qty > 0 ? markNow <= lp : markNow >= lp;
+        const lp = account.liquidationPriceOf(position);
+        const gapped = position.qty > 0 ? markNow <= lp : markNow >= lp;
         this.liquidate(time, gapped ? markNow : lp);
         if (bestF !== from) current = a + (b - a) * bestF;
       } else {
@@ -154,8 +156,8 @@ export class Matcher {
    * exposure-increasing fill needs margin and must fit the leverage's bracket (`rejected`).
    */
   private execute(order: BookOrder, i: number, reference: number, maker: boolean, time: number, resting: boolean): void {
-    const {account, spec, bars} = this.p;
-    const held = account.qty;
+    const {account, position, spec, bars} = this.p;
+    const held = position.qty;
     let qty = order.qty;
     if (order.reduceOnly) {
       if (held === 0 || Math.sign(held) === order.sign) {
@@ -177,15 +179,15 @@ export class Matcher {
     const signed = order.sign * qty;
     if (!order.reduceOnly) {
       let reason = '';
-      if (account.exceedsBracket(signed, price)) reason = 'exceeds-bracket-for-leverage';
-      else if (account.lacksMargin(signed, price)) reason = 'insufficient-margin';
+      if (account.exceedsBracket(position, signed, price)) reason = 'exceeds-bracket-for-leverage';
+      else if (account.lacksMargin(position, signed, price)) reason = 'insufficient-margin';
       if (reason !== '') {
         this.emit({type: 'rejected', orderId: order.id, reason, timeMs: time});
         return;
       }
     }
     const fee = qty * price * (maker ? spec.makerFeeRate : spec.takerFeeRate);
-    account.fill(signed, price, fee, slippage);
+    account.fill(position, signed, price, fee, slippage);
     const r = order.request;
     this.emit({
       type: 'fill',
@@ -208,21 +210,21 @@ export class Matcher {
   }
 
   private afterFill(order: BookOrder, qty: number, time: number): void {
-    const {account, book} = this.p;
+    const {position, book} = this.p;
     if (!Number.isNaN(order.ocoId) && book.remove(order.ocoId) !== undefined) {
       this.emit({type: 'canceled', orderId: order.ocoId, reason: 'oco', timeMs: time});
     }
     if (book.protectiveCount > 0) this.cancelStaleProtection(time);
     const attached = order.request.attached;
-    if (attached !== undefined && account.qty !== 0 && Math.sign(account.qty) === order.sign) {
-      this.placeProtection(order, Math.min(qty, Math.abs(account.qty)), attached, time);
+    if (attached !== undefined && position.qty !== 0 && Math.sign(position.qty) === order.sign) {
+      this.placeProtection(order, Math.min(qty, Math.abs(position.qty)), attached, time);
     }
   }
 
   /** Protective orders die with the position they protect: on flat or on a reversal. */
   private cancelStaleProtection(time: number): void {
-    const {account, book} = this.p;
-    const side = Math.sign(account.qty);
+    const {position, book} = this.p;
+    const side = Math.sign(position.qty);
     const reason = side === 0 ? 'position-closed' : 'position-reversed';
     for (let j = 0; j < book.resting.length; ) {
       const r = book.resting[j];
@@ -241,8 +243,9 @@ export class Matcher {
     time: number,
   ): void {
     const {stopLoss, takeProfit} = attached;
-    const slId = stopLoss === undefined ? Number.NaN : this.nextVenueId--;
-    const tpId = takeProfit === undefined ? Number.NaN : this.nextVenueId--;
+    const ids = this.p.venueIds;
+    const slId = stopLoss === undefined ? Number.NaN : ids.next--;
+    const tpId = takeProfit === undefined ? Number.NaN : ids.next--;
     const base = {
       symbol: parent.request.symbol,
       side: parent.side === 'buy' ? ('sell' as const) : ('buy' as const),
@@ -263,10 +266,10 @@ export class Matcher {
 
   /** Closes the position at its liquidation price and cancels the resting reduce-only orders. */
   private liquidate(time: number, markPrice: number): void {
-    const {account, book} = this.p;
-    const qty = account.qty;
-    const price = account.liquidationPrice;
-    const {fee} = account.liquidate(price);
+    const {account, position, book} = this.p;
+    const qty = position.qty;
+    const price = account.liquidationPriceOf(position);
+    const {fee} = account.liquidate(position, price);
     this.emit({type: 'liquidation', liquidation: {symbol: this.p.symbol, timeMs: time, qty, price, markPrice, fee}});
     for (let j = 0; j < book.resting.length; ) {
       const r = book.resting[j];

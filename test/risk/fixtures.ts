@@ -24,6 +24,8 @@ export function riskInput(overrides: Partial<RiskInput> = {}): RiskInput {
     atr: NaN,
     instrument: BTC,
     state: 'active' as TradingState,
+    otherExposure: 0,
+    otherPositions: 0,
     ...overrides,
   };
 }

@@ -44,6 +44,8 @@ export interface EnsembleReading {
  * keep it. `bars` is a read-only view of the closed bars up to `index`: later bars read NaN.
  */
 export interface DecisionContext {
+  /** The symbol decided on (a portfolio run decides each symbol with its own context). */
+  readonly symbol: string;
   readonly index: number;
   /** Close time of the bar (= decision time). */
   readonly timeMs: number;

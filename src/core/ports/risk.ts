@@ -6,7 +6,7 @@ export type ActionIntent = Exclude<Intent, {kind: 'hold'}>;
 /** An order before the engine numbers it and stamps it with the symbol and time. */
 export type OrderDraft = Omit<OrderRequest, 'id' | 'clientOrderId' | 'symbol' | 'createdMs'>;
 
-/** What the risk manager knows at a decision. Reused across bars. */
+/** What the risk manager knows at a decision, for one symbol of the account. Reused across bars. */
 export interface RiskInput {
   readonly timeMs: number;
   /** Reference price: the decision bar's close. */
@@ -19,6 +19,10 @@ export interface RiskInput {
   readonly atr: number;
   readonly instrument: InstrumentSpec;
   readonly state: TradingState;
+  /** Σ |qty| × mark of the account's other open positions (portfolio limits). */
+  readonly otherExposure: number;
+  /** How many other symbols hold a position. */
+  readonly otherPositions: number;
 }
 
 export type RiskVerdict =
