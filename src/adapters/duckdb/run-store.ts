@@ -1,39 +1,10 @@
-import type {ClosedTrade, JournalEvent, SymbolId} from '../../core/index.js';
+import type {ClosedTrade, JournalEvent, RunRecord, RunStore, RunSummary, StoredCashEntry, SymbolId} from '../../core/index.js';
 import type {DuckDb} from './database.js';
 
-/** A cash-ledger row as the run store keeps it. */
-export interface StoredCashEntry {
-  readonly timeMs: number;
-  readonly kind: string;
-  readonly amount: number;
-  readonly balance: number;
-  readonly orderId: number;
-}
+/** The RunStore port over DuckDB. Saving a run id again replaces it whole. */
+export type {RunRecord, RunSummary, StoredCashEntry};
 
-export interface RunRecord {
-  readonly runId: string;
-  readonly mode: 'backtest' | 'paper' | 'live';
-  readonly strategy: string;
-  readonly strategyVersion: string;
-  readonly exchange: string;
-  readonly symbol: string;
-  readonly timeframe: string;
-  readonly fromMs: number | null;
-  readonly toMs: number | null;
-  readonly config: unknown;
-  readonly configHash: string;
-  readonly dataHash: string;
-  readonly metrics: unknown;
-  readonly reportDir: string | null;
-}
-
-export interface RunSummary extends Omit<RunRecord, 'config' | 'metrics'> {
-  readonly createdAt: string;
-  readonly metrics: Record<string, number | null>;
-}
-
-/** Runs with their journal, cash ledger and trades. Saving a run id again replaces it whole. */
-export class DuckDbRunStore {
+export class DuckDbRunStore implements RunStore {
   constructor(private readonly db: DuckDb) {}
 
   async save(run: RunRecord, journal: readonly JournalEvent[], cash: readonly StoredCashEntry[], trades: readonly ClosedTrade[]): Promise<void> {
