@@ -16,6 +16,8 @@ export interface ContractStores {
   readonly runs: RunStore;
   readonly killSwitch: KillSwitchRepository;
   readonly marketData: MarketDataStore;
+  /** Runs SQL on the store directly (what an operator's hand does). */
+  sql(statement: string): Promise<void>;
   /** Closes and opens the same store again (a restart). */
   reopen(): Promise<ContractStores>;
 }
@@ -39,7 +41,7 @@ export function useContractStores(): {open(kind: StoreKind): Promise<ContractSto
     };
     closers.push(close);
     return {sessions: store.sessions, runs: store.runs, killSwitch: store.killSwitch, marketData: store.marketData,
-      reopen: async () => (await close(), openDuck(path))};
+      sql: async (statement) => void (await store.db.run(statement)), reopen: async () => (await close(), openDuck(path))};
   };
   const openPg = async (url: string): Promise<ContractStores> => {
     const store = await PgStore.open(url);
@@ -50,7 +52,7 @@ export function useContractStores(): {open(kind: StoreKind): Promise<ContractSto
     };
     closers.push(close);
     return {sessions: store.sessions, runs: store.runs, killSwitch: store.killSwitch, marketData: store.marketData,
-      reopen: async () => (await close(), openPg(url))};
+      sql: async (statement) => void (await store.db.run(statement)), reopen: async () => (await close(), openPg(url))};
   };
   return {
     async open(kind) {
