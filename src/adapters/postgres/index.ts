@@ -5,3 +5,4 @@ export {PgKillSwitchRepository} from './kill-switch-repository.js';
 export {PgMarketDataStore} from './market-data-store.js';
 export {PgAdvisoryBotLock} from './bot-lock.js';
 export {PgStore, type OpenPgStoreOptions} from './store.js';
+export {backupDatabase, restoreDatabase, tableDigests, redactUrl, type BackupManifest, type RestoreReport, type TableDigest} from './backup.js';
