@@ -65,7 +65,7 @@ export class KillSwitch {
   #engaged: boolean;
   #activations: number;
   #queue: Promise<unknown> = Promise.resolve();
-  /** Events this instance appended, so the repository's watch does not echo them back. */
+  /** Events this instance appended (a few per session), so the repository's watch never echoes them back. */
   readonly #own = new Set<string>();
 
   private constructor(repo: KillSwitchRepository, options: KillSwitchOptions, latest: KillSwitchRecord | null) {
@@ -150,7 +150,7 @@ export class KillSwitch {
    */
   observe(event: KillSwitchRecord): Promise<'engaged' | 'ignored'> {
     return this.#serial(async () => {
-      if (this.#own.delete(eventKey(event))) return 'ignored';
+      if (this.#own.has(eventKey(event))) return 'ignored'; // kept: a late echo must not re-engage after a release
       if (event.action !== 'activate' || this.#engaged) return 'ignored';
       this.#latest = event;
       this.#engaged = true;

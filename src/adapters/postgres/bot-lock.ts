@@ -16,7 +16,9 @@ export class PgAdvisoryBotLock implements BotLock {
 
   async acquire(key: BotLockKey, options: BotLockOptions): Promise<BotLockHandle> {
     const name = `iftb-bot:${botLockName(key)}`;
-    const client = await this.db.dedicatedClient();
+    const token = randomUUID();
+    // Named so an operator sees who holds it in pg_stat_activity.
+    const client = await this.db.dedicatedClient(`iftb-lock:${token.slice(0, 8)}`);
     let got = false;
     try {
       got = (await client.query('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok', [name])).rows[0].ok === true;
@@ -24,7 +26,6 @@ export class PgAdvisoryBotLock implements BotLock {
       if (!got) await client.end().catch(() => undefined);
     }
     if (!got) throw new IftbError(ErrorCode.BOT_LOCKED, `another bot holds ${botLockName(key)} (PostgreSQL advisory lock); refusing to trade it twice`);
-    const token = randomUUID();
     let held = true;
     const lose = (detail: string) => {
       if (!held) return;

@@ -92,8 +92,8 @@ export class PgDatabase implements SqlExecutor {
   }
 
   /** A client outside the pool (LISTEN, advisory locks): the caller owns and ends it. */
-  async dedicatedClient(): Promise<pg.Client> {
-    const client = new pg.Client({connectionString: this.url, connectionTimeoutMillis: 3000, keepAlive: true, application_name: 'iftb-listen'});
+  async dedicatedClient(applicationName = 'iftb-listen'): Promise<pg.Client> {
+    const client = new pg.Client({connectionString: this.url, connectionTimeoutMillis: 3000, keepAlive: true, application_name: applicationName});
     client.on('error', () => undefined);
     try {
       await client.connect();
