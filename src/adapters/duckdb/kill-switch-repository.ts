@@ -8,6 +8,7 @@ import {
   type KillSwitchWatchOptions,
 } from '../../core/index.js';
 import {type DuckDb, firstLine} from './database.js';
+import {toKillSwitchRecord} from '../sql/run-rows.js';
 
 const COLUMNS = `id, action, reason, actor, epoch_ms(activated_at) AS at_ms, confirmation_code_hash`;
 
@@ -20,7 +21,7 @@ export class DuckDbKillSwitchRepository implements KillSwitchRepository {
 
   async load(): Promise<KillSwitchRecord | null> {
     const rows = await this.db.rows(`SELECT ${COLUMNS} FROM kill_switch_events ORDER BY id DESC LIMIT 1`);
-    return rows.length === 0 ? null : toRecord(rows[0]);
+    return rows.length === 0 ? null : toKillSwitchRecord(rows[0]);
   }
 
   async append(event: KillSwitchEventRecord): Promise<void> {
@@ -48,7 +49,7 @@ export class DuckDbKillSwitchRepository implements KillSwitchRepository {
         const rows = await this.db.rows(`SELECT ${COLUMNS} FROM kill_switch_events WHERE id > $1 ORDER BY id`, [BigInt(lastId)]);
         for (const row of rows) {
           lastId = Number(row.id);
-          if (!closed) onEvent(toRecord(row));
+          if (!closed) onEvent(toKillSwitchRecord(row));
         }
       } catch (error) {
         options.onError?.(error as Error);
@@ -66,14 +67,4 @@ export class DuckDbKillSwitchRepository implements KillSwitchRepository {
       },
     };
   }
-}
-
-function toRecord(row: Record<string, unknown>): KillSwitchRecord {
-  return {
-    action: row.action as KillSwitchRecord['action'],
-    reason: String(row.reason),
-    by: String(row.actor),
-    atMs: Number(row.at_ms),
-    confirmationCodeHash: row.confirmation_code_hash === null ? null : String(row.confirmation_code_hash),
-  };
 }

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type {KillSwitchEventRecord, KillSwitchRecord, KillSwitchRepository, KillSwitchWatch, KillSwitchWatchOptions} from '../../core/index.js';
 import {ErrorCode, IftbError} from '../../core/index.js';
+import {toKillSwitchRecord} from '../sql/run-rows.js';
 import {type PgDatabase, storeError} from './database.js';
 
 const CHANNEL = 'iftb_kill_switch';
@@ -16,7 +17,7 @@ export class PgKillSwitchRepository implements KillSwitchRepository {
 
   async load(): Promise<KillSwitchRecord | null> {
     const rows = await this.db.rows(`SELECT ${COLUMNS} FROM kill_switch_events ORDER BY id DESC LIMIT 1`);
-    return rows.length === 0 ? null : toRecord(rows[0]);
+    return rows.length === 0 ? null : toKillSwitchRecord(rows[0]);
   }
 
   async append(event: KillSwitchEventRecord): Promise<void> {
@@ -55,7 +56,7 @@ export class PgKillSwitchRepository implements KillSwitchRepository {
           const rows = await this.db.rows(`SELECT ${COLUMNS} FROM kill_switch_events WHERE id > $1 ORDER BY id`, [lastId]);
           for (const row of rows) {
             lastId = Number(row.id);
-            if (!closed) onEvent(toRecord(row));
+            if (!closed) onEvent(toKillSwitchRecord(row));
           }
         } catch (error) {
           report(error);
@@ -100,14 +101,4 @@ export class PgKillSwitchRepository implements KillSwitchRepository {
       },
     };
   }
-}
-
-function toRecord(row: Record<string, unknown>): KillSwitchRecord {
-  return {
-    action: row.action as KillSwitchRecord['action'],
-    reason: String(row.reason),
-    by: String(row.actor),
-    atMs: Number(row.at_ms),
-    confirmationCodeHash: row.confirmation_code_hash === null ? null : String(row.confirmation_code_hash),
-  };
 }
