@@ -28,6 +28,8 @@ export const ErrorCode = {
   LLM_BUDGET: 'IFTB_E_LLM_BUDGET',
   /** LLM answers for bars before the model's training cutoff (the model may know what came next). */
   LLM_CONTAMINATED: 'IFTB_E_LLM_CONTAMINATED',
+  /** Another bot holds the lock on this account+symbol (Redis, PostgreSQL advisory or file lock). */
+  BOT_LOCKED: 'IFTB_E_BOT_LOCKED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -15,3 +15,6 @@ export * from './ports/kill-switch-repository.js';
 export * from './ports/llm.js';
 export * from './ports/exchange.js';
 export * from './ports/session-store.js';
+export * from './ports/run-store.js';
+export * from './ports/bot-lock.js';
+export * from './ports/live-state.js';

@@ -1,5 +1,5 @@
 import {ErrorCode, IftbError} from './errors.js';
-import type {Timeframe} from './timeframe.js';
+import {type Timeframe, timeframeMs} from './timeframe.js';
 
 /** ccxt unified symbol: 'BTC/USDT:USDT' is the USDT-margined perpetual. */
 export type SymbolId = string;
@@ -103,4 +103,18 @@ export function barColumnsFromBars(bars: readonly Bar[]): BarColumns {
     columns.volume[i] = bar.volume;
   });
   return columns;
+}
+
+/** Appended rows come from code (downloads, the live feed), not files; they get the same edge checks as imports. */
+export function assertAppendableBars(key: SeriesKey, bars: BarColumns): void {
+  const tf = timeframeMs(key.timeframe);
+  for (let i = 0; i < bars.length; i++) {
+    const t = bars.openTime[i];
+    if (!Number.isInteger(t) || t % tf !== 0) {
+      throw new IftbError(ErrorCode.DATA_INVALID, `appended row ${i + 1}: open time ${t} is not on a ${key.timeframe} boundary`);
+    }
+    for (const [name, column] of [['open', bars.open], ['high', bars.high], ['low', bars.low], ['close', bars.close], ['volume', bars.volume]] as const) {
+      if (!Number.isFinite(column[i])) throw new IftbError(ErrorCode.DATA_INVALID, `appended row ${i + 1}: ${name} is ${column[i]}`);
+    }
+  }
 }

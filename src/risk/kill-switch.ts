@@ -65,6 +65,8 @@ export class KillSwitch {
   #engaged: boolean;
   #activations: number;
   #queue: Promise<unknown> = Promise.resolve();
+  /** Events this instance appended (a few per session), so the repository's watch never echoes them back. */
+  readonly #own = new Set<string>();
 
   private constructor(repo: KillSwitchRepository, options: KillSwitchOptions, latest: KillSwitchRecord | null) {
     this.#repo = repo;
@@ -107,7 +109,7 @@ export class KillSwitch {
       this.#activations++;
       this.#journal(event);
       try {
-        await this.#repo.append(event);
+        await this.#append(event);
       } catch (error) {
         throw storeFailed('activate (the switch is engaged in memory but not persisted; release it with force-deactivate)', error);
       }
@@ -140,6 +142,24 @@ export class KillSwitch {
     });
   }
 
+  /**
+   * An event the repository's watch reported (another process: an operator's psql insert, another
+   * API replica). An outside activation engages the latch (journaled; the gate flattens once per
+   * activation). Releases are never taken from outside: they need the confirmation code or the
+   * admin key through deactivate / forceDeactivate. Runs after any operation in flight.
+   */
+  observe(event: KillSwitchRecord): Promise<'engaged' | 'ignored'> {
+    return this.#serial(async () => {
+      if (this.#own.has(eventKey(event))) return 'ignored'; // kept: a late echo must not re-engage after a release
+      if (event.action !== 'activate' || this.#engaged) return 'ignored';
+      this.#latest = event;
+      this.#engaged = true;
+      this.#activations++;
+      this.#journal(event);
+      return 'engaged';
+    });
+  }
+
   status(): KillSwitchStatus {
     const latest = this.#latest;
     const latch = this.#engaged ? latest : null;
@@ -161,13 +181,24 @@ export class KillSwitch {
   async #release(action: 'deactivate' | 'force-deactivate', reason: string, by: string): Promise<void> {
     const event: KillSwitchEventRecord = {action, reason, by, atMs: this.#options.now(), confirmationCodeHash: null};
     try {
-      await this.#repo.append(event);
+      await this.#append(event);
     } catch (error) {
       throw storeFailed(`${action} (the switch stays engaged)`, error);
     }
     this.#latest = event;
     this.#engaged = false;
     this.#journal(event);
+  }
+
+  async #append(event: KillSwitchEventRecord): Promise<void> {
+    const key = eventKey(event);
+    this.#own.add(key);
+    try {
+      await this.#repo.append(event);
+    } catch (error) {
+      this.#own.delete(key);
+      throw error;
+    }
   }
 
   #journal(event: KillSwitchEventRecord): void {
@@ -179,6 +210,10 @@ export class KillSwitch {
     this.#queue = run.catch(() => undefined);
     return run;
   }
+}
+
+function eventKey(event: KillSwitchEventRecord): string {
+  return JSON.stringify([event.action, event.atMs, event.by, event.reason, event.confirmationCodeHash]);
 }
 
 function hashesEqual(actualHex: string, expectedHex: string): boolean {

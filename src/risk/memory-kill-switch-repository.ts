@@ -1,8 +1,9 @@
-import type {KillSwitchEventRecord, KillSwitchRecord, KillSwitchRepository} from '../core/index.js';
+import type {KillSwitchEventRecord, KillSwitchRecord, KillSwitchRepository, KillSwitchWatch} from '../core/index.js';
 
 /** In-memory kill-switch log for backtests and tests; `events` is the append-only history. */
 export class MemoryKillSwitchRepository implements KillSwitchRepository {
   readonly #events: KillSwitchEventRecord[] = [];
+  readonly #watchers = new Set<(event: KillSwitchRecord) => void>();
 
   constructor(initial: readonly KillSwitchEventRecord[] = []) {
     for (const event of initial) this.#events.push(Object.freeze({...event}));
@@ -17,6 +18,14 @@ export class MemoryKillSwitchRepository implements KillSwitchRepository {
   }
 
   async append(event: KillSwitchEventRecord): Promise<void> {
-    this.#events.push(Object.freeze({...event}));
+    const stored = Object.freeze({...event});
+    this.#events.push(stored);
+    // Like NOTIFY after COMMIT: watchers hear of it after the append resolved.
+    for (const watcher of this.#watchers) queueMicrotask(() => watcher(stored));
+  }
+
+  async watch(onEvent: (event: KillSwitchRecord) => void): Promise<KillSwitchWatch> {
+    this.#watchers.add(onEvent);
+    return {mode: () => 'listen', close: async () => void this.#watchers.delete(onEvent)};
   }
 }

@@ -130,6 +130,7 @@ describe('kill switch', () => {
         if (failing) throw new Error('disk full');
         await memory.append(event);
       },
+      watch: (onEvent) => memory.watch(onEvent),
     };
     const {ks} = await openSwitch(flaky);
     const {confirmationCode} = await ks.activate('a', 'alice');
@@ -152,5 +153,27 @@ describe('kill switch', () => {
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected']);
     expect((repo as MemoryKillSwitchRepository).events).toHaveLength(1);
     expect(ks.activations).toBe(1);
+  });
+
+  it('observe: an outside activation (a psql insert seen by watch) engages once; outside releases and its own echoes are ignored', async () => {
+    const repo = new MemoryKillSwitchRepository();
+    const {ks} = await openSwitch(repo);
+    const seen: KillSwitchEventRecord[] = [];
+    await repo.watch((event) => seen.push(event));
+    const {confirmationCode} = await ks.activate('own', 'alice');
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(await ks.observe(seen[0])).toBe('ignored'); // its own activation, echoed back
+    await ks.deactivate(confirmationCode, 'alice');
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(await ks.observe(seen[0])).toBe('ignored'); // a late echo of the old activation does not re-engage
+    expect(await ks.observe(seen[1])).toBe('ignored');
+    expect(ks.engaged).toBe(false);
+    const byHand: KillSwitchEventRecord = {action: 'activate', reason: '긴급 중단 사유', by: 'operator', atMs: T0 + 5, confirmationCodeHash: null};
+    expect(await ks.observe(byHand)).toBe('engaged');
+    expect(ks.engaged).toBe(true);
+    expect(ks.activations).toBe(2);
+    expect(ks.status()).toMatchObject({reason: '긴급 중단 사유', requiresAdminKey: true});
+    expect(await ks.observe({...byHand, action: 'deactivate', atMs: T0 + 6})).toBe('ignored'); // releases need the code or admin key
+    expect(ks.engaged).toBe(true);
   });
 });

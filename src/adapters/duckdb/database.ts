@@ -1,3 +1,4 @@
+import {AsyncLocalStorage} from 'node:async_hooks';
 import {mkdirSync} from 'node:fs';
 import {dirname} from 'node:path';
 import {DuckDBConnection, DuckDBInstance, type DuckDBMaterializedResult, type DuckDBValue} from '@duckdb/node-api';
@@ -8,7 +9,9 @@ export class DuckDb {
   readonly #instance: DuckDBInstance;
   readonly connection: DuckDBConnection;
   readonly path: string;
-  #inTransaction = false;
+  /** The open transaction's end; statements from outside it wait (one connection serves everyone). */
+  #transactionDone: Promise<void> | null = null;
+  readonly #inside = new AsyncLocalStorage<true>();
 
   private constructor(path: string, instance: DuckDBInstance, connection: DuckDBConnection) {
     this.path = path;
@@ -27,30 +30,48 @@ export class DuckDb {
     return new DuckDb(path, instance, await instance.connect());
   }
 
-  run(sql: string, values?: DuckDBValue[]): Promise<DuckDBMaterializedResult> {
+  async run(sql: string, values?: DuckDBValue[]): Promise<DuckDBMaterializedResult> {
+    await this.#outsideTransactions();
     return this.connection.run(sql, values);
   }
 
   async rows(sql: string, values?: DuckDBValue[]): Promise<Record<string, unknown>[]> {
+    await this.#outsideTransactions();
     const reader = await this.connection.runAndReadAll(sql, values);
     return reader.getRowObjectsJS() as Record<string, unknown>[];
   }
 
-  /** Runs `work` in one transaction; any error rolls everything back. Nested calls join the outer one. */
+  /**
+   * Runs `work` in one transaction; any error rolls everything back. Nested calls join the outer
+   * one; calls from outside it (another async task: a kill-switch append during a bar commit) wait
+   * for it to end rather than slipping into it.
+   */
   async transaction<T>(work: () => Promise<T>): Promise<T> {
-    if (this.#inTransaction) return work();
-    await this.run('BEGIN TRANSACTION');
-    this.#inTransaction = true;
+    if (this.#inside.getStore()) return work();
+    await this.#outsideTransactions();
+    let done!: () => void;
+    this.#transactionDone = new Promise((resolve) => (done = resolve));
     try {
-      const result = await work();
-      await this.run('COMMIT');
-      return result;
-    } catch (error) {
-      await this.run('ROLLBACK');
-      throw error;
+      return await this.#inside.run(true, async () => {
+        await this.connection.run('BEGIN TRANSACTION');
+        try {
+          const result = await work();
+          await this.connection.run('COMMIT');
+          return result;
+        } catch (error) {
+          await this.connection.run('ROLLBACK');
+          throw error;
+        }
+      });
     } finally {
-      this.#inTransaction = false;
+      this.#transactionDone = null;
+      done();
     }
+  }
+
+  async #outsideTransactions(): Promise<void> {
+    if (this.#inside.getStore()) return;
+    while (this.#transactionDone) await this.#transactionDone;
   }
 
   close(): void {

@@ -1,9 +1,7 @@
 import type {DuckDBMaterializedResult, DuckDBVector} from '@duckdb/node-api';
 import {
   type AppendResult,
-  ErrorCode,
-  IftbError,
-  timeframeMs,
+  assertAppendableBars,
   type BarColumns,
   type BarSeries,
   type CandleKind,
@@ -86,7 +84,7 @@ export class DuckDbMarketDataStore implements MarketDataStore {
   }
 
   async appendBars(key: SeriesKey, bars: BarColumns, kind: CandleKind = 'candles'): Promise<AppendResult> {
-    assertValidBars(key, bars);
+    assertAppendableBars(key, bars);
     return this.db.transaction(async () => {
       await this.db.run(`CREATE OR REPLACE TEMP TABLE ${BAR_STAGE} (rn BIGINT, open_time_ms BIGINT, open DOUBLE, high DOUBLE, low DOUBLE, close DOUBLE, volume DOUBLE)`);
       const appender = await this.db.connection.createAppender(BAR_STAGE, 'main', 'temp');
@@ -124,20 +122,6 @@ export class DuckDbMarketDataStore implements MarketDataStore {
       await this.db.run(`DROP TABLE ${FUNDING_STAGE}`);
       return result;
     });
-  }
-}
-
-/** Appended rows come from code (downloads), not files; they get the same edge checks as imports. */
-function assertValidBars(key: SeriesKey, bars: BarColumns): void {
-  const tf = timeframeMs(key.timeframe);
-  for (let i = 0; i < bars.length; i++) {
-    const t = bars.openTime[i];
-    if (!Number.isInteger(t) || t % tf !== 0) {
-      throw new IftbError(ErrorCode.DATA_INVALID, `appended row ${i + 1}: open time ${t} is not on a ${key.timeframe} boundary`);
-    }
-    for (const [name, column] of [['open', bars.open], ['high', bars.high], ['low', bars.low], ['close', bars.close], ['volume', bars.volume]] as const) {
-      if (!Number.isFinite(column[i])) throw new IftbError(ErrorCode.DATA_INVALID, `appended row ${i + 1}: ${name} is ${column[i]}`);
-    }
   }
 }
 

@@ -1,39 +1,11 @@
-import type {ClosedTrade, JournalEvent, SymbolId} from '../../core/index.js';
+import type {ClosedTrade, JournalEvent, RunRecord, RunStore, RunSummary, StoredCashEntry, SymbolId} from '../../core/index.js';
 import type {DuckDb} from './database.js';
+import {toClosedTrade, toRunSummary} from '../sql/run-rows.js';
 
-/** A cash-ledger row as the run store keeps it. */
-export interface StoredCashEntry {
-  readonly timeMs: number;
-  readonly kind: string;
-  readonly amount: number;
-  readonly balance: number;
-  readonly orderId: number;
-}
+/** The RunStore port over DuckDB. Saving a run id again replaces it whole. */
+export type {RunRecord, RunSummary, StoredCashEntry};
 
-export interface RunRecord {
-  readonly runId: string;
-  readonly mode: 'backtest' | 'paper' | 'live';
-  readonly strategy: string;
-  readonly strategyVersion: string;
-  readonly exchange: string;
-  readonly symbol: string;
-  readonly timeframe: string;
-  readonly fromMs: number | null;
-  readonly toMs: number | null;
-  readonly config: unknown;
-  readonly configHash: string;
-  readonly dataHash: string;
-  readonly metrics: unknown;
-  readonly reportDir: string | null;
-}
-
-export interface RunSummary extends Omit<RunRecord, 'config' | 'metrics'> {
-  readonly createdAt: string;
-  readonly metrics: Record<string, number | null>;
-}
-
-/** Runs with their journal, cash ledger and trades. Saving a run id again replaces it whole. */
-export class DuckDbRunStore {
+export class DuckDbRunStore implements RunStore {
   constructor(private readonly db: DuckDb) {}
 
   async save(run: RunRecord, journal: readonly JournalEvent[], cash: readonly StoredCashEntry[], trades: readonly ClosedTrade[]): Promise<void> {
@@ -91,13 +63,13 @@ export class DuckDbRunStore {
 
   async list(): Promise<RunSummary[]> {
     const rows = await this.db.rows('SELECT * FROM runs ORDER BY created_at DESC, run_id');
-    return rows.map(toSummary);
+    return rows.map(toRunSummary);
   }
 
   /** One run with its config, or null when no run has that id. */
   async get(runId: string): Promise<(RunSummary & {readonly config: unknown}) | null> {
     const rows = await this.db.rows('SELECT * FROM runs WHERE run_id = $1', [runId]);
-    return rows.length === 0 ? null : {...toSummary(rows[0]), config: JSON.parse(String(rows[0].config_json))};
+    return rows.length === 0 ? null : {...toRunSummary(rows[0]), config: JSON.parse(String(rows[0].config_json))};
   }
 
   async journal(runId: string): Promise<JournalEvent[]> {
@@ -116,31 +88,6 @@ export class DuckDbRunStore {
          net_pnl, entry_reason, exit_reason, bars FROM run_trades WHERE run_id = $1 ORDER BY trade_id`,
       [runId],
     );
-    return rows.map((r) => ({
-      id: Number(r.trade_id), symbol, side: r.side as ClosedTrade['side'], qty: Number(r.qty),
-      entryTimeMs: Number(r.entry_time_ms), exitTimeMs: Number(r.exit_time_ms), entryPrice: Number(r.entry_price),
-      exitPrice: Number(r.exit_price), grossPnl: Number(r.gross_pnl), fees: Number(r.fees), funding: Number(r.funding),
-      liquidationFee: Number(r.liquidation_fee), netPnl: Number(r.net_pnl), entryReason: String(r.entry_reason),
-      exitReason: String(r.exit_reason), bars: Number(r.bars),
-    }));
+    return rows.map((r) => toClosedTrade(r, symbol));
   }
-}
-
-function toSummary(r: Record<string, unknown>): RunSummary {
-  return {
-    runId: String(r.run_id),
-    createdAt: new Date(r.created_at as Date).toISOString(),
-    mode: r.mode as RunRecord['mode'],
-    strategy: String(r.strategy),
-    strategyVersion: String(r.strategy_version),
-    exchange: String(r.exchange),
-    symbol: String(r.symbol),
-    timeframe: String(r.timeframe),
-    fromMs: r.from_ms === null ? null : Number(r.from_ms),
-    toMs: r.to_ms === null ? null : Number(r.to_ms),
-    configHash: String(r.config_hash),
-    dataHash: String(r.data_hash),
-    metrics: JSON.parse(String(r.metrics_json)),
-    reportDir: r.report_dir === null ? null : String(r.report_dir),
-  };
 }

@@ -5,6 +5,9 @@ import {DuckDbRunStore} from './run-store.js';
 import {DuckDbLlmAnswerStore} from './llm-answer-store.js';
 import {DuckDbNewsStore} from './news.js';
 import {migrate} from './migrations.js';
+import {SqlSessionStore} from '../sql/session-store.js';
+import {duckDbExecutor} from './sql-executor.js';
+import {DuckDbKillSwitchRepository} from './kill-switch-repository.js';
 import {seedSample} from './sample-seed.js';
 
 export const DEFAULT_DB_PATH = fromRoot('datasets', 'iftb.duckdb');
@@ -20,12 +23,17 @@ export class DuckDbStore {
   readonly runs: DuckDbRunStore;
   readonly llmAnswers: DuckDbLlmAnswerStore;
   readonly news: DuckDbNewsStore;
+  /** Paper/live session state (the SessionStore port; migration 006). */
+  readonly sessions: SqlSessionStore;
+  readonly killSwitch: DuckDbKillSwitchRepository;
 
   private constructor(readonly db: DuckDb) {
     this.marketData = new DuckDbMarketDataStore(db);
     this.runs = new DuckDbRunStore(db);
     this.llmAnswers = new DuckDbLlmAnswerStore(db);
     this.news = new DuckDbNewsStore(db);
+    this.sessions = new SqlSessionStore(duckDbExecutor(db));
+    this.killSwitch = new DuckDbKillSwitchRepository(db);
   }
 
   static async open(path: string = DEFAULT_DB_PATH, options: OpenStoreOptions = {}): Promise<DuckDbStore> {

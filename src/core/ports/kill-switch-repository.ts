@@ -25,4 +25,24 @@ export interface KillSwitchRepository {
   load(): Promise<KillSwitchRecord | null>;
   /** Appends an event durably; rejects (ideally with IFTB_E_STORE_FAILED) when it cannot. */
   append(event: KillSwitchEventRecord): Promise<void>;
+  /**
+   * Calls `onEvent` for every event appended after the watch started, by this process or any
+   * other (an operator's psql insert), each once and in order. PostgreSQL: LISTEN/NOTIFY with
+   * polling as the fallback; DuckDB and memory: polling / in-process. Start watching before
+   * loading the latch so no event falls between the two.
+   */
+  watch(onEvent: (event: KillSwitchRecord) => void, options?: KillSwitchWatchOptions): Promise<KillSwitchWatch>;
+}
+
+export interface KillSwitchWatchOptions {
+  /** How often the fallback poll runs (PostgreSQL also polls while LISTEN is down). Default 1000 ms. */
+  readonly pollMs?: number;
+  /** Called when watching itself fails (store unreachable); the watch keeps retrying. */
+  readonly onError?: (error: Error) => void;
+}
+
+export interface KillSwitchWatch {
+  /** 'listen' while a LISTEN connection is up, 'poll' otherwise. */
+  mode(): 'listen' | 'poll';
+  close(): Promise<void>;
 }

@@ -2,6 +2,7 @@ import type {JournalEvent} from '../journal.js';
 import type {ExchangeId, SymbolId} from '../market.js';
 import type {Timeframe} from '../timeframe.js';
 import type {ClosedTrade, OrderSide} from '../trading.js';
+import type {StoredCashEntry} from './run-store.js';
 
 /**
  * Durable state of a paper or live session (the running bot). Implemented by the DuckDB store
@@ -28,7 +29,10 @@ export interface SessionStore {
   /**
    * One bar's results, in one transaction: its journal events (seq continues the stored ones),
    * new cash entries, newly closed trades, the bar row, and the run's headline metrics. A commit
-   * whose bar is already stored is refused (IFTB_E_DATA_CONFLICT) — a bar is decided once.
+   * whose bar is already stored is refused (IFTB_E_DATA_CONFLICT) — a bar is decided once —
+   * except the identical commit (same bar row), which resolves: the retry of a commit whose
+   * COMMIT reply was lost with the connection. A journal that does not continue the stored one
+   * (events.length ≠ journalEnd − stored length) is refused (IFTB_E_DATA_CONFLICT).
    */
   commitBar(sessionId: string, commit: BarCommit): Promise<void>;
   /** Committed bars, oldest first. */
@@ -36,8 +40,12 @@ export interface SessionStore {
   /** The stored journal, in seq order. */
   journal(sessionId: string): Promise<JournalEvent[]>;
 
-  /** Operator commands in arrival order; `appliedBeforeBarMs` is set once the runner applied one. */
-  appendCommand(sessionId: string, command: SessionCommand): Promise<void>;
+  /**
+   * Stores an operator command in arrival order. Idempotent by commandId: resolves true when
+   * new, false when that id is already stored (a command delivered twice). `appliedBeforeBarMs`
+   * and `outcome` are set by the commitBar that applied it (BarCommit.appliedCommands).
+   */
+  appendCommand(sessionId: string, command: SessionCommand): Promise<boolean>;
   commands(sessionId: string): Promise<SessionCommand[]>;
 
   /** Inserts or replaces the order row keyed by (sessionId, clientOrderId). */
@@ -101,13 +109,8 @@ export interface SessionBar {
   readonly committedMs: number;
 }
 
-export interface StoredCashRow {
-  readonly timeMs: number;
-  readonly kind: string;
-  readonly amount: number;
-  readonly balance: number;
-  readonly orderId: number;
-}
+/** A cash-ledger row (the run store's row type). */
+export type StoredCashRow = StoredCashEntry;
 
 export interface BarCommit {
   readonly bar: SessionBar;
@@ -119,6 +122,8 @@ export interface BarCommit {
   readonly metrics: Readonly<Record<string, number | null>>;
   /** Exchange fills this bar's sync handed to the engine: marked delivered at bar.barOpenMs in the same transaction. */
   readonly deliveredFills: readonly {readonly symbol: SymbolId; readonly tradeId: string}[];
+  /** Commands applied before this bar's step: marked applied at bar.barOpenMs with their outcome, in the same transaction. */
+  readonly appliedCommands?: readonly {readonly commandId: string; readonly outcome: string}[];
 }
 
 export type SessionCommandKind = 'kill-switch' | 'deactivate-kill-switch' | 'force-deactivate-kill-switch' | 'pause' | 'resume' | 'reset-breaker' | 'close-all' | 'reload-model';
