@@ -48,6 +48,7 @@ CREATE TABLE run_cash (
   amount    double precision NOT NULL,
   balance   double precision NOT NULL,
   order_id  integer NOT NULL,
+  symbol    text NOT NULL DEFAULT '',
   PRIMARY KEY (run_id, seq)
 );
 
@@ -68,6 +69,7 @@ CREATE TABLE run_trades (
   entry_reason     text NOT NULL,
   exit_reason      text NOT NULL,
   bars             integer NOT NULL,
+  symbol           text NOT NULL DEFAULT '',
   PRIMARY KEY (run_id, trade_id)
 );
 

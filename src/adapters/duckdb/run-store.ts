@@ -1,6 +1,6 @@
 import type {ClosedTrade, JournalEvent, RunRecord, RunStore, RunSummary, StoredCashEntry, SymbolId} from '../../core/index.js';
 import type {DuckDb} from './database.js';
-import {toClosedTrade, toRunSummary} from '../sql/run-rows.js';
+import {toCashEntry, toClosedTrade, toRunSummary} from '../sql/run-rows.js';
 
 /** The RunStore port over DuckDB. Saving a run id again replaces it whole. */
 export type {RunRecord, RunSummary, StoredCashEntry};
@@ -40,6 +40,7 @@ export class DuckDbRunStore implements RunStore {
         cashRows.appendDouble(entry.amount);
         cashRows.appendDouble(entry.balance);
         cashRows.appendInteger(entry.orderId);
+        cashRows.appendVarchar(entry.symbol ?? '');
         cashRows.endRow();
       });
       cashRows.closeSync();
@@ -55,6 +56,7 @@ export class DuckDbRunStore implements RunStore {
         tradeRows.appendVarchar(t.entryReason);
         tradeRows.appendVarchar(t.exitReason);
         tradeRows.appendInteger(t.bars);
+        tradeRows.appendVarchar(t.symbol);
         tradeRows.endRow();
       }
       tradeRows.closeSync();
@@ -78,14 +80,14 @@ export class DuckDbRunStore implements RunStore {
   }
 
   async cash(runId: string): Promise<StoredCashEntry[]> {
-    const rows = await this.db.rows('SELECT time_ms, kind, amount, balance, order_id FROM run_cash WHERE run_id = $1 ORDER BY seq', [runId]);
-    return rows.map((r) => ({timeMs: Number(r.time_ms), kind: String(r.kind), amount: Number(r.amount), balance: Number(r.balance), orderId: Number(r.order_id)}));
+    const rows = await this.db.rows('SELECT time_ms, kind, amount, balance, order_id, symbol FROM run_cash WHERE run_id = $1 ORDER BY seq', [runId]);
+    return rows.map(toCashEntry);
   }
 
   async trades(runId: string, symbol: SymbolId): Promise<ClosedTrade[]> {
     const rows = await this.db.rows(
       `SELECT trade_id, side, qty, entry_time_ms, exit_time_ms, entry_price, exit_price, gross_pnl, fees, funding, liquidation_fee,
-         net_pnl, entry_reason, exit_reason, bars FROM run_trades WHERE run_id = $1 ORDER BY trade_id`,
+         net_pnl, entry_reason, exit_reason, bars, symbol FROM run_trades WHERE run_id = $1 ORDER BY trade_id`,
       [runId],
     );
     return rows.map((r) => toClosedTrade(r, symbol));

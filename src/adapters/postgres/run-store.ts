@@ -1,5 +1,5 @@
 import type {ClosedTrade, JournalEvent, RunRecord, RunStore, RunSummary, StoredCashEntry, SymbolId} from '../../core/index.js';
-import {toClosedTrade, toRunSummary} from '../sql/run-rows.js';
+import {toCashEntry, toClosedTrade, toRunSummary} from '../sql/run-rows.js';
 import type {PgDatabase} from './database.js';
 
 /** The RunStore port over PostgreSQL; rows go in as arrays through unnest (one statement per table). */
@@ -22,20 +22,20 @@ export class PgRunStore implements RunStore {
         [run.runId, journal.map((e) => Math.trunc(e.timeMs)), journal.map((e) => e.type), journal.map((e) => JSON.stringify(e))],
       );
       await tx.run(
-        `INSERT INTO run_cash (run_id, seq, time_ms, kind, amount, balance, order_id)
-         SELECT $1, s.ord - 1, s.t, s.kind, s.amount, s.balance, s.order_id
-         FROM unnest($2::bigint[], $3::text[], $4::float8[], $5::float8[], $6::int[]) WITH ORDINALITY AS s(t, kind, amount, balance, order_id, ord)`,
+        `INSERT INTO run_cash (run_id, seq, time_ms, kind, amount, balance, order_id, symbol)
+         SELECT $1, s.ord - 1, s.t, s.kind, s.amount, s.balance, s.order_id, s.symbol
+         FROM unnest($2::bigint[], $3::text[], $4::float8[], $5::float8[], $6::int[], $7::text[]) WITH ORDINALITY AS s(t, kind, amount, balance, order_id, symbol, ord)`,
         [run.runId, cash.map((c) => Math.trunc(c.timeMs)), cash.map((c) => c.kind), cash.map((c) => c.amount), cash.map((c) => c.balance),
-          cash.map((c) => c.orderId)],
+          cash.map((c) => c.orderId), cash.map((c) => c.symbol ?? '')],
       );
       const col = <K extends keyof ClosedTrade>(k: K) => trades.map((t) => t[k]);
       await tx.run(
         `INSERT INTO run_trades (run_id, trade_id, side, qty, entry_time_ms, exit_time_ms, entry_price, exit_price, gross_pnl, fees, funding,
-           liquidation_fee, net_pnl, entry_reason, exit_reason, bars)
+           liquidation_fee, net_pnl, entry_reason, exit_reason, bars, symbol)
          SELECT $1, * FROM unnest($2::int[], $3::text[], $4::float8[], $5::bigint[], $6::bigint[], $7::float8[], $8::float8[], $9::float8[],
-           $10::float8[], $11::float8[], $12::float8[], $13::float8[], $14::text[], $15::text[], $16::int[])`,
+           $10::float8[], $11::float8[], $12::float8[], $13::float8[], $14::text[], $15::text[], $16::int[], $17::text[])`,
         [run.runId, col('id'), col('side'), col('qty'), col('entryTimeMs'), col('exitTimeMs'), col('entryPrice'), col('exitPrice'), col('grossPnl'),
-          col('fees'), col('funding'), col('liquidationFee'), col('netPnl'), col('entryReason'), col('exitReason'), col('bars')],
+          col('fees'), col('funding'), col('liquidationFee'), col('netPnl'), col('entryReason'), col('exitReason'), col('bars'), col('symbol')],
       );
     });
   }
@@ -55,8 +55,8 @@ export class PgRunStore implements RunStore {
   }
 
   async cash(runId: string): Promise<StoredCashEntry[]> {
-    const rows = await this.db.rows('SELECT time_ms, kind, amount, balance, order_id FROM run_cash WHERE run_id = $1 ORDER BY seq', [runId]);
-    return rows.map((r) => ({timeMs: Number(r.time_ms), kind: String(r.kind), amount: Number(r.amount), balance: Number(r.balance), orderId: Number(r.order_id)}));
+    const rows = await this.db.rows('SELECT time_ms, kind, amount, balance, order_id, symbol FROM run_cash WHERE run_id = $1 ORDER BY seq', [runId]);
+    return rows.map(toCashEntry);
   }
 
   async trades(runId: string, symbol: SymbolId): Promise<ClosedTrade[]> {

@@ -1,4 +1,4 @@
-import type {ClosedTrade, KillSwitchRecord, RunSummary, SymbolId} from '../../core/index.js';
+import type {ClosedTrade, KillSwitchRecord, RunSummary, StoredCashEntry, SymbolId} from '../../core/index.js';
 import {numberOrNull} from './executor.js';
 
 /** Row → record mapping of the run and kill-switch tables, the same columns in DuckDB and PostgreSQL. */
@@ -23,12 +23,17 @@ export function toRunSummary(r: Record<string, unknown>): RunSummary {
 
 export function toClosedTrade(r: Record<string, unknown>, symbol: SymbolId): ClosedTrade {
   return {
-    id: Number(r.trade_id), symbol, side: r.side as ClosedTrade['side'], qty: Number(r.qty),
+    id: Number(r.trade_id), symbol: typeof r.symbol === 'string' && r.symbol !== '' ? r.symbol : symbol, side: r.side as ClosedTrade['side'], qty: Number(r.qty),
     entryTimeMs: Number(r.entry_time_ms), exitTimeMs: Number(r.exit_time_ms), entryPrice: Number(r.entry_price),
     exitPrice: Number(r.exit_price), grossPnl: Number(r.gross_pnl), fees: Number(r.fees), funding: Number(r.funding),
     liquidationFee: Number(r.liquidation_fee), netPnl: Number(r.net_pnl), entryReason: String(r.entry_reason),
     exitReason: String(r.exit_reason), bars: Number(r.bars),
   };
+}
+
+export function toCashEntry(r: Record<string, unknown>): StoredCashEntry {
+  const entry = {timeMs: Number(r.time_ms), kind: String(r.kind), amount: Number(r.amount), balance: Number(r.balance), orderId: Number(r.order_id)};
+  return typeof r.symbol === 'string' && r.symbol !== '' ? {...entry, symbol: r.symbol} : entry;
 }
 
 export function toKillSwitchRecord(row: Record<string, unknown>): KillSwitchRecord {

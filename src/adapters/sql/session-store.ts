@@ -24,7 +24,7 @@ import {
 const SESSION_COLUMNS = `session_id, mode, exchange, account_id, strategy, strategy_version, symbols_json, timeframe, config_json, config_hash,
   models_json, first_bar_ms, started_ms, status, status_ms`;
 const TRADE_COLUMNS = `run_id, trade_id, side, qty, entry_time_ms, exit_time_ms, entry_price, exit_price, gross_pnl, fees, funding,
-  liquidation_fee, net_pnl, entry_reason, exit_reason, bars`;
+  liquidation_fee, net_pnl, entry_reason, exit_reason, bars, symbol`;
 
 /**
  * The SessionStore port in the SQL both stores speak; DuckDbSessionStore and PgSessionStore are
@@ -94,10 +94,10 @@ export class SqlSessionStore implements SessionStore {
       }
       const cashStart = await count(tx, 'run_cash', sessionId);
       for (const [i, c] of commit.cash.entries()) {
-        await tx.run('INSERT INTO run_cash (run_id, seq, time_ms, kind, amount, balance, order_id) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-          [sessionId, cashStart + i, Math.trunc(c.timeMs), c.kind, c.amount, c.balance, c.orderId]);
+        await tx.run('INSERT INTO run_cash (run_id, seq, time_ms, kind, amount, balance, order_id, symbol) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+          [sessionId, cashStart + i, Math.trunc(c.timeMs), c.kind, c.amount, c.balance, c.orderId, c.symbol ?? '']);
       }
-      for (const t of commit.trades) await tx.run(`INSERT INTO run_trades (${TRADE_COLUMNS}) VALUES (${placeholders(16)})`, tradeValues(sessionId, t));
+      for (const t of commit.trades) await tx.run(`INSERT INTO run_trades (${TRADE_COLUMNS}) VALUES (${placeholders(17)})`, tradeValues(sessionId, t));
       await tx.run(`INSERT INTO session_bars (session_id, ${BAR_COLUMNS}) VALUES (${placeholders(11)})`, barValues(sessionId, bar));
       const barEnd = bar.barOpenMs + timeframeMs(session[0].timeframe as SessionRecord['timeframe']);
       await tx.run('UPDATE runs SET metrics_json = $2, to_ms = $3 WHERE run_id = $1', [sessionId, JSON.stringify(commit.metrics), barEnd]);
@@ -181,7 +181,7 @@ async function count(tx: SqlRunner, table: string, id: string, column = 'run_id'
 
 function tradeValues(runId: string, t: ClosedTrade) {
   return [runId, t.id, t.side, t.qty, t.entryTimeMs, t.exitTimeMs, t.entryPrice, t.exitPrice, t.grossPnl, t.fees, t.funding, t.liquidationFee,
-    t.netPnl, t.entryReason, t.exitReason, t.bars];
+    t.netPnl, t.entryReason, t.exitReason, t.bars, t.symbol];
 }
 
 function unknownSession(sessionId: string): IftbError {

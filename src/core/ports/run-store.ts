@@ -9,6 +9,8 @@ export interface StoredCashEntry {
   readonly amount: number;
   readonly balance: number;
   readonly orderId: number;
+  /** The symbol it belongs to ('' for the account: the deposit; absent in rows written before portfolios). */
+  readonly symbol?: SymbolId;
 }
 
 export interface RunRecord {
@@ -48,6 +50,6 @@ export interface RunStore {
   get(runId: string): Promise<(RunSummary & {readonly config: unknown}) | null>;
   journal(runId: string): Promise<JournalEvent[]>;
   cash(runId: string): Promise<StoredCashEntry[]>;
-  /** Closed trades by id; `symbol` names them where the store keeps no symbol per trade. */
+  /** Closed trades by id; `symbol` names those stored without one (rows written before portfolios). */
   trades(runId: string, symbol: SymbolId): Promise<ClosedTrade[]>;
 }

@@ -14,8 +14,8 @@ describe('DuckDB migrations', () => {
     expect(migrations[0].version).toBe(1);
     expect(migrations.map((m) => m.version)).toEqual([...new Set(migrations.map((m) => m.version))].sort((a, b) => a - b));
     for (const migration of migrations) {
-      expect(migration.up).toMatch(/CREATE TABLE/i);
-      expect(migration.down).toMatch(/DROP TABLE/i);
+      expect(migration.up).toMatch(/CREATE TABLE|ALTER TABLE/i);
+      expect(migration.down).toMatch(/DROP TABLE|DROP COLUMN/i);
     }
   });
 
