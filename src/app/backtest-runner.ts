@@ -18,13 +18,13 @@ import {CircuitBreaker, createRiskManager, createTradingGate, KillSwitch, Memory
 import {instrumentFor, SimulatedVenue} from '../sim/index.js';
 import {type BacktestConfig, BacktestConfigSchema} from './backtest-config.js';
 export {BacktestConfigSchema};
-import {dataHash, withAnalyzerFunding} from './data-hash.js';
+import {dataHash, withAnalyzerFunding, withLlmAnswers} from './data-hash.js';
 import {type MlRunInfo, mlRunInfo} from './ml-run.js';
 import {alignMarkBars} from './mark-alignment.js';
 import {OperatorScript} from './operator-script.js';
 import {createStrategyKit, type StrategyKitOptions} from './strategy-kit.js';
 import {llmRunStats, type LlmWiring, NO_LLM_WIRING, storeLlmWiring} from './llm-runtime.js';
-import type {LlmRunStats} from '../signals/llm/index.js';
+import {isLlmAnalyzer, type LlmRunStats} from '../signals/llm/index.js';
 
 export interface BacktestRun {
   readonly runId: string;
@@ -155,6 +155,8 @@ export async function executeBacktest(
   const progress = options.progress ?? SILENT_PROGRESS;
   const params = parseParams(strategy, config.params);
   const {bars, mark, funding, firstIndex} = data;
+  const journal: JournalEvent[] = [];
+  const sink = (event: JournalEvent) => journal.push(event);
   const llm = {
     config: config.llm, market: config, wiring: {...NO_LLM_WIRING, ...options.llm}, journal: (event: JournalEvent) => sink(event),
     decisionFromMs: bars.openTime[firstIndex], strict: options.strict ?? false,
@@ -173,6 +175,9 @@ export async function executeBacktest(
   }
   const usesFunding = analyzers.some((a) => a.usesFunding === true);
   const contextFunding = data.analyzerFunding !== undefined ? data.analyzerFunding : funding;
+  // Before the run id: what the analyzers read in prepare (the LLM answers replayed) is part of it.
+  const context = {timeframeMs: tf, funding: contextFunding};
+  for (const analyzer of analyzers) await analyzer.prepare?.(bars, 0, bars.length, context);
 
   // The run's identity covers the model files it used (not their manifests' creation times).
   // The run's identity: everything that decides its result. An LLM section is left out when no
@@ -187,11 +192,10 @@ export async function executeBacktest(
     ...(ml ? {models: ml.models.map((m) => ({model: m.model, onnxSha256: m.onnxSha256}))} : {}),
   };
   const cHash = configHash(resolved);
-  const dHash = usesFunding && data.analyzerFunding !== undefined ? withAnalyzerFunding(dataHash(bars, mark, funding), data.analyzerFunding) : dataHash(bars, mark, funding);
+  const marketHash = usesFunding && data.analyzerFunding !== undefined ? withAnalyzerFunding(dataHash(bars, mark, funding), data.analyzerFunding) : dataHash(bars, mark, funding);
+  const dHash = withLlmAnswers(marketHash, analyzers.filter(isLlmAnalyzer).map((a) => ({id: a.id, digest: a.answersDigest})));
   const runId = options.runId ?? configHash({config: cHash, data: dHash}).slice(0, 12);
 
-  const journal: JournalEvent[] = [];
-  const sink = (event: JournalEvent) => journal.push(event);
   const base = instrumentFor(config.symbol);
   const instrument = {...base, makerFeeRate: config.makerFee ?? base.makerFeeRate, takerFeeRate: config.takerFee ?? base.takerFeeRate};
   const venue = new SimulatedVenue({
@@ -217,8 +221,6 @@ export async function executeBacktest(
   });
 
   const journalEnds = new Uint32Array(bars.length);
-  const context = {timeframeMs: tf, funding: contextFunding};
-  for (const analyzer of analyzers) await analyzer.prepare?.(bars, 0, bars.length, context);
   progress.start(bars.length, `backtest ${strategy.name} ${config.symbol} ${config.timeframe}`);
   const span: Span = {engine, bars, tf, journal, journalEnds, script, onStep: options.onStep, parts: {bars, venue, ledger, engine}};
   const loopStarted = performance.now();
