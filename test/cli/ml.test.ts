@@ -1,6 +1,6 @@
 /** iftb train → iftb models … → iftb backtest, through the built binary on the shipped sample. */
 import {execFile} from 'node:child_process';
-import {appendFileSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import {appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join, resolve} from 'node:path';
 import {promisify} from 'node:util';
@@ -120,5 +120,17 @@ describe('iftb train, models and backtest', () => {
     const result = await fail([...TRAIN, '--version', '99'], {IFTB_XGBOOST_LIB: '/nonexistent/libxgboost.so.0'});
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/libxgboost not found .*apt-get install libxgboost0/);
+  });
+
+  it('verifies the shipped model, and fails an edited copy of its manifest', async () => {
+    const shipped = resolve(import.meta.dirname, '../../models');
+    expect((await run(['models', 'verify', '--models-dir', shipped])).stdout.trim()).toBe('ok      xgb-dir@1');
+    const copy = join(dir, 'shipped');
+    cpSync(shipped, copy, {recursive: true});
+    const manifest = join(copy, 'xgb-dir', '1', 'manifest.json');
+    writeFileSync(manifest, readFileSync(manifest, 'utf8').replace(/"scoreScale": ([\d.]+)/, (_, x) => `"scoreScale": ${Number(x) / 2}`));
+    const edited = await fail(['models', 'verify', '--models-dir', copy]);
+    expect(edited.code).toBe(1);
+    expect(edited.stdout).toMatch(/^FAILED  xgb-dir@1: manifest.json has sha256 [0-9a-f]{12}…, channels.json records [0-9a-f]{12}… \(the manifest was edited\)/);
   });
 });
