@@ -150,7 +150,7 @@ export interface ReconcileInput {
 const n = (x: number) => fixed(x, 6);
 const signed = (x: number) => (x < 0 ? `− ${n(-x)}` : `+ ${n(x)}`);
 
-/** Every reconciliation of the run; `scale` sets the tolerance (float sums over many rows). */
+/** Every reconciliation of the run; sums agree within 1e-9 of the deposit or final equity (float sums over many rows). */
 export function reconcile(input: ReconcileInput): Reconciliation[] {
   const cash = sumCash(input.cash);
   const j = replayJournal(input.journal);
