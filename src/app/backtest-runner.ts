@@ -32,13 +32,13 @@ import {instrumentFor, SimulatedVenue} from '../sim/index.js';
 import {type BacktestConfig, BacktestConfigSchema, type SymbolEntry, symbolEntries} from './backtest-config.js';
 import {type BacktestData, type DataNeeds, loadSymbolData, mergeTimeline, truncateData} from './backtest-data.js';
 export {BacktestConfigSchema};
-import {dataHash, withAnalyzerFunding, withFundingMarks} from './data-hash.js';
+import {dataHash, withAnalyzerFunding, withFundingMarks, withLlmAnswers} from './data-hash.js';
 import {type MlRunInfo, mlRunInfo} from './ml-run.js';
 import {OperatorScript} from './operator-script.js';
 import {createStrategyKit, type StrategyKitOptions} from './strategy-kit.js';
 import {llmRunStats, type LlmWiring, NO_LLM_WIRING, storeLlmWiring} from './llm-runtime.js';
 import {checkPrepareCausality, type PrepareProbe, prepareCuts} from './prepare-causality.js';
-import type {LlmRunStats} from '../signals/llm/index.js';
+import {isLlmAnalyzer, type LlmRunStats} from '../signals/llm/index.js';
 
 export interface BacktestRun {
   readonly runId: string;
@@ -210,6 +210,14 @@ export async function executeBacktest(
     );
   }
 
+  // Before the run id: what the analyzers read in prepare (the LLM answers replayed) is part of it.
+  // Batch readers get their own copy: nothing they write reaches the venue's or the ledger's columns.
+  for (const l of lanes) {
+    if (!l.analyzers.some((a) => typeof a.prepare === 'function')) continue;
+    const own = copyBarColumns(l.data.bars);
+    for (const analyzer of l.analyzers) await analyzer.prepare?.(own, 0, own.length, l.context);
+  }
+
   // The run's identity: everything that decides its result. An LLM section is left out when no
   // analyzer asks an LLM, so the shell's IFTB_LLM_MODEL cannot change an sma-cross run's id; the
   // model files it used (not their manifests' creation times) are in.
@@ -228,7 +236,8 @@ export async function executeBacktest(
   const laneHashes = lanes.map((l) => {
     const d = l.data;
     const base = withFundingMarks(dataHash(d.bars, d.mark, d.funding), d.fundingMarks ?? null);
-    return l.analyzers.some((a) => a.usesFunding === true) && d.analyzerFunding !== undefined ? withAnalyzerFunding(base, d.analyzerFunding) : base;
+    const market = l.analyzers.some((a) => a.usesFunding === true) && d.analyzerFunding !== undefined ? withAnalyzerFunding(base, d.analyzerFunding) : base;
+    return withLlmAnswers(market, l.analyzers.filter(isLlmAnalyzer).map((a) => ({id: a.id, digest: a.answersDigest})));
   });
   const dHash = laneHashes.length === 1 ? laneHashes[0] : sha256Hex(laneHashes.join(','));
   const runId = options.runId ?? configHash({config: cHash, data: dHash}).slice(0, 12);
@@ -266,12 +275,6 @@ export async function executeBacktest(
     })),
   });
 
-  // Batch readers get their own copy: nothing they write reaches the venue's or the ledger's columns.
-  for (const l of lanes) {
-    if (!l.analyzers.some((a) => typeof a.prepare === 'function')) continue;
-    const own = copyBarColumns(l.data.bars);
-    for (const analyzer of l.analyzers) await analyzer.prepare?.(own, 0, own.length, l.context);
-  }
   const journalEnds = new Uint32Array(timeline.length);
   const n = timeline.length;
   progress.start(n, `backtest ${strategy.name} ${entries.length === 1 ? entries[0].symbol : `${entries.length} symbols`} ${config.timeframe}`);

@@ -6,15 +6,19 @@
  * anything else differing is refused. Then, on the same decision bars:
  *   - metrics, equity and drawdown side by side (the `iftb runs compare` page);
  *   - the ML source's accuracy in each run (run.json `sources`);
- *   - McNemar's test on the ML signal's per-bar hits (bars where both ML sources gave a reading:
- *     sign(score) vs sign(close[i+h] − close[i]), h = the runs' accuracy horizon, a zero move a miss);
- *   - a paired moving-block bootstrap (seeded) of the Sharpe ratios of the two runs' per-bar equity
- *     returns and of their difference;
- *   - the model-level comparison on rows (AUC, log-loss, McNemar on the model's own label) over the
- *     same window, as a section.
- * Verdict: A (B) better when McNemar p < 0.05 with more bars right for A (B), or the Sharpe
- * difference's interval excludes 0 on A's (B's) side; otherwise (or when the two disagree) no
- * significant difference.
+ *   - a paired test of the ML signal's per-bar hits (bars where both ML sources gave a reading:
+ *     sign(score) vs sign(close[i+h] − close[i]), h = the runs' accuracy horizon, a zero move a
+ *     miss). Neighbouring hits share h − 1 bars of their move, so McNemar's independence does not
+ *     hold: the test is the EWC HAR t-test of the hit difference (ml/compare.ts), McNemar shown
+ *     beside it only for comparison;
+ *   - the Sharpe ratios (sample σ, as run.json) of the two runs' per-bar equity returns, each with
+ *     a seeded moving-block bootstrap interval, and the HAR test of their difference
+ *     (ml/sharpe-compare.ts);
+ *   - the model-level comparison on rows (AUC, log-loss, the same hit test on the model's own
+ *     label) over the same window, as a section.
+ * Verdict (ml/ab-verdict.ts): Holm across the two tests at 5 %, so equally good models get a
+ * verdict other than "no significant difference" at most 5 % of the time; opposite rejections
+ * give no significant difference.
  */
 import {mkdirSync, writeFileSync} from 'node:fs';
 import {dirname, join, relative, resolve} from 'node:path';
@@ -22,7 +26,9 @@ import {z} from 'zod';
 import type {DuckDbStore} from '../adapters/duckdb/index.js';
 import {ErrorCode, IftbError, type ProgressSink, timeframeMs, type Timeframe} from '../core/index.js';
 import {canonicalJson, parseConfig, sha256Hex} from '../config/index.js';
-import {bootstrapSharpe, mcnemar, type McNemarResult, type SharpeComparison} from '../ml/compare.js';
+import {type AbVerdict, decideAb, SIGNIFICANCE, type Verdict} from '../ml/ab-verdict.js';
+import {compareSharpe, type PairedHitTest, pairedHitTest, type SharpeComparison} from '../ml/compare.js';
+import {barReturns} from '../portfolio/returns.js';
 import {modelWindow} from '../ml/manifest.js';
 import {type CompareRun, type CompareSection, escapeHtml, loadVegaRuntime, renderComparePage} from '../report/index.js';
 import {type BacktestRun, runBacktest} from './backtest-runner.js';
@@ -35,7 +41,7 @@ import {barTrackOf} from './run-bars.js';
 import type {SourceSummary} from './run-summary.js';
 
 const YEAR_MS = 365 * 86_400_000;
-export const SIGNIFICANCE = 0.05;
+export {SIGNIFICANCE, type Verdict};
 
 export const BacktestCompareSchema = z
   .object({
@@ -62,8 +68,6 @@ export interface BacktestCompareSide {
   readonly metrics: {readonly totalReturn: number; readonly sharpe: number | null; readonly maxDrawdown: number; readonly trades: number; readonly finalEquity: number};
 }
 
-export type Verdict = 'A better' | 'B better' | 'no significant difference';
-
 export interface BacktestComparison {
   readonly market: {readonly exchange: string; readonly symbol: string; readonly timeframe: string};
   readonly strategy: string;
@@ -74,12 +78,16 @@ export interface BacktestComparison {
   readonly a: BacktestCompareSide;
   readonly b: BacktestCompareSide;
   /** Paired test on the ML signal's per-bar hits (bars where both ML sources read). */
-  readonly mlHits: {readonly horizonBars: number; readonly bars: number; readonly hitRateA: number | null; readonly hitRateB: number | null; readonly mcnemar: McNemarResult};
-  /** Sharpe of each run's per-bar equity returns (annualised) and A − B, block bootstrap. */
+  readonly mlHits: {readonly horizonBars: number; readonly bars: number; readonly hitRateA: number | null; readonly hitRateB: number | null; readonly test: PairedHitTest};
+  /** Sharpe of each run's per-bar equity returns (annualised, sample σ as run.json) and A − B, block bootstrap. */
   readonly equitySharpe: SharpeComparison;
   readonly verdict: Verdict;
   /** Why: which test decided, or that none did. */
   readonly verdictReason: string;
+  /** How the verdict is reached (the tests and the multiple-testing correction). */
+  readonly verdictMethod: string;
+  /** Both tests with raw and Holm-adjusted p-values. */
+  readonly verdictTests: AbVerdict['tests'];
   /** The model-level comparison on rows over the same window, or why it could not run. */
   readonly rows: ModelComparison | {readonly error: string};
   readonly html: string;
@@ -166,16 +174,15 @@ export async function compareBacktests(store: DuckDbStore, raw: unknown, options
   }
   const why = (run: BacktestRun) => run.unavailableSources.find((s) => s.id.startsWith('ml.'))?.reason ?? 'no ML readings';
   if (hitsA.length === 0) throw new IftbError(ErrorCode.DATA_MISSING, `no bar where both ML sources gave a reading (A: ${why(ra)}; B: ${why(rb)})`);
-  const test = mcnemar(hitsA, hitsB, new Float64Array(hitsA.length).fill(1));
+  const test = pairedHitTest(hitsA, hitsB, h);
   const rate = (hits: number[]) => (hits.length === 0 ? null : hits.reduce((s, x) => s + x, 0) / hits.length);
 
-  // Per-bar equity returns over the decision window (the first against the starting cash).
-  const returns = (equity: Float64Array, cash: number) => Float64Array.from(equity, (e, i) => e / (i === 0 ? cash : equity[i - 1]) - 1);
-  const equitySharpe = bootstrapSharpe(returns(ta.equity, ra.config.cash), returns(tb.equity, rb.config.cash), YEAR_MS / tf, {
+  // Per-bar equity returns over the decision window, exactly as run.json's Sharpe takes them.
+  const equitySharpe = compareSharpe(barReturns(ta.equity, ra.config.cash), barReturns(tb.equity, rb.config.cash), YEAR_MS / tf, {
     resamples: config.resamples, blockBars: config.blockBars, seed: config.seed,
   });
 
-  const decided = decide(test, equitySharpe);
+  const decided = decideAb(test, equitySharpe);
   const verdict = decided.verdict;
   const inSample = [['A', ra], ['B', rb]].filter(([, run]) => (run as BacktestRun).ml?.inSample).map(([k]) => k as string);
   const reason = inSample.length === 0 ? decided.reason : `${decided.reason}; caution: ${inSample.join(' and ')} IN SAMPLE on part of the window (its model saw those bars)`;
@@ -213,10 +220,12 @@ export async function compareBacktests(store: DuckDbStore, raw: unknown, options
     sharedConfigHash: sha256Hex(sharedA),
     a: side(config.a, ra, 0),
     b: side(config.b, rb, 1),
-    mlHits: {horizonBars: h, bars: hitsA.length, hitRateA: rate(hitsA), hitRateB: rate(hitsB), mcnemar: test},
+    mlHits: {horizonBars: h, bars: hitsA.length, hitRateA: rate(hitsA), hitRateB: rate(hitsB), test},
     equitySharpe,
     verdict,
     verdictReason: reason,
+    verdictMethod: decided.method,
+    verdictTests: decided.tests,
     rows,
     html,
     json,
@@ -236,22 +245,15 @@ export async function compareBacktests(store: DuckDbStore, raw: unknown, options
   return result;
 }
 
-/** Verdict from McNemar (p < 0.05, direction by discordant counts) and the Sharpe-difference interval. */
-export function decide(test: McNemarResult, s: SharpeComparison): {verdict: Verdict; reason: string} {
-  const mc: Verdict | null = test.pValue < SIGNIFICANCE && test.aOnly !== test.bOnly ? (test.aOnly > test.bOnly ? 'A better' : 'B better') : null;
-  const d = s.difference;
-  const sh: Verdict | null = d.low > 0 ? 'A better' : d.high < 0 ? 'B better' : null;
-  const mcText = `McNemar p = ${test.pValue.toFixed(4)} (A-only ${test.aOnly}, B-only ${test.bOnly})`;
-  const ciText = `Sharpe A − B ${Math.round(s.confidence * 100)}% CI [${d.low.toFixed(2)}, ${d.high.toFixed(2)}]`;
-  if (mc && sh && mc !== sh) return {verdict: 'no significant difference', reason: `the tests disagree: ${mcText} favours ${mc[0]}, ${ciText} favours ${sh[0]}`};
-  if (mc && sh) return {verdict: mc, reason: `both: ${mcText} and ${ciText} excludes 0`};
-  if (mc) return {verdict: mc, reason: `by McNemar on ML hits: ${mcText}; ${ciText} includes 0`};
-  if (sh) return {verdict: sh, reason: `by the Sharpe-difference CI: ${ciText} excludes 0; ${mcText}`};
-  return {verdict: 'no significant difference', reason: `${mcText} ≥ ${SIGNIFICANCE}; ${ciText} includes 0`};
-}
-
 export function verdictLine(c: Pick<BacktestComparison, 'verdict' | 'verdictReason'>): string {
   return `verdict: ${c.verdict} — ${c.verdictReason}`;
+}
+
+/** The hit test in one line: counts, method, p, and what assuming independence would have said. */
+export function hitTestText(t: PairedHitTest): string {
+  return `A right / B wrong ${t.aOnly}, B right / A wrong ${t.bOnly}, both right ${t.bothRight}, both wrong ${t.bothWrong}; ` +
+    `${t.method} (ν = ${t.dof}, moves over ${t.horizonBars} bars overlap; lag-1 autocorrelation of the difference ${t.lag1Autocorrelation.toFixed(2)}, ` +
+    `variance ×${t.varianceInflation.toFixed(2)} of independent pairs): p = ${t.pValue.toFixed(4)} (McNemar assuming independence: ${t.naivePValue.toFixed(4)})`;
 }
 
 const f = (x: number | null | undefined, digits = 4) => (x === null || x === undefined || Number.isNaN(x) ? '–' : x.toFixed(digits));
@@ -259,7 +261,7 @@ const pct = (x: number | null | undefined) => (x === null || x === undefined ? '
 
 function testSections(c: BacktestComparison): CompareSection[] {
   const row = (name: string, a: string, b: string) => `<tr><th>${escapeHtml(name)}</th><td class="n">${a}</td><td class="n">${b}</td></tr>`;
-  const m = c.mlHits.mcnemar, s = c.equitySharpe;
+  const m = c.mlHits.test, s = c.equitySharpe;
   const ci = (x: {estimate: number; low: number; high: number}) => `${f(x.estimate, 2)} [${f(x.low, 2)}, ${f(x.high, 2)}]`;
   const acc = (x: SourceSummary | null) => (x ? `${pct(x.accuracy.hitRate)} over ${x.accuracy.samples} bars` : '–');
   const sections: CompareSection[] = [
@@ -275,8 +277,9 @@ ${row('in sample', String(c.a.inSample), String(c.b.inSample))}
 ${row(`ML hit rate on the ${c.mlHits.bars} paired bars (next ${c.mlHits.horizonBars} bars)`, pct(c.mlHits.hitRateA), pct(c.mlHits.hitRateB))}
 ${row(`Sharpe of per-bar equity returns (${Math.round(s.confidence * 100)}% CI)`, ci(s.a), ci(s.b))}
 </tbody></table>
-<p>McNemar (${m.method}) on per-bar ML hits: A right / B wrong ${m.aOnly}, B right / A wrong ${m.bOnly}, both right ${m.bothRight}, both wrong ${m.bothWrong}, p = ${f(m.pValue)}.</p>
-<p>Sharpe A − B: ${ci(s.difference)}; A ahead in ${(s.aBetterShare * 100).toFixed(1)}% of ${s.resamples} moving-block bootstrap samples (blocks of ${s.blockBars} bars).</p>`,
+<p>Per-bar ML hits: ${escapeHtml(hitTestText(m))}.</p>
+<p>Sharpe A − B: ${ci(s.difference)} by the ${escapeHtml(s.method)} (ν = ${s.dof}), p = ${f(s.pValue)}; A ahead in ${(s.aBetterShare * 100).toFixed(1)}% of ${s.resamples} moving-block bootstrap samples (blocks of ${s.blockBars} bars).</p>
+<p class="note">Method: ${escapeHtml(c.verdictMethod)}. ${c.verdictTests.map((t) => `${escapeHtml(t.name)}: p = ${f(t.pValue)}, Holm-adjusted ${f(t.adjustedPValue)}${t.rejected ? ` (rejects, favours ${t.favours})` : ''}`).join('; ')}.</p>`,
     },
   ];
   const r = c.rows;
@@ -293,7 +296,7 @@ ${row('accuracy', f(r.a.metrics.accuracy), f(r.b.metrics.accuracy))}
 ${row('Brier', f(r.a.metrics.brier), f(r.b.metrics.brier))}
 ${row('Sharpe, sign × next bar', ci(r.sharpe.a), ci(r.sharpe.b))}
 </tbody></table>
-<p>McNemar (${r.mcnemar.method}) on rows: A right / B wrong ${r.mcnemar.aOnly}, B right / A wrong ${r.mcnemar.bOnly}, p = ${f(r.mcnemar.pValue)}.</p>`,
+<p>Rows each model calls right: ${escapeHtml(hitTestText(r.hits))}.</p>`,
   });
   return sections;
 }

@@ -1,14 +1,15 @@
 /**
  * `iftb compare --a NAME@V1 --b NAME@V2`: both models on the same rows of a window (by default the
- * bars after both models' windows, so neither has seen them): classification metrics, McNemar's
- * test on which rows each calls right, and bootstrap confidence intervals of the Sharpe ratios of
+ * bars after both models' windows, so neither has seen them): classification metrics, a paired
+ * test of which rows each calls right (the EWC HAR test: labels over h bars overlap, so McNemar's
+ * independence does not hold), and bootstrap confidence intervals of the Sharpe ratios of
  * following each model's sign for one bar (before costs).
  */
 import {z} from 'zod';
 import type {DuckDbStore} from '../adapters/duckdb/index.js';
 import {DEFAULT_EXCHANGE, ErrorCode, IftbError, TIMEFRAMES, type Timeframe, timeframeMs} from '../core/index.js';
 import {parseConfig} from '../config/index.js';
-import {bootstrapSharpe, mcnemar, type McNemarResult, type SharpeComparison, signReturns} from '../ml/compare.js';
+import {compareSharpe, hitsOf, type PairedHitTest, pairedHitTest, type SharpeComparison, signReturns} from '../ml/compare.js';
 import {type ModelManifest, modelWindow} from '../ml/manifest.js';
 import {classificationMetrics, type ClassificationMetrics} from '../ml/metrics.js';
 import {OnnxModel} from '../ml/onnx-model.js';
@@ -49,7 +50,8 @@ export interface ModelComparison {
   readonly window: {readonly fromMs: number; readonly toMs: number; readonly from: string; readonly to: string; readonly rows: number};
   readonly a: CompareSide;
   readonly b: CompareSide;
-  readonly mcnemar: McNemarResult;
+  /** Which rows each model calls right (p > 0.5 vs the label), tested allowing for the labels' overlap. */
+  readonly hits: PairedHitTest;
   /** Sharpe of sign(2p − 1) × next-bar return, annualised, before costs. */
   readonly sharpe: SharpeComparison;
 }
@@ -108,8 +110,8 @@ export async function compareModels(store: DuckDbStore, raw: unknown, options: {
     window: {fromMs: windowFrom, toMs: windowTo, from: new Date(windowFrom).toISOString(), to: new Date(windowTo).toISOString(), rows: rows.length},
     a: side(config.a, a, pa),
     b: side(config.b, b, pb),
-    mcnemar: mcnemar(pa, pb, labels),
-    sharpe: bootstrapSharpe(signReturns(pa, next), signReturns(pb, next), YEAR_MS / tf, {resamples: config.resamples, blockBars: config.blockBars, seed: config.seed}),
+    hits: pairedHitTest(hitsOf(pa, labels), hitsOf(pb, labels), h),
+    sharpe: compareSharpe(signReturns(pa, next), signReturns(pb, next), YEAR_MS / tf, {resamples: config.resamples, blockBars: config.blockBars, seed: config.seed}),
   };
 }
 

@@ -34,3 +34,16 @@ export function withFundingMarks(hash: string, marks: Float64Array | null): stri
   update(h, marks, marks.length);
   return h.digest('hex');
 }
+
+/**
+ * Folds the LLM answers a run used into its data hash: one digest per LLM analyzer (its id and
+ * the sha256 of its answers, see LlmAnalyzer.answersDigest). Analyzers that used no answer add
+ * nothing, so runs without LLM readings keep their ids.
+ */
+export function withLlmAnswers(hash: string, digests: ReadonlyArray<{readonly id: string; readonly digest: string | null}>): string {
+  const used = digests.filter((d) => d.digest !== null);
+  if (used.length === 0) return hash;
+  const h = createHash('sha256').update(hash);
+  for (const d of used) h.update(`llm-answers:${d.id}:${d.digest};`);
+  return h.digest('hex');
+}

@@ -56,7 +56,7 @@ export async function writeRunArtifacts(store: DuckDbStore, dir: string, input: 
 }
 
 export function reportInputOf(run: BacktestRun, summary: ReportSummary): ReportInput {
-  return {summary, bars: barTrackOf(run), journal: run.journal, trades: run.ledger.trades};
+  return {summary, bars: barTrackOf(run), journal: run.journal, trades: run.ledger.trades, cash: run.ledger.entries};
 }
 
 export interface StoredRunFiles {
@@ -127,11 +127,12 @@ export async function loadRunBars(store: DuckDbStore, files: StoredRunFiles): Pr
   return bars;
 }
 
-/** run.json + bars + the stored journal and trades: everything `iftb report` rebuilds a page from. */
+/** run.json + bars + the stored journal, trades and cash ledger: everything `iftb report` rebuilds a page from. */
 export async function loadReportInput(store: DuckDbStore, runId: string, reportsDir: string): Promise<{dir: string; input: ReportInput}> {
   const files = await findRunFiles(store, runId, reportsDir);
   const bars = await loadRunBars(store, files);
   const journal = await store.runs.journal(runId);
   const trades = await store.runs.trades(runId, files.summary.market.symbol);
-  return {dir: files.dir, input: {summary: files.summary, bars, journal, trades}};
+  const cash = await store.runs.cash(runId);
+  return {dir: files.dir, input: {summary: files.summary, bars, journal, trades, cash}};
 }

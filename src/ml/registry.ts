@@ -3,11 +3,14 @@
  *
  *   models/<name>/<version>/{model.onnx, model.xgb.json, manifest.json}
  *   models/<name>/channels.json      which version each channel ('live', 'staging', …) uses,
- *                                    the versions it used before (rollback) and a log
+ *                                    the versions it used before (rollback), a log, and the
+ *                                    sha256 of each version's manifest.json (recorded when the
+ *                                    version is written)
  *
  * A reference is `name@version` or `name@channel`. Loading checks the sha256 of every file the
- * manifest lists; a mismatch is IFTB_E_MODEL_INTEGRITY and nothing is served. Versions are never
- * overwritten.
+ * manifest lists and of the manifest itself against channels.json (an edited manifest — a new
+ * score scale, a widened window — would otherwise pass); a mismatch is IFTB_E_MODEL_INTEGRITY and
+ * nothing is served. Versions are never overwritten.
  */
 import {existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
@@ -30,7 +33,12 @@ const ChannelSchema = z.object({
   previous: z.array(z.string()),
   log: z.array(z.object({at: z.string(), action: z.enum(['pin', 'rollback']), version: z.string(), from: z.string().nullable()})),
 });
-const ChannelsSchema = z.object({channels: z.record(z.string(), ChannelSchema)});
+const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 in hex');
+const ChannelsSchema = z.object({
+  channels: z.record(z.string(), ChannelSchema),
+  /** sha256 of each version's manifest.json bytes; absent in registries written before manifests were hashed. */
+  manifests: z.record(z.string(), Sha256).optional(),
+});
 export type ChannelState = z.output<typeof ChannelSchema>;
 export type ChannelsFile = z.output<typeof ChannelsSchema>;
 
@@ -183,12 +191,20 @@ export class ModelRegistry {
 
   #check(name: string, version: string): string[] {
     let manifest: ModelManifest;
+    let recorded: string | undefined;
     try {
       manifest = this.manifest(name, version);
+      recorded = this.channels(name).manifests?.[version];
     } catch (error) {
       return [(error as Error).message];
     }
     const problems: string[] = [];
+    const manifestSha = sha256Hex(readFileSync(join(this.root, name, version, MANIFEST_FILE)));
+    if (recorded === undefined) {
+      problems.push(`${MANIFEST_FILE} has no sha256 recorded in ${name}/${CHANNELS_FILE} (written before manifests were hashed, or the record was removed): it cannot be verified`);
+    } else if (recorded !== manifestSha) {
+      problems.push(`${MANIFEST_FILE} has sha256 ${manifestSha.slice(0, 12)}…, ${CHANNELS_FILE} records ${recorded.slice(0, 12)}… (the manifest was edited)`);
+    }
     if (!manifest.files[MODEL_ONNX]) problems.push(`the manifest lists no ${MODEL_ONNX}`);
     for (const [file, expected] of Object.entries(manifest.files)) {
       const path = join(this.root, name, version, file);
@@ -215,16 +231,19 @@ export class ModelRegistry {
       .map((file) => [file, {sha256: sha256Hex(files[file]), bytes: files[file].length}] as const);
     const full: ModelManifest = ModelManifestSchema.parse({...manifest, name, version, files: Object.fromEntries(fileEntries)});
     const temp = join(this.root, name, `.${version}.tmp-${process.pid}`);
+    const manifestText = `${JSON.stringify(full, null, 2)}\n`;
     rmSync(temp, {recursive: true, force: true});
     mkdirSync(temp, {recursive: true});
     try {
       for (const [file, bytes] of Object.entries(files)) writeFileSync(join(temp, file), bytes);
-      writeFileSync(join(temp, MANIFEST_FILE), `${JSON.stringify(full, null, 2)}\n`);
+      writeFileSync(join(temp, MANIFEST_FILE), manifestText);
       renameSync(temp, dir);
     } catch (error) {
       rmSync(temp, {recursive: true, force: true});
       throw error;
     }
+    const current = this.channels(name);
+    this.#saveChannels(name, {...current, manifests: {...current.manifests, [version]: sha256Hex(manifestText)}});
     return full;
   }
 
@@ -244,7 +263,7 @@ export class ModelRegistry {
       previous: current ? [...current.previous, current.version] : [],
       log: [...(current?.log ?? []), {at: now.toISOString(), action: 'pin', version, from: current?.version ?? null}],
     };
-    this.#saveChannels(name, {channels: {...file.channels, [channel]: next}});
+    this.#saveChannels(name, {...file, channels: {...file.channels, [channel]: next}});
     return next;
   }
 
@@ -264,14 +283,16 @@ export class ModelRegistry {
       previous: current.previous.slice(0, -1),
       log: [...current.log, {at: now.toISOString(), action: 'rollback', version, from: current.version}],
     };
-    this.#saveChannels(name, {channels: {...file.channels, [channel]: next}});
+    this.#saveChannels(name, {...file, channels: {...file.channels, [channel]: next}});
     return next;
   }
 
   #saveChannels(name: string, file: ChannelsFile): void {
     const path = join(this.root, name, CHANNELS_FILE);
     const temp = `${path}.tmp-${process.pid}`;
-    const sorted = {channels: Object.fromEntries(Object.keys(file.channels).sort().map((k) => [k, file.channels[k]]))};
+    const byKey = <T>(record: Readonly<Record<string, T>>, order?: (a: string, b: string) => number) =>
+      Object.fromEntries(Object.keys(record).sort(order).map((k) => [k, record[k]]));
+    const sorted = {channels: byKey(file.channels), ...(file.manifests ? {manifests: byKey(file.manifests, byVersion)} : {})};
     writeFileSync(temp, `${JSON.stringify(sorted, null, 2)}\n`);
     renameSync(temp, path);
   }

@@ -1,12 +1,17 @@
 /**
- * The report recomputes run.json's figures from the stored evidence (per-bar equity and
- * positions, the journal's fills, funding and liquidations, the closed trades) with the same
- * portfolio functions, and shows any disagreement instead of hiding it.
+ * The report's Checks section, two kinds of evidence that the figures are what they claim:
+ *   - reconciliations (reconcile.ts) between records kept apart — the cash ledger, the trades
+ *     table and the journal's fills, funding and liquidations — each shown with its formula;
+ *   - run.json's figures recomputed from the stored evidence (per-bar equity and positions, the
+ *     journal's costs, the closed trades) with the same portfolio functions.
+ * Any disagreement is shown, never hidden: the lead line says how many failed.
  */
 import {parseTimeframe, timeframeMs} from '../core/index.js';
 import {computeMetrics, type Metrics} from '../portfolio/metrics.js';
 import {accuracyOf} from './accuracy.js';
+import {escapeHtml, raw} from './format.js';
 import type {CostTotals} from './journal-views.js';
+import {reconcile, type Reconciliation} from './reconcile.js';
 import {barsPerYear} from './series.js';
 import {reportConfig, type ReportInput} from './types.js';
 
@@ -79,4 +84,38 @@ export function consistencyChecks(input: ReportInput, costs: CostTotals): Check[
     });
   });
   return checks;
+}
+
+/** The reconciliations of a run (cash ledger, trades table, journal). */
+export function reconciliations(input: ReportInput): Reconciliation[] {
+  const {bars, summary} = input;
+  const last = bars.length - 1;
+  return reconcile({
+    cash: input.cash, trades: input.trades, journal: input.journal, finalEquity: summary.metrics.finalEquity, symbol: summary.market.symbol,
+    lastClose: last >= 0 ? bars.close[last] : NaN, lastPosition: last >= 0 ? bars.position[last] : 0,
+  });
+}
+
+const mark = (ok: boolean) => `<td class="${ok ? 'ok' : 'mismatch'}">${ok ? 'match' : 'MISMATCH'}</td>`;
+
+/** The Checks section's HTML: one lead line (data-checks="ok" only when every check holds), then both tables. */
+export function checksSection(input: ReportInput, costs: CostTotals): string {
+  const recs = reconciliations(input);
+  const checks = consistencyChecks(input, costs);
+  const total = recs.length + checks.length;
+  const bad = recs.filter((r) => !r.ok).length + checks.filter((c) => !c.ok).length;
+  const lead = bad === 0
+    ? `<p class="ok" data-checks="ok">All ${total} checks hold: the cash ledger, the trades table and the journal reconcile, and every figure recomputed from the stored bars, journal and trades matches run.json.</p>`
+    : `<p class="mismatch" data-checks="mismatch">${bad} of ${total} checks fail: treat the figures with suspicion.</p>`;
+  const recRows = recs.map((r, k) => `<tr data-reconcile="${k}" data-ok="${r.ok}"><td>${escapeHtml(r.check)}</td><td>${escapeHtml(r.formula)}</td>` +
+    `<td class="n">${escapeHtml(raw(r.left) || '–')}</td><td class="n">${escapeHtml(raw(r.right) || '–')}</td>${mark(r.ok)}</tr>`);
+  const checkRows = checks.map((c) => `<tr><td>${escapeHtml(c.figure)}</td><td class="n">${escapeHtml(raw(c.reported) || '–')}</td>` +
+    `<td class="n">${escapeHtml(raw(c.recomputed) || '–')}</td><td>${escapeHtml(c.from)}</td>${mark(c.ok)}</tr>`);
+  return `${lead}
+<h3>Reconciliations</h3>
+<p class="note">Cash ledger (every wallet change with its kind and running balance), trades table and journal (fills, funding, liquidations — replayed here at average entry price) are separate records; each line adds one up against another.</p>
+<div class="scroll"><table id="reconciliations"><thead><tr><th>check</th><th>formula</th><th class="n">left</th><th class="n">right</th><th></th></tr></thead>
+<tbody>${recRows.join('\n')}</tbody></table></div>
+<details><summary>run.json figures recomputed (${checks.length})</summary><table><thead><tr><th>figure</th><th class="n">run.json</th><th class="n">recomputed</th><th>from</th><th></th></tr></thead>
+<tbody>${checkRows.join('\n')}</tbody></table></details>`;
 }

@@ -4,7 +4,7 @@ import {drawdownSeries} from '../portfolio/metrics.js';
 import {parseTimeframe, timeframeMs} from '../core/index.js';
 import {accuracyOf, CALIBRATION_BUCKETS, hitsOverTime, periodFor} from './accuracy.js';
 import {attribute, type Attribution} from './attribution.js';
-import {consistencyChecks} from './checks.js';
+import {checksSection} from './checks.js';
 import {downsample} from './downsample.js';
 import {escapeHtml, int, pct, time} from './format.js';
 import {costTotals, cumulativeFunding, riskEvents, thinMarkers, tradeMarkers} from './journal-views.js';
@@ -15,7 +15,7 @@ import {configSection, signalsSection, type SourceView} from './sections.js';
 import type {VlSpec} from './spec-common.js';
 import {accuracySpec} from './specs-signals.js';
 import {equitySpec, fundingSpec, monthlySpec, pnlHistogramSpec, priceSpec, riskTimelineSpec, rollingSharpeSpec, underwaterSpec} from './specs-performance.js';
-import {attributionTable, checksTable, costsTable, headlineTable, tradesTable} from './tables.js';
+import {attributionTable, costsTable, headlineTable, tradesTable} from './tables.js';
 import {reportConfig, type ReportInput} from './types.js';
 
 /** Buckets per line series: at most 2 · 1000 + 2 points drawn, whatever the run length. */
@@ -134,7 +134,7 @@ ${attributionTable(model.attribution)}</section>
 <section id="risk"><h2>Circuit breaker and kill switch</h2>${chartOrNote(model, 'risk')}${eventCounts(summary.events)}</section>
 <section id="trades"><h2>Trades</h2><p class="note">Click a column header to sort. Times are fills (UTC); PnL in USDT.</p>${tradesTable(trades)}</section>
 <section id="run"><h2>Run, config and data</h2>${configSection(summary)}</section>
-<section id="checks"><h2>Checks</h2>${checksTable(consistencyChecks(input, costs))}</section>`;
+<section id="checks"><h2>Checks</h2>${checksSection(input, costs)}</section>`;
   return renderPage({
     title: `IFTB ${summary.runId} · ${summary.strategy.name} ${m.symbol} ${m.timeframe}`,
     header,

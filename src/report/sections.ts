@@ -61,7 +61,7 @@ export function configSection(summary: ReportSummary): string {
     ['run id', `<code>${escapeHtml(summary.runId)}</code> (${escapeHtml(summary.mode)})`],
     ['strategy', `${escapeHtml(summary.strategy.name)}@${escapeHtml(summary.strategy.version)}`],
     ['config hash', `<code data-hash="config">${escapeHtml(summary.configHash)}</code>`],
-    ['data hash', `<code data-hash="data">${escapeHtml(summary.dataHash)}</code> (sha256 of the candles, mark candles and funding the run read)`],
+    ['data hash', `<code data-hash="data">${escapeHtml(summary.dataHash)}</code> (sha256 of the candles, mark candles and funding the run read, and of the LLM answers it used)`],
     ['market', `${escapeHtml(m.exchange)} ${escapeHtml(m.symbol)} ${escapeHtml(m.timeframe)}`],
     ['data range', `first decision bar ${time(m.firstBarMs)}, last bar ${time(m.lastBarMs)} (open times, UTC), after ${int(m.warmupBars)} warm-up bars`],
     ['model versions', modelVersions(summary)],

@@ -2,7 +2,6 @@
 import type {ClosedTrade} from '../core/index.js';
 import type {Metrics} from '../portfolio/metrics.js';
 import type {Attribution} from './attribution.js';
-import type {Check} from './checks.js';
 import {days, escapeHtml, fixed, int, money, pct, raw, time} from './format.js';
 import type {CostTotals} from './journal-views.js';
 
@@ -107,15 +106,4 @@ export function tradesTable(trades: readonly ClosedTrade[]): string {
   return `${note}<div class="scroll"><table class="sortable" id="trade-list"><thead><tr>${head}</tr></thead><tbody>
 ${rows.join('\n')}
 </tbody></table></div>`;
-}
-
-export function checksTable(checks: readonly Check[]): string {
-  const bad = checks.filter((c) => !c.ok).length;
-  const lead = bad === 0
-    ? `<p class="ok" data-checks="ok">All ${checks.length} figures recomputed from the stored bars, journal and trades match run.json.</p>`
-    : `<p class="mismatch" data-checks="mismatch">${bad} of ${checks.length} figures do not match their recomputation: treat them with suspicion.</p>`;
-  const rows = checks.map((c) => `<tr><td>${escapeHtml(c.figure)}</td><td class="n">${escapeHtml(raw(c.reported) || '–')}</td>` +
-    `<td class="n">${escapeHtml(raw(c.recomputed) || '–')}</td><td>${escapeHtml(c.from)}</td><td class="${c.ok ? 'ok' : 'mismatch'}">${c.ok ? 'match' : 'MISMATCH'}</td></tr>`);
-  return `${lead}<details><summary>every check</summary><table><thead><tr><th>figure</th><th class="n">run.json</th><th class="n">recomputed</th><th>from</th><th></th></tr></thead>
-<tbody>${rows.join('\n')}</tbody></table></details>`;
 }

@@ -77,12 +77,23 @@ export interface BarTrack {
   readonly signals: readonly SignalTrack[];
 }
 
-/** Everything a run report is built from: run.json, the per-bar columns, the journal and the closed trades. */
+/** One row of the run's cash ledger (`run_cash`): a change of the wallet, what caused it, and the balance after it. */
+export interface ReportCashEntry {
+  readonly timeMs: number;
+  /** deposit | realized-pnl | fee | funding | liquidation-fee. */
+  readonly kind: string;
+  readonly amount: number;
+  readonly balance: number;
+}
+
+/** Everything a run report is built from: run.json, the per-bar columns, the journal, the closed trades and the cash ledger. */
 export interface ReportInput {
   readonly summary: ReportSummary;
   readonly bars: BarTrack;
   readonly journal: readonly JournalEvent[];
   readonly trades: readonly ClosedTrade[];
+  /** The cash ledger, in booking order: the Checks section reconciles it with the journal and the trades. */
+  readonly cash: readonly ReportCashEntry[];
 }
 
 /** The config fields a report reads, with the defaults a backtest config has. */

@@ -86,6 +86,44 @@ describe('LLM source: record, replay, call', () => {
     expect(record).toMatchObject({alreadyRecorded: BARS, calls: 0});
   });
 
+  it('puts the answers a replay used into the run id: re-recording a bar changes it, answers outside the range do not', async () => {
+    const model = 'test-model-id';
+    const config = {...BASE, llm: {...llmConfig(), model, models: {[model]: {cutoff: '2024-01-01', inputPerMTok: 1, outputPerMTok: 2}}}};
+    await recordLlmAnswers(sample.store(), {config, llm: {endpoint: endpoint()}});
+    const first = await runBacktest(sample.store(), config);
+    expect(first.llm).toMatchObject({replayed: BARS});
+    expect((await runBacktest(sample.store(), config)).runId).toBe(first.runId);
+    // Without answers (llm off, or nothing recorded for the model) the data hash is the market data's alone.
+    const off = await runBacktest(sample.store(), {...config, llm: {...config.llm, mode: 'off'}});
+    const unrecorded = await runBacktest(sample.store(), {...config, llm: {...config.llm, model: 'never-recorded'}});
+    expect(unrecorded.llm).toMatchObject({replayed: 0});
+    expect(unrecorded.dataHash).toBe(off.dataHash);
+    expect(first.dataHash).not.toBe(off.dataHash);
+
+    const key = {promptId: 'market-read@v1', model, exchange: 'binanceusdm', symbol: 'BTC/USDT:USDT', timeframe: '1h' as const};
+    const rows = await sample.store().llmAnswers.rows(key, FROM, TO);
+    const last = rows.at(-1)!;
+    const answer = JSON.parse(last.answerJson!);
+    const rerecord = (changes: Partial<typeof last>) => sample.store().llmAnswers.append({...last, ...changes});
+
+    // An answer for a bar after the range is never read: same id.
+    await rerecord({barCloseMs: TO + 5 * HOUR});
+    expect((await runBacktest(sample.store(), config)).runId).toBe(first.runId);
+
+    // A new recording of the last bar (the latest ok row wins in replay): same config, new data hash and run id.
+    await rerecord({answerJson: JSON.stringify({...answer, direction: answer.direction === 'long' ? 'short' : 'long'})});
+    const second = await runBacktest(sample.store(), config);
+    expect(second.configHash).toBe(first.configHash);
+    expect(second.dataHash).not.toBe(first.dataHash);
+    expect(second.runId).not.toBe(first.runId);
+
+    // The same answer to a different prompt (other headlines in it): the request hash is part of it too.
+    await rerecord({answerJson: JSON.stringify({...answer, direction: answer.direction === 'long' ? 'short' : 'long'}), requestHash: 'f'.repeat(64)});
+    const third = await runBacktest(sample.store(), config);
+    expect(third.runId).not.toBe(second.runId);
+    expect(third.llm).toMatchObject({replayed: BARS});
+  });
+
   it('stops calling at the budget, journals why, and the rest abstain', async () => {
     const config = {...BASE, llm: {...llmConfig({mode: 'call', maxCalls: 10, concurrency: 2}), model: 'test-model-b', models: {'test-model-b': {cutoff: null, inputPerMTok: 0, outputPerMTok: 0}}}};
     const run = await runBacktest(sample.store(), config, {llm: {endpoint: endpoint()}});

@@ -1,6 +1,6 @@
 /** iftb train → iftb models … → iftb backtest, through the built binary on the shipped sample. */
 import {execFile} from 'node:child_process';
-import {appendFileSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import {appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join, resolve} from 'node:path';
 import {promisify} from 'node:util';
@@ -67,17 +67,19 @@ describe('iftb train, models and backtest', () => {
     expect(compare.window).toMatchObject({from: '2024-04-01T00:00:00.000Z'});
     expect(compare.window.rows).toBeGreaterThan(2_000);
     expect(compare.a).toMatchObject({model: 'xgb-dir@1', inSample: false});
-    expect(compare.mcnemar.pValue).toBeGreaterThanOrEqual(0);
+    expect(compare.hits).toMatchObject({method: 'EWC HAR t-test', horizonBars: 12});
+    expect(compare.hits.pValue).toBeGreaterThanOrEqual(compare.hits.naivePValue);
     expect(compare.sharpe.difference.low).toBeLessThanOrEqual(compare.sharpe.difference.high);
     const compareText = (await run(['compare', ...db, ...where, '--rows-only', '--a', 'xgb-dir@live', '--b', 'xgb-dir@2', '--from', '2024-03-01', '--to', '2024-06-01', '--resamples', '200'])).stdout;
     expect(compareText).toMatch(/window\s+IN SAMPLE\s+IN SAMPLE/);
-    expect(compareText).toMatch(/McNemar \((chi2-continuity|exact-binomial)\): A right\/B wrong \d+, B right\/A wrong \d+, p = /);
+    expect(compareText).toMatch(/rows right: A right \/ B wrong \d+, B right \/ A wrong \d+, .*EWC HAR t-test \(ν = \d+, moves over 12 bars overlap.*\): p = [\d.]+ \(McNemar assuming independence: [\d.]+\)/);
 
     // Without --rows-only: two ensemble backtests that differ only in params.model.
     const bt2 = (await run(['compare', ...db, ...where, '--reports-dir', join(dir, 'r'), '--a', 'xgb-dir@1', '--b', 'xgb-dir@2', '--to', '2024-05-01', '--resamples', '200'])).stdout;
     expect(bt2).toMatch(/xgb-dir@1 \(A\) vs xgb-dir@2 \(B\): ensemble@[\d.]+ backtests on BTC\/USDT:USDT 1h, 2024-04-01T00:00:00.000Z → 2024-05-01T00:00:00.000Z \(720 bars\)/);
     expect(bt2).toMatch(/configs differ only in the model: A [0-9a-f]{12}…, B [0-9a-f]{12}…/);
-    expect(bt2).toMatch(/McNemar on ML hits \((chi2-continuity|exact-binomial)\)/);
+    expect(bt2).toMatch(/ML hits: A right \/ B wrong \d+, .*EWC HAR t-test/);
+    expect(bt2).toMatch(/method: Holm across two tests at 5 %: ML hits by EWC HAR t-test, ν = \d+, moves over 12 bars; Sharpe difference by Ledoit–Wolf delta method with EWC HAR variance/);
     expect(bt2).toMatch(/models on rows \(same window\)/);
     expect(bt2.trim().split('\n').at(-1)).toMatch(/^verdict: (A better|B better|no significant difference) — /);
     const written = JSON.parse(readFileSync(join(dir, 'r', 'compare-xgb-dir@1-xgb-dir@2.json'), 'utf8'));
@@ -118,5 +120,17 @@ describe('iftb train, models and backtest', () => {
     const result = await fail([...TRAIN, '--version', '99'], {IFTB_XGBOOST_LIB: '/nonexistent/libxgboost.so.0'});
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/libxgboost not found .*apt-get install libxgboost0/);
+  });
+
+  it('verifies the shipped model, and fails an edited copy of its manifest', async () => {
+    const shipped = resolve(import.meta.dirname, '../../models');
+    expect((await run(['models', 'verify', '--models-dir', shipped])).stdout.trim()).toBe('ok      xgb-dir@1');
+    const copy = join(dir, 'shipped');
+    cpSync(shipped, copy, {recursive: true});
+    const manifest = join(copy, 'xgb-dir', '1', 'manifest.json');
+    writeFileSync(manifest, readFileSync(manifest, 'utf8').replace(/"scoreScale": ([\d.]+)/, (_, x) => `"scoreScale": ${Number(x) / 2}`));
+    const edited = await fail(['models', 'verify', '--models-dir', copy]);
+    expect(edited.code).toBe(1);
+    expect(edited.stdout).toMatch(/^FAILED  xgb-dir@1: manifest.json has sha256 [0-9a-f]{12}…, channels.json records [0-9a-f]{12}… \(the manifest was edited\)/);
   });
 });

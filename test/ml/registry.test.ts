@@ -1,3 +1,4 @@
+import {createHash} from 'node:crypto';
 import {appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -101,6 +102,39 @@ describe('model registry', () => {
     const manifestPath = join(r.root, 'xgb-dir', '2', 'manifest.json');
     writeFileSync(manifestPath, readFileSync(manifestPath, 'utf8').replace('"name": "xgb-dir"', '"name": "other"'));
     expect(codeOf(() => r.manifest('xgb-dir', '2'))).toBe(ErrorCode.MODEL_INTEGRITY);
+  });
+
+  it('catches an edited manifest: its sha256 is recorded in channels.json when the version is written, and kept by pin and rollback', () => {
+    const r = registry();
+    writeFixtureVersion(r, 'xgb-dir', '1');
+    writeFixtureVersion(r, 'xgb-dir', '2');
+    const channelsPath = join(r.root, 'xgb-dir', 'channels.json');
+    const recorded = () => JSON.parse(readFileSync(channelsPath, 'utf8')).manifests;
+    const sha = (v: string) => createHash('sha256').update(readFileSync(join(r.root, 'xgb-dir', v, 'manifest.json'))).digest('hex');
+    expect(recorded()).toEqual({1: sha('1'), 2: sha('2')});
+    r.pin('xgb-dir', '1', 'live');
+    r.pin('xgb-dir', '2', 'live');
+    r.rollback('xgb-dir', 'live');
+    expect(recorded()).toEqual({1: sha('1'), 2: sha('2')});
+    expect(r.verify().every((v) => v.ok)).toBe(true);
+
+    // A schema-valid edit every file hash misses: a new score scale changes every reading.
+    const manifestPath = join(r.root, 'xgb-dir', '2', 'manifest.json');
+    writeFileSync(manifestPath, readFileSync(manifestPath, 'utf8').replace('"scoreScale": 1', '"scoreScale": 0.5'));
+    expect(r.manifest('xgb-dir', '2').serving.scoreScale).toBe(0.5);
+    const [problem] = r.verify('xgb-dir@2')[0].problems;
+    expect(problem).toMatch(/^manifest.json has sha256 [0-9a-f]{12}…, channels.json records [0-9a-f]{12}… \(the manifest was edited\)$/);
+    expect(codeOf(() => r.load('xgb-dir@2'))).toBe(ErrorCode.MODEL_INTEGRITY);
+    expect(codeOf(() => r.pin('xgb-dir', '2', 'live'))).toBe(ErrorCode.MODEL_INTEGRITY);
+    expect(r.verify('xgb-dir@1')[0].ok).toBe(true);
+
+    // A version whose record is missing (removed, or written before manifests were hashed) cannot verify.
+    const file = JSON.parse(readFileSync(channelsPath, 'utf8'));
+    delete file.manifests['1'];
+    writeFileSync(channelsPath, JSON.stringify(file));
+    expect(r.verify('xgb-dir@1')[0].problems).toEqual([
+      'manifest.json has no sha256 recorded in xgb-dir/channels.json (written before manifests were hashed, or the record was removed): it cannot be verified',
+    ]);
   });
 
   it('leaves createdAt out of the manifest digest', () => {

@@ -61,3 +61,56 @@ describe('Ledger', () => {
     expect(new Set(ledger.entries.map((e) => e.kind))).toEqual(new Set(['deposit', 'fee', 'funding', 'realized-pnl']));
   });
 });
+
+describe('Ledger: partial closes', () => {
+  it('books a reduction that leaves the position open: PnL realised, no trade closed, entry unchanged', () => {
+    const ledger = new Ledger('BTC/USDT:USDT', 10_000, 0, HOUR);
+    ledger.apply(fill('buy', 3, 100, 0.3, HOUR));
+    const closed = ledger.apply(fill('sell', 1, 110, 0.11, 2 * HOUR, 'take-some'));
+    expect(closed).toBeNull();
+    expect(ledger.trades).toEqual([]);
+    expect(ledger.positionQty).toBe(2);
+    expect(ledger.entryPrice).toBe(100);
+    expect(ledger.totals.realizedPnl).toBe(10);
+    expect(ledger.walletBalance).toBeCloseTo(10_000 - 0.3 + 10 - 0.11, 10);
+    expect(ledger.entries.filter((e) => e.kind === 'realized-pnl').map((e) => e.amount)).toEqual([10]);
+    // Equity marks only the 2 still held.
+    expect(ledger.equityAt(120)).toBeCloseTo(ledger.walletBalance + 2 * 20, 10);
+    // Adding after a reduction averages the new fill with what is left.
+    ledger.apply(fill('buy', 2, 106, 0.2, 3 * HOUR));
+    expect(ledger.positionQty).toBe(4);
+    expect(ledger.entryPrice).toBe(103);
+  });
+
+  it('closes a trade with several exits: gross PnL accumulated over every exit, VWAP exit price, all fees and funding', () => {
+    const ledger = new Ledger('BTC/USDT:USDT', 10_000, 0, HOUR);
+    ledger.apply(fill('buy', 3, 100, 0.3, HOUR, 'entry'));
+    ledger.apply({type: 'funding', funding: {symbol: 'BTC/USDT:USDT', timeMs: 2 * HOUR, rate: 0.0001, markPrice: 100, positionQty: 3, amount: -0.03}});
+    expect(ledger.apply(fill('sell', 1, 110, 0.11, 3 * HOUR, 'tp-1'))).toBeNull(); // +10
+    expect(ledger.apply(fill('sell', 1, 95, 0.095, 4 * HOUR, 'stop-1'))).toBeNull(); // −5
+    const trade = ledger.apply(fill('sell', 1, 120, 0.12, 6 * HOUR, 'exit'))!; // +20
+    expect(trade).toMatchObject({side: 'long', qty: 3, entryPrice: 100, grossPnl: 25, funding: -0.03, exitReason: 'exit', entryReason: 'entry', bars: 5});
+    expect(trade.exitPrice).toBeCloseTo((110 + 95 + 120) / 3, 12);
+    expect(trade.fees).toBeCloseTo(0.3 + 0.11 + 0.095 + 0.12, 12);
+    expect(trade.netPnl).toBeCloseTo(25 - 0.625 - 0.03, 12);
+    expect(ledger.trades).toEqual([trade]);
+    expect(ledger.positionQty).toBe(0);
+    // The wallet moved by exactly the trade's net PnL, and the cash journal has one realised row per exit.
+    expect(ledger.walletBalance).toBeCloseTo(10_000 + trade.netPnl, 10);
+    expect(ledger.entries.filter((e) => e.kind === 'realized-pnl').map((e) => e.amount)).toEqual([10, -5, 20]);
+  });
+
+  it('reverses after a partial close: the closed trade keeps both exits, the new one starts at the reversal price', () => {
+    const ledger = new Ledger('BTC/USDT:USDT', 10_000, 0, HOUR);
+    ledger.apply(fill('sell', 2, 200, 0, HOUR));
+    ledger.apply(fill('buy', 1, 190, 0, 2 * HOUR)); // +10 on the short
+    const closed = ledger.apply(fill('buy', 3, 180, 0.3, 3 * HOUR, 'reverse'))!; // closes 1 (+20), opens 2 long
+    expect(closed).toMatchObject({side: 'short', qty: 2, grossPnl: 30, exitPrice: 185});
+    expect(closed.fees).toBeCloseTo(0.1, 12);
+    expect(ledger.positionQty).toBe(2);
+    expect(ledger.entryPrice).toBe(180);
+    const next = ledger.apply(fill('sell', 2, 181, 0, 4 * HOUR))!;
+    expect(next).toMatchObject({side: 'long', grossPnl: 2, entryReason: 'reverse'});
+    expect(next.fees).toBeCloseTo(0.2, 12);
+  });
+});

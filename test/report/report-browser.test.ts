@@ -73,8 +73,10 @@ describe('HTML report in chromium', () => {
     expect(abstained.length).toBeGreaterThan(0);
     expect(notes).toEqual(abstained.map((s) => [s.id, `abstained: ${s.note}`]));
     expect(notes.find(([id]) => id === 'llm.market-read@v1')?.[1]).toMatch(/^abstained: .*LLM/);
-    const ml = saved.summary.sources.filter((s) => s.source === 'ml');
-    if (ml.every((s) => s.status === 'abstained')) expect(await page.textContent('#run')).toMatch(/model versions\s*none yet/);
+    // The shipped model answers on this range (it abstaining is covered in specs.test.ts): its version, file hash and window are listed.
+    expect(saved.summary.sources.filter((s) => s.source === 'ml').map((s) => [s.id, s.status])).toEqual([['ml.xgb-dir@1', 'active']]);
+    expect(saved.summary.ml?.inSample).toBe(true);
+    expect(await page.textContent('#run')).toMatch(/model versions\s*xgb-dir@1 \(onnx sha256 [0-9a-f]{12}…\), trained 2022-01-01 → 2024-07-01: IN SAMPLE on [\d,]+ decision bars/);
     await page.close();
   });
 

@@ -2,6 +2,7 @@ import * as vega from 'vega';
 import * as vegaLite from 'vega-lite';
 import {beforeAll, describe, expect, it} from 'vitest';
 import {renderRunReport, type ReportInput, runReportModel} from '../../src/report/index.js';
+import {configSection} from '../../src/report/sections.js';
 import {accuracySpec} from '../../src/report/specs-signals.js';
 import {emptyReportInput, sampleReportInput} from '../support/report-input.js';
 import {useSampleStore} from '../support/sample-store.js';
@@ -98,5 +99,13 @@ describe('report of an empty run', () => {
     const html = renderRunReport(input, {vega: '', vegaLite: ''});
     expect(html).toContain('abstained: no LLM endpoint configured');
     expect(html).toContain('data-checks="ok"');
+    expect(html).toMatch(/<th>model versions<\/th><td>none yet: no trained model took part in this run \(the strategy uses no ML source\)/);
+  });
+
+  it('says why no model version is listed when the ML source abstained', () => {
+    const input = emptyReportInput();
+    const ml = {...input.summary.sources[0], id: 'ml.absent@1', source: 'ml' as const, note: 'no model named absent in models'};
+    const html = configSection({...input.summary, sources: [ml]});
+    expect(html).toMatch(/<th>model versions<\/th><td>none yet: no trained model took part in this run \(ml\.absent@1 abstained: no model named absent in models\)/);
   });
 });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import {describe, expect, it} from 'vitest';
-import {isIftbError, type ActionIntent, type RiskVerdict} from '../../src/core/index.js';
+import {isIftbError, type ActionIntent, type RiskVerdict, type Sizing} from '../../src/core/index.js';
 import {ceilToStep, createRiskManager, floorToStep, RiskConfigSchema, roundToStep} from '../../src/risk/index.js';
 import {BTC, recordingJournal, riskInput} from './fixtures.js';
 
@@ -229,64 +229,111 @@ describe('trailing stop', () => {
   });
 });
 
-describe('limits as a property', () => {
-  const sizing = fc.oneof(
-    fc.record({mode: fc.constant('fixed-qty' as const), qty: fc.double({min: 0.0001, max: 5, noNaN: true})}),
-    fc.record({mode: fc.constant('fixed-notional' as const), notional: fc.double({min: 1, max: 1e5, noNaN: true})}),
-    fc.record({mode: fc.constant('equity-pct' as const), pct: fc.double({min: 0.1, max: 500, noNaN: true})}),
-    fc.record({
-      mode: fc.constant('risk-atr' as const),
-      riskPct: fc.double({min: 0.1, max: 100, noNaN: true}),
-      atrMultiple: fc.double({min: 0.1, max: 10, noNaN: true}),
-    }),
-  );
+describe('limits as properties (every generated input is one the verdict is known for)', () => {
+  const STEP = 0.001;
+  const instrument = {...BTC, minNotional: 5};
+  type Mode = 'fixed-qty' | 'fixed-notional' | 'equity-pct' | 'risk-atr';
 
-  it('never lets an order take |position| × price above max leverage × equity or above the max position, and keeps quantities on the step grid', () => {
-    const instrument = {...BTC, minNotional: 5};
+  /**
+   * An entry of known size: `steps` whole steps plus a fraction away from both grid lines (so the
+   * floor is never a float coin-flip), expressed in the chosen sizing mode, with equity set so the
+   * floored notional sits `headroom` times inside (> 1) or outside (< 1) the tighter of the two limits.
+   */
+  const entry = fc.record({
+    mode: fc.constantFrom<Mode>('fixed-qty', 'fixed-notional', 'equity-pct', 'risk-atr'),
+    inIntent: fc.boolean(),
+    side: fc.constantFrom('long' as const, 'short' as const),
+    priceTicks: fc.integer({min: 1_000, max: 1_000_000}),
+    steps: fc.integer({min: 1, max: 5_000}),
+    fraction: fc.double({min: 0.1, max: 0.9, noNaN: true}),
+    maxLeverage: fc.double({min: 0.5, max: 20, noNaN: true}),
+    maxPositionPct: fc.double({min: 10, max: 3000, noNaN: true}),
+    atr: fc.double({min: 1, max: 5000, noNaN: true}),
+    atrMultiple: fc.double({min: 0.1, max: 10, noNaN: true}),
+    stopLossPct: fc.option(fc.double({min: 0.5, max: 50, noNaN: true}), {nil: undefined}),
+    takeProfitPct: fc.option(fc.double({min: 0.5, max: 50, noNaN: true}), {nil: undefined}),
+    /** 0: flat; otherwise a position on the other side (a reversal) of this many steps. */
+    heldSteps: fc.oneof(fc.constant(0), fc.integer({min: 1, max: 5_000})),
+  });
+
+  type Entry = typeof entry extends fc.Arbitrary<infer T> ? T : never;
+
+  function build(e: Entry, headroom: number, state: 'active' | 'reducing' | 'halted' = 'active') {
+    const price = roundToStep(e.priceTicks * 0.1, 0.1);
+    const steps = Math.max(e.steps, Math.ceil(instrument.minNotional / (STEP * price)));
+    const raw = (steps + e.fraction) * STEP;
+    const notional = raw * price;
+    // The limits judge the floored size: headroom is measured on it.
+    const equity = ((steps * STEP * price) / Math.min(e.maxLeverage, e.maxPositionPct / 100)) * headroom;
+    // The stop a risk-atr size implies must lie on the losing side of the entry, at least a tick away.
+    const atr = Math.min(Math.max(e.atr, 0.2 / e.atrMultiple), (0.9 * price) / e.atrMultiple);
+    const atrMultiple = Math.min(e.atrMultiple, (99 * equity) / (100 * raw * atr));
+    const sizing: Sizing =
+      e.mode === 'fixed-qty' ? {mode: 'fixed-qty', qty: raw}
+      : e.mode === 'fixed-notional' ? {mode: 'fixed-notional', notional}
+      : e.mode === 'equity-pct' ? {mode: 'equity-pct', pct: (notional / equity) * 100}
+      : {mode: 'risk-atr', riskPct: (raw * atrMultiple * atr * 100) / equity, atrMultiple};
+    const other: Sizing = {mode: 'fixed-qty', qty: 1e9};
+    const config = {maxLeverage: e.maxLeverage, maxPositionPct: e.maxPositionPct, stopLossPct: e.stopLossPct, takeProfitPct: e.takeProfitPct, sizing: e.inIntent ? other : sizing};
+    const dir = e.side === 'long' ? 1 : -1;
+    const positionQty = roundToStep(-dir * e.heldSteps * STEP, STEP);
+    const input = riskInput({price, equity, positionQty, atr, state, instrument});
+    const intent: ActionIntent = {kind: 'enter', side: e.side, reason: 'p', ...(e.inIntent ? {sizing} : {})};
+    return {rm: createRiskManager(config), input, intent, steps, price, equity, positionQty, config};
+  }
+
+  it('accepts every entry inside the limits, sized exactly, on the grid, within both limits', () => {
     fc.assert(
-      fc.property(
-        fc.record({
-          maxLeverage: fc.double({min: 0.5, max: 20, noNaN: true}),
-          maxPositionPct: fc.double({min: 10, max: 3000, noNaN: true}),
-          sizing,
-        }),
-        fc.record({
-          kind: fc.constantFrom('long', 'short', 'exit'),
-          sizing: fc.option(sizing, {nil: undefined}),
-        }),
-        fc.record({
-          priceTicks: fc.integer({min: 10, max: 1_000_000}),
-          equity: fc.double({min: 1_000, max: 1e6, noNaN: true}),
-          positionSteps: fc.oneof({weight: 3, arbitrary: fc.constant(0)}, {weight: 2, arbitrary: fc.integer({min: -5_000, max: 5_000})}),
-          atr: fc.oneof(fc.constant(NaN), fc.double({min: 1, max: 5000, noNaN: true})),
-          state: fc.constantFrom('active', 'active', 'active', 'reducing', 'halted') as fc.Arbitrary<'active' | 'reducing' | 'halted'>,
-        }),
-        (config, pick, market) => {
-          const rm = createRiskManager(config);
-          const price = roundToStep(market.priceTicks * 0.1, 0.1);
-          const positionQty = roundToStep(market.positionSteps * 0.001, 0.001);
-          const input = riskInput({price, equity: market.equity, positionQty, atr: market.atr, state: market.state, instrument});
-          const intent: ActionIntent = pick.kind === 'exit' ? {kind: 'exit', reason: 'p'} : {kind: 'enter', side: pick.kind, reason: 'p', sizing: pick.sizing};
-          const verdict = rm.plan(intent, input);
-          if (!verdict.ok) return;
-          let after = positionQty;
-          for (const order of verdict.orders) {
-            const before = after;
-            after += order.side === 'buy' ? order.qty : -order.qty;
-            expect(order.qty).toBeGreaterThan(0);
-            expect(Math.abs(order.qty / 0.001 - Math.round(order.qty / 0.001))).toBeLessThan(1e-6);
-            if (order.reduceOnly) {
-              expect(Math.abs(after)).toBeLessThanOrEqual(Math.abs(before) + 1e-9);
-              continue;
-            }
-            const notional = Math.abs(after) * price;
-            expect(notional).toBeLessThanOrEqual(config.maxLeverage * market.equity * (1 + 1e-9));
-            expect(notional).toBeLessThanOrEqual((config.maxPositionPct / 100) * market.equity * (1 + 1e-9));
-            expect(market.state).toBe('active');
-          }
-        },
-      ),
-      {numRuns: 2000, seed: 20250101},
+      fc.property(entry, fc.double({min: 1.001, max: 50, noNaN: true}), (e, headroom) => {
+        const {rm, input, intent, steps, price, equity, positionQty, config} = build(e, headroom);
+        const verdict = rm.plan(intent, input);
+        expect(verdict.ok, verdict.ok ? '' : `${verdict.reason}: ${verdict.detail}`).toBe(true);
+        const [order, ...rest] = orders(verdict);
+        expect(rest).toEqual([]);
+        expect(order).toMatchObject({side: e.side === 'long' ? 'buy' : 'sell', type: 'market', reduceOnly: false});
+        // Closing the held position plus exactly the floored new size.
+        expect(order.qty).toBe(roundToStep(Math.abs(positionQty) + steps * STEP, STEP));
+        const after = Math.abs(positionQty + (e.side === 'long' ? order.qty : -order.qty));
+        expect(after).toBeCloseTo(steps * STEP, 9);
+        expect(after * price).toBeLessThanOrEqual(config.maxLeverage * equity * (1 + 1e-9));
+        expect(after * price).toBeLessThanOrEqual((config.maxPositionPct / 100) * equity * (1 + 1e-9));
+        if (e.stopLossPct !== undefined || e.mode === 'risk-atr') expect(order.attached?.stopLoss).toBeDefined();
+      }),
+      {numRuns: 1500, seed: 20250101},
+    );
+  });
+
+  it('refuses every entry beyond a limit with the limit that binds; a reversal still closes', () => {
+    fc.assert(
+      fc.property(entry, fc.double({min: 1.01, max: 50, noNaN: true}), (e, excess) => {
+        const {rm, input, intent, price, equity, positionQty, config, steps} = build(e, 1 / excess);
+        const notional = steps * STEP * price;
+        const expected = notional > config.maxLeverage * equity * (1 + 1e-9) ? 'max-leverage' : 'max-position';
+        const verdict = rm.plan(intent, input);
+        if (positionQty === 0) {
+          expect(verdict.ok).toBe(false);
+          expect(denial(verdict)).toBe(expected);
+        } else {
+          expect(orders(verdict)).toEqual([{side: e.side === 'long' ? 'buy' : 'sell', type: 'market', qty: Math.abs(positionQty), reduceOnly: true, reason: 'p'}]);
+        }
+      }),
+      {numRuns: 1000, seed: 20250102},
+    );
+  });
+
+  it('while reducing or halted: no entry from flat, only the closing part of a reversal, and every exit', () => {
+    fc.assert(
+      fc.property(entry, fc.constantFrom('reducing' as const, 'halted' as const), fc.integer({min: 1, max: 5_000}), (e, state, held) => {
+        const {rm, input, intent, positionQty} = build(e, 2, state);
+        const verdict = rm.plan(intent, input);
+        if (positionQty === 0) expect(denial(verdict)).toBe(`state-${state}`);
+        else expect(orders(verdict)).toEqual([{side: e.side === 'long' ? 'buy' : 'sell', type: 'market', qty: Math.abs(positionQty), reduceOnly: true, reason: 'p'}]);
+        const position = roundToStep((e.side === 'long' ? 1 : -1) * held * STEP, STEP);
+        expect(orders(rm.plan({kind: 'exit', reason: 'x'}, {...input, positionQty: position}))).toEqual([
+          {side: position > 0 ? 'sell' : 'buy', type: 'market', qty: Math.abs(position), reduceOnly: true, reason: 'x'},
+        ]);
+      }),
+      {numRuns: 500, seed: 20250103},
     );
   });
 });

@@ -39,5 +39,6 @@ export function emptyReportInput(bars = 200): ReportInput {
     },
     journal: [],
     trades: [],
+    cash: [{timeMs: timeMs[0] - 3_600_000, kind: 'deposit', amount: 1000, balance: 1000}],
   };
 }

@@ -1,5 +1,5 @@
 import {Command, Option} from 'commander';
-import {type BacktestComparison, compareBacktests, verdictLine} from '../../app/compare-backtests.js';
+import {type BacktestComparison, compareBacktests, hitTestText, verdictLine} from '../../app/compare-backtests.js';
 import {compareModels, type ModelComparison} from '../../app/compare.js';
 import {defaultModelsDir} from '../../app/models.js';
 import {collect, runConfigFromFlags} from '../run-config.js';
@@ -34,7 +34,7 @@ interface CompareCliOptions {
 function backtestText(c: BacktestComparison): string {
   const ci = (x: {estimate: number; low: number; high: number}) => `${f(x.estimate, 2)}  [${f(x.low, 2)}, ${f(x.high, 2)}]`;
   const pct = (x: number | null | undefined) => (x === null || x === undefined ? '-' : `${(x * 100).toFixed(2)}%`);
-  const s = c.equitySharpe, m = c.mlHits.mcnemar;
+  const s = c.equitySharpe;
   const acc = (side: BacktestComparison['a']) => (side.mlSource ? `${pct(side.mlSource.accuracy.hitRate)} / ${side.mlSource.accuracy.samples}` : '-');
   const rows = 'error' in c.rows
     ? [`models on rows: not computed (${c.rows.error})`]
@@ -57,8 +57,9 @@ function backtestText(c: BacktestComparison): string {
       ],
     ),
     '',
-    `McNemar on ML hits (${m.method}): A right/B wrong ${m.aOnly}, B right/A wrong ${m.bOnly}, p = ${f(m.pValue)}`,
-    `Sharpe A − B: ${ci(s.difference)}; A ahead in ${(s.aBetterShare * 100).toFixed(1)}% of ${s.resamples} block-bootstrap samples (blocks of ${s.blockBars} bars)`,
+    `ML hits: ${hitTestText(c.mlHits.test)}`,
+    `Sharpe A − B: ${ci(s.difference)}, ${s.method} (ν = ${s.dof}), p = ${f(s.pValue)}; A ahead in ${(s.aBetterShare * 100).toFixed(1)}% of ${s.resamples} block-bootstrap samples (blocks of ${s.blockBars} bars)`,
+    `method: ${c.verdictMethod}`,
     ...rows,
     '',
     `report: ${c.html}`,
@@ -73,7 +74,6 @@ function text(c: ModelComparison): string {
   const s = c.sharpe;
   const ci = (x: {estimate: number; low: number; high: number}) => `${f(x.estimate, 2)}  [${f(x.low, 2)}, ${f(x.high, 2)}]`;
   const sample = (inSample: boolean) => (inSample ? 'IN SAMPLE' : 'out of sample');
-  const m = c.mcnemar;
   return [
     `${c.a.model} (A) vs ${c.b.model} (B): ${c.market.symbol} ${c.market.timeframe}, ${c.label}, ${c.window.from} → ${c.window.to} (${formatInt(c.window.rows)} rows)`,
     '',
@@ -90,18 +90,18 @@ function text(c: ModelComparison): string {
       ],
     ),
     '',
-    `McNemar (${m.method}): A right/B wrong ${m.aOnly}, B right/A wrong ${m.bOnly}, p = ${f(m.pValue)}`,
-    `Sharpe A − B: ${ci(s.difference)}; A ahead in ${(s.aBetterShare * 100).toFixed(1)}% of ${s.resamples} block-bootstrap samples (blocks of ${s.blockBars} bars)`,
+    `rows right: ${hitTestText(c.hits)}`,
+    `Sharpe A − B: ${ci(s.difference)}, ${s.method} (ν = ${s.dof}), p = ${f(s.pValue)}; A ahead in ${(s.aBetterShare * 100).toFixed(1)}% of ${s.resamples} block-bootstrap samples (blocks of ${s.blockBars} bars)`,
   ].join('\n');
 }
 
 export function compareCommand(io: CliIo): Command {
   return dbOption(
     new Command('compare')
-      .description('A/B two models: two backtests identical except params.model (metrics, equity, McNemar on ML hits, bootstrap Sharpe difference), plus the models on rows')
+      .description('A/B two models: two backtests identical except params.model (metrics, equity, a HAR test of the ML hit rates and a bootstrap test of the Sharpe difference, Holm-corrected verdict), plus the models on rows')
       .requiredOption('--a <ref>', 'model A (NAME@VERSION or NAME@CHANNEL)')
       .requiredOption('--b <ref>', 'model B')
-      .option('--rows-only', 'only the model-level comparison on rows (AUC, log-loss, McNemar, Sharpe of sign × next bar); no backtests')
+      .option('--rows-only', 'only the model-level comparison on rows (AUC, log-loss, HAR test of rows right, Sharpe of sign × next bar); no backtests')
       .option('--strategy <name>', 'strategy whose params.model is set to A and B (default ensemble)')
       .option('--config <file>', 'JSON backtest config both runs share; flags override it')
       .option('--param <key=value>', 'strategy parameter (repeatable; dots nest)', collect, [])

@@ -6,7 +6,12 @@
  *
  * Point in time: the answer for bar i was asked with a prompt holding nothing after bar i's close
  * and is used at bar i (or, with holdBars, a few bars later), never earlier.
+ *
+ * Identity: `answersDigest` is the sha256 of every answer the run used (bar, request hash — which
+ * covers the prompt and so the headlines and funding in it — and the validated answer), so a
+ * recording that changes what a replay reads changes the run's data hash.
  */
+import {createHash} from 'node:crypto';
 import {
   abstain,
   type Analyzer,
@@ -71,6 +76,8 @@ export class LlmAnalyzer implements Analyzer {
   #part: LlmRunPart;
   #prepared = false;
   #lastFailure: string | null = null;
+  /** What each answered bar used: `${barCloseMs} ${requestHash} ${answer JSON}`, by bar index. */
+  readonly #used = new Map<number, string>();
 
   constructor(options: LlmAnalyzerOptions) {
     promptTemplate(options.promptId);
@@ -113,6 +120,17 @@ export class LlmAnalyzer implements Analyzer {
     return `no answers recorded for ${what} in this range (replay mode: record them with \`iftb llm record\` or run with --llm call)`;
   }
 
+  /**
+   * sha256 over the answers this run used, in bar order (after prepare); null when it used none,
+   * so a run whose LLM source abstains keeps the run id it had before answers were hashed.
+   */
+  get answersDigest(): string | null {
+    if (this.#used.size === 0) return null;
+    const hash = createHash('sha256');
+    for (const index of [...this.#used.keys()].sort((a, b) => a - b)) hash.update(`${this.#used.get(index)}\n`);
+    return hash.digest('hex');
+  }
+
   health(): Readonly<AnalyzerHealth> {
     return this.#health;
   }
@@ -145,6 +163,7 @@ export class LlmAnalyzer implements Analyzer {
         const valid = validateAnswer(r.answer);
         if (!valid.ok) continue;
         this.#set(p, answerScore(valid.answer), valid.answer.confidence);
+        this.#used.set(p, `${r.barCloseMs} ${r.requestHash} ${JSON.stringify(valid.answer)}`);
         source[p - start] = p;
         replayed++;
         replayedCost += r.costUsd;
@@ -187,10 +206,15 @@ export class LlmAnalyzer implements Analyzer {
       let tokensOut = 0;
       let cost = 0;
       let failed = 0;
+      const requestHashes = new Map<number, string>();
       const result = await askAll(requester, tasks, {
         concurrency: o.config.concurrency,
         maxConsecutiveFailures: o.config.maxConsecutiveFailures,
-        prepare: (t) => prepareRequest(buildLlmRequest(template, marketSnapshot(t.bars, t.at, s, funding, news), o.config.model, o.config.temperature)),
+        prepare: (t) => {
+          const prepared = prepareRequest(buildLlmRequest(template, marketSnapshot(t.bars, t.at, s, funding, news), o.config.model, o.config.temperature));
+          requestHashes.set(t.index, prepared.requestHash);
+          return prepared;
+        },
         onOutcome: (t, outcome) => {
           this.#requests[t.index] += outcome.requests;
           this.#errors[t.index] += outcome.errors;
@@ -200,6 +224,7 @@ export class LlmAnalyzer implements Analyzer {
           failed += outcome.errors;
           if (outcome.status === 'ok' && outcome.answer !== null) {
             this.#set(t.index, answerScore(outcome.answer), outcome.answer.confidence);
+            this.#used.set(t.index, `${t.barCloseMs} ${requestHashes.get(t.index)} ${JSON.stringify(outcome.answer)}`);
             source[t.index - start] = t.index;
             called++;
             latencies.push(outcome.latencyMs);
