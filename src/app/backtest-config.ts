@@ -2,6 +2,7 @@ import {z} from 'zod';
 import {DEFAULT_EXCHANGE, TIMEFRAMES} from '../core/index.js';
 import {BreakerConfigSchema, RiskConfigSchema} from '../risk/index.js';
 import {LlmConfigSchema} from '../signals/llm/index.js';
+import {InstrumentOverrideSchema} from '../config/index.js';
 
 const SlippageSchema = z.discriminatedUnion('kind', [
   z.object({kind: z.literal('fixed'), bps: z.number().min(0).max(1000)}),
@@ -38,6 +39,8 @@ export const BacktestConfigSchema = z
     /** Fee rates as fractions; default: the instrument's (Binance VIP 0: maker 0.0002, taker 0.0005). */
     makerFee: z.number().min(0).max(0.01).optional(),
     takerFee: z.number().min(0).max(0.01).optional(),
+    /** Any field of the instrument spec in force, for this run (src/app/instrument-resolution.ts); makerFee/takerFee win over it. */
+    instrument: InstrumentOverrideSchema.optional(),
     slippage: SlippageSchema.default({kind: 'fixed', bps: 2}),
     funding: z.boolean().default(true),
     risk: RiskConfigSchema.prefault({}),

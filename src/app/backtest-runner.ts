@@ -15,7 +15,8 @@ import {DEFAULT_WEIGHTS, loadStrategy, parseParams, type SourceWeights, type Str
 import {TradingEngine} from '../engine/trading-engine.js';
 import {Ledger} from '../portfolio/ledger.js';
 import {CircuitBreaker, createRiskManager, createTradingGate, KillSwitch, MemoryKillSwitchRepository} from '../risk/index.js';
-import {instrumentFor, SimulatedVenue} from '../sim/index.js';
+import {SimulatedVenue} from '../sim/index.js';
+import {builtinInstrument, type InstrumentChoice, instrumentForRun, instrumentIdentity, type InstrumentRunInfo, resolveInstrument} from './instrument-resolution.js';
 import {type BacktestConfig, BacktestConfigSchema} from './backtest-config.js';
 export {BacktestConfigSchema};
 import {dataHash, withAnalyzerFunding} from './data-hash.js';
@@ -54,6 +55,8 @@ export interface BacktestRun {
   readonly ml: MlRunInfo | null;
   /** What the LLM source did (answers replayed and called, cost, latency, contamination); null without one. */
   readonly llm: LlmRunStats | null;
+  /** The instrument spec traded on: which stored versions, the config's overrides, the effective spec. */
+  readonly instrument: InstrumentRunInfo;
 }
 
 export interface RunOptions {
@@ -90,6 +93,8 @@ export interface BacktestData {
    * off, from a few days before the first bar to the last bar's close. Absent: analyzers get `funding`.
    */
   readonly analyzerFunding?: FundingSeries | null;
+  /** The stored instrument versions in force (resolveInstrument); absent: the built-in spec of the symbol. */
+  readonly instrument?: InstrumentChoice;
 }
 
 /** Funding settlements read before the first bar, so the first bars' funding features are defined. */
@@ -101,8 +106,10 @@ export async function runBacktest(store: DuckDbStore, rawConfig: unknown, option
   const strategy = await loadStrategy(config.strategy);
   const needs = needsOf(strategy, parseParams(strategy, config.params), {modelsDir: options.modelsDir});
   const data = await loadBacktestData(store, config, needs, options.truncateBars);
+  const range = {fromMs: data.bars.openTime[data.firstIndex], toMs: data.bars.openTime[data.bars.length - 1]};
+  const instrument = await resolveInstrument(store.instruments, config, range);
   const llm = {...storeLlmWiring(store, config, options.llm?.endpoint ?? null), ...options.llm};
-  return executeBacktest(config, strategy, data, {...options, llm});
+  return executeBacktest(config, strategy, {...data, instrument}, {...options, llm});
 }
 
 /** How much history the strategy's readings need, and whether an analyzer reads funding. */
@@ -178,6 +185,8 @@ export async function executeBacktest(
   // The run's identity: everything that decides its result. An LLM section is left out when no
   // analyzer asks an LLM, so the shell's IFTB_LLM_MODEL cannot change an sma-cross run's id.
   const usesLlm = analyzers.some((a) => a.source === 'llm');
+  const instrumentInfo = instrumentForRun(data.instrument ?? builtinInstrument(config.exchange, config.symbol), config);
+  const instrument = instrumentInfo.spec;
   const resolved = {
     ...config,
     ...(usesLlm ? {} : {llm: undefined}),
@@ -185,6 +194,7 @@ export async function executeBacktest(
     strategyVersion: strategy.version,
     strategySource: strategySourceHash(strategy),
     ...(ml ? {models: ml.models.map((m) => ({model: m.model, onnxSha256: m.onnxSha256}))} : {}),
+    instrumentSpec: instrumentIdentity(instrumentInfo),
   };
   const cHash = configHash(resolved);
   const dHash = usesFunding && data.analyzerFunding !== undefined ? withAnalyzerFunding(dataHash(bars, mark, funding), data.analyzerFunding) : dataHash(bars, mark, funding);
@@ -192,8 +202,6 @@ export async function executeBacktest(
 
   const journal: JournalEvent[] = [];
   const sink = (event: JournalEvent) => journal.push(event);
-  const base = instrumentFor(config.symbol);
-  const instrument = {...base, makerFeeRate: config.makerFee ?? base.makerFeeRate, takerFeeRate: config.takerFee ?? base.takerFeeRate};
   const venue = new SimulatedVenue({
     symbol: config.symbol, bars, timeframeMs: tf, mark, funding, instrument, initialBalance: config.cash,
     leverage: config.leverage, marginMode: config.marginMode, slippage: config.slippage, fundingEnabled: config.funding,
@@ -241,7 +249,7 @@ export async function executeBacktest(
     .filter((a): a is typeof a & {unavailable: string} => typeof (a as {unavailable?: unknown}).unavailable === 'string')
     .map((a) => ({id: a.id, reason: a.unavailable}));
   const weights = {...DEFAULT_WEIGHTS, ...setup.weights};
-  return {runId, config, configHash: cHash, resolvedConfig: resolved, dataHash: dHash, strategy, params, bars, funding, firstIndex, engine, ledger, journal, weights, unavailableSources, journalEnds, loopSeconds, ml, llm: llmRunStats(analyzers)};
+  return {runId, config, configHash: cHash, resolvedConfig: resolved, dataHash: dHash, strategy, params, bars, funding, firstIndex, engine, ledger, journal, weights, unavailableSources, journalEnds, loopSeconds, ml, llm: llmRunStats(analyzers), instrument: instrumentInfo};
 }
 
 interface Span {

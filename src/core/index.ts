@@ -14,3 +14,4 @@ export * from './ports/kill-switch-repository.js';
 export * from './ports/llm.js';
 export * from './ports/exchange.js';
 export * from './ports/session-store.js';
+export * from './ports/instrument-store.js';

@@ -15,3 +15,5 @@ export {DuckDbRunStore, type RunRecord, type RunSummary, type StoredCashEntry} f
 export {DuckDbKillSwitchRepository} from './kill-switch-repository.js';
 export {DuckDbLlmAnswerStore} from './llm-answer-store.js';
 export {DuckDbNewsStore, importNews, parseNewsFile, type NewsImportReport, type NewsImportRequest} from './news.js';
+export {DuckDbInstrumentStore, instrumentContentHash} from './instrument-store.js';
+export {BUILTIN_AS_OF_MS, BUILTIN_SOURCE, seedBuiltinInstruments, splitSpec} from './instrument-seed.js';

@@ -6,6 +6,8 @@ import {DuckDbLlmAnswerStore} from './llm-answer-store.js';
 import {DuckDbNewsStore} from './news.js';
 import {migrate} from './migrations.js';
 import {seedSample} from './sample-seed.js';
+import {DuckDbInstrumentStore} from './instrument-store.js';
+import {seedBuiltinInstruments} from './instrument-seed.js';
 
 export const DEFAULT_DB_PATH = fromRoot('datasets', 'iftb.duckdb');
 
@@ -20,18 +22,22 @@ export class DuckDbStore {
   readonly runs: DuckDbRunStore;
   readonly llmAnswers: DuckDbLlmAnswerStore;
   readonly news: DuckDbNewsStore;
+  readonly instruments: DuckDbInstrumentStore;
 
   private constructor(readonly db: DuckDb) {
     this.marketData = new DuckDbMarketDataStore(db);
     this.runs = new DuckDbRunStore(db);
     this.llmAnswers = new DuckDbLlmAnswerStore(db);
     this.news = new DuckDbNewsStore(db);
+    this.instruments = new DuckDbInstrumentStore(db);
   }
 
   static async open(path: string = DEFAULT_DB_PATH, options: OpenStoreOptions = {}): Promise<DuckDbStore> {
     const db = await DuckDb.open(path);
     try {
       await migrate(db);
+      // Two rows, always (unlike the sample): every store can resolve the built-in symbols.
+      await seedBuiltinInstruments(db, new DuckDbInstrumentStore(db));
       if (options.seed ?? true) await seedSample(db);
     } catch (error) {
       db.close();
