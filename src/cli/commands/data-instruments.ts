@@ -13,6 +13,14 @@ export function binanceCredentials(env: NodeJS.ProcessEnv = process.env): {apiKe
   return {apiKey, secret};
 }
 
+/** --api-url, --timeout-ms and --retries: how a command reaches Binance (download and instruments sync). */
+export function binanceOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--api-url <url>', 'Binance REST base URL (a mirror or a local test server)').env('IFTB_BINANCE_URL'))
+    .option('--timeout-ms <ms>', 'per-request timeout', numberOption('--timeout-ms', 1), 15_000)
+    .option('--retries <n>', 'retries on 429, 5xx and timeouts', numberOption('--retries', 0), 5);
+}
+
 /** Unified symbols, comma-separated; dated futures (BTC/USDT:USDT-250627) are accepted too. */
 function symbolList(value: string): SymbolId[] {
   return value.split(',').map((s) => s.trim()).filter((s) => s !== '').map((s) => {
@@ -72,15 +80,12 @@ interface ImportOptions extends StoreOptions {
 export function registerInstruments(data: Command, io: CliIo): void {
   const instruments = data.command('instruments').description('instrument specs (exchangeInfo rules, leverage brackets), versioned by as-of time');
 
-  storeOptions(
+  storeOptions(binanceOptions(
     instruments
       .command('sync')
       .description('fetch specs from Binance USDⓈ-M exchangeInfo through ccxt; with BINANCE_API_KEY/BINANCE_API_SECRET also the leverage brackets')
-      .addOption(symbolsOption())
-      .addOption(new Option('--api-url <url>', 'Binance REST base URL (a mirror or a local test server)').env('IFTB_BINANCE_URL'))
-      .option('--timeout-ms <ms>', 'per-request timeout', numberOption('--timeout-ms', 1), 15_000)
-      .option('--retries <n>', 'retries on 429, 5xx and timeouts', numberOption('--retries', 0), 5),
-  ).action(async (options: SyncOptions) => {
+      .addOption(symbolsOption()),
+  )).action(async (options: SyncOptions) => {
     const credentials = binanceCredentials();
     // ccxt is large; load it only for the command that needs it.
     const {syncInstruments} = await import('../../adapters/binance/instrument-sync.js');
