@@ -2,7 +2,7 @@ import {createHash} from 'node:crypto';
 import {readFileSync} from 'node:fs';
 import {basename} from 'node:path';
 import {ErrorCode, IftbError, type InstrumentStore, type RecordOutcome, type SymbolId} from '../../core/index.js';
-import {bracketUpdates, parseExchangeInfo, parseLeverageBrackets, selectRules} from './instruments.js';
+import {bracketUpdates, parseExchangeInfo, parseLeverageBrackets, selectRules, type UnreadableSymbol} from './instruments.js';
 
 /** Saved responses are Binance USDⓈ-M's (ccxt id binanceusdm); this module stays free of ccxt, which is slow to load. */
 const EXCHANGE = 'binanceusdm';
@@ -28,6 +28,8 @@ export interface InstrumentImportReport {
   readonly outcomes: readonly RecordOutcome[];
   /** Binance ids in a brackets file that no stored spec names (import their exchangeInfo first). */
   readonly unknownIds: readonly string[];
+  /** Symbols of an exchangeInfo file left out for a missing or malformed field. */
+  readonly unreadable: readonly UnreadableSymbol[];
 }
 
 /** `iftb data instruments import FILE [--kind brackets]`: a saved Binance response, for machines without network. */
@@ -42,7 +44,7 @@ export async function importInstrumentFile(store: InstrumentStore, request: Inst
     if (asOfMs === null) throw new IftbError(ErrorCode.INPUT_INVALID, `${file} has no serverTime: pass --as-of with the time the response was saved`);
     const rules = selectRules(parsed, request.symbols, file);
     const outcomes = await store.recordRules(rules.map((r) => ({exchange: EXCHANGE, asOfMs, source, rules: r})));
-    return {file, kind, asOfMs, outcomes, unknownIds: []};
+    return {file, kind, asOfMs, outcomes, unknownIds: [], unreadable: parsed.unreadable};
   }
   const parsed = parseLeverageBrackets(raw, file);
   const asOfMs = request.asOfMs ?? now;
@@ -60,7 +62,7 @@ export async function importInstrumentFile(store: InstrumentStore, request: Inst
     throw new IftbError(ErrorCode.DATA_MISSING, `${file}: no stored spec names any of its ${parsed.length} symbols; import their exchangeInfo first (\`iftb data instruments import exchangeInfo.json\`)`);
   }
   const outcomes = await store.recordBrackets(selected);
-  return {file, kind, asOfMs, outcomes, unknownIds};
+  return {file, kind, asOfMs, outcomes, unknownIds, unreadable: []};
 }
 
 function readJsonFile(file: string): Buffer {

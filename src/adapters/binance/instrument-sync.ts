@@ -5,7 +5,7 @@
  */
 import type {InstrumentStore, RecordOutcome, SymbolId} from '../../core/index.js';
 import {BINANCE_USDM, type BinanceExchangeOptions} from './exchange.js';
-import {bracketUpdates, parseExchangeInfo, parseLeverageBrackets, selectRules} from './instruments.js';
+import {bracketUpdates, parseExchangeInfo, parseLeverageBrackets, selectRules, type UnreadableSymbol} from './instruments.js';
 import {BinanceSession} from './session.js';
 
 export interface InstrumentSyncReport {
@@ -13,6 +13,8 @@ export interface InstrumentSyncReport {
   readonly asOfMs: number;
   /** Symbols exchangeInfo listed. */
   readonly listed: number;
+  /** Listed symbols left out for a missing or malformed field (only when no symbols were asked for, or others were). */
+  readonly unreadable: readonly UnreadableSymbol[];
   readonly rules: readonly RecordOutcome[];
   /** null: not fetched (no API key and secret). */
   readonly brackets: readonly RecordOutcome[] | null;
@@ -51,7 +53,8 @@ export async function syncWithSession(session: BinanceSession, store: Instrument
     const rawBrackets = await session.call('fetch leverageBracket', (client) => client.fapiPrivateGetLeverageBracket());
     bracketOutcomes = await store.recordBrackets(bracketUpdates(parseLeverageBrackets(rawBrackets, `${BINANCE_USDM} leverageBracket`), rules, {exchange: BINANCE_USDM, asOfMs, source}));
   }
-  return {asOfMs, listed: parsed.rules.length, rules: ruleOutcomes, brackets: bracketOutcomes, requests: session.requests - before};
+  const listed = parsed.rules.length + parsed.unreadable.length;
+  return {asOfMs, listed, unreadable: parsed.unreadable, rules: ruleOutcomes, brackets: bracketOutcomes, requests: session.requests - before};
 }
 
 /** Scheme and host the client talks to (a test server's port is not a property of the spec, but it is where it came from). */

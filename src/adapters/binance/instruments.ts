@@ -60,8 +60,17 @@ const PERPETUAL_DELIVERY_MS = 4_133_404_800_000;
 export interface ParsedExchangeInfo {
   /** `serverTime` of the response: the as-of time of what it lists (null when absent). */
   readonly serverTimeMs: number | null;
-  /** One per listed symbol, in the order served; brackets are not part of exchangeInfo. */
+  /** One per readable listed symbol, in the order served; brackets are not part of exchangeInfo. */
   readonly rules: readonly InstrumentRules[];
+  /** Listed symbols with a missing or malformed field: left out, with the reason (one odd listing must not stop the rest). */
+  readonly unreadable: readonly UnreadableSymbol[];
+}
+
+export interface UnreadableSymbol {
+  readonly exchangeSymbol: string;
+  /** The unified symbol, when the entry has the assets to name it. */
+  readonly symbol?: SymbolId;
+  readonly reason: string;
 }
 
 export interface ParsedSymbolBrackets {
@@ -74,15 +83,28 @@ function invalid(origin: string, error: z.ZodError): never {
   throw new IftbError(ErrorCode.DATA_INVALID, formatIssues(origin, error));
 }
 
-/** Reads an exchangeInfo response; any symbol with a missing or malformed field fails it, naming the symbol. */
+/**
+ * Reads an exchangeInfo response. A response of another shape fails with one line; a listed symbol
+ * with a missing or malformed field is set aside in `unreadable` with a line naming it and the field.
+ */
 export function parseExchangeInfo(raw: unknown, origin = 'exchangeInfo'): ParsedExchangeInfo {
   const info = ExchangeInfoSchema.safeParse(raw);
   if (!info.success) invalid(`${origin} (not a /fapi/v1/exchangeInfo response)`, info.error);
-  const rules = info.data.symbols.map((entry, i) => {
-    const name = typeof (entry as {symbol?: unknown})?.symbol === 'string' ? ` (${(entry as {symbol: string}).symbol})` : '';
-    return symbolRules(entry, `${origin} symbols[${i}]${name}`);
+  const rules: InstrumentRules[] = [];
+  const unreadable: UnreadableSymbol[] = [];
+  info.data.symbols.forEach((entry, i) => {
+    const e = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<string, unknown>;
+    const id = typeof e.symbol === 'string' ? e.symbol : `symbols[${i}]`;
+    try {
+      rules.push(symbolRules(entry, `${origin} symbols[${i}] (${id})`));
+    } catch (error) {
+      if (!(error instanceof IftbError)) throw error;
+      const named = [e.baseAsset, e.quoteAsset, e.marginAsset].every((a) => typeof a === 'string') && typeof e.contractType === 'string';
+      const symbol = named ? unifiedSymbol(e as Parameters<typeof unifiedSymbol>[0]) : undefined;
+      unreadable.push({exchangeSymbol: id, ...(symbol === undefined ? {} : {symbol}), reason: error.message});
+    }
   });
-  return {serverTimeMs: info.data.serverTime ?? null, rules};
+  return {serverTimeMs: info.data.serverTime ?? null, rules, unreadable};
 }
 
 function symbolRules(entry: unknown, origin: string): InstrumentRules {
@@ -164,6 +186,8 @@ export function parseLeverageBrackets(raw: unknown, origin = 'leverageBracket'):
 export function selectRules(parsed: ParsedExchangeInfo, symbols: readonly SymbolId[] | undefined, origin: string): InstrumentRules[] {
   if (symbols === undefined || symbols.length === 0) return [...parsed.rules];
   const bySymbol = new Map(parsed.rules.map((r) => [r.symbol, r]));
+  const broken = parsed.unreadable.find((u) => u.symbol !== undefined && symbols.includes(u.symbol));
+  if (broken) throw new IftbError(ErrorCode.DATA_INVALID, broken.reason);
   const missing = symbols.filter((s) => !bySymbol.has(s));
   if (missing.length > 0) throw new IftbError(ErrorCode.INPUT_INVALID, `${origin} does not list ${missing.join(', ')}`);
   return symbols.map((s) => bySymbol.get(s)!);

@@ -32,6 +32,11 @@ function symbolList(value: string): SymbolId[] {
 
 const symbolsOption = () => new Option('--symbols <list>', 'comma-separated ccxt unified symbols, e.g. SOL/USDT:USDT,XRP/USDT:USDT (default: all)').argParser(symbolList);
 
+/** One stderr line per listed symbol that was left out, so a sync of every symbol is never silently short. */
+function reportUnreadable(io: CliIo, unreadable: ReadonlyArray<{reason: string}>): void {
+  for (const u of unreadable) io.err(`skipped: ${u.reason}`);
+}
+
 function outcomeCounts(outcomes: readonly RecordOutcome[]): string {
   const added = outcomes.filter((o) => o.status === 'added').length;
   return `${added} new version${added === 1 ? '' : 's'}, ${outcomes.length - added} unchanged`;
@@ -95,6 +100,7 @@ export function registerInstruments(data: Command, io: CliIo): void {
         exchange: {apiUrlOverride: options.apiUrl, timeoutMs: options.timeoutMs, maxRetries: options.retries, credentials},
         log: (line) => io.err(line),
       });
+      reportUnreadable(io, report.unreadable);
       io.out(`synced ${report.rules.length} of ${report.listed} listed instrument specs as of ${formatTime(report.asOfMs)}: ${outcomeCounts(report.rules)}; ` +
         (report.brackets === null
           ? 'leverage brackets not fetched (set BINANCE_API_KEY and BINANCE_API_SECRET; runs use stored brackets or the default schedule)'
@@ -116,6 +122,7 @@ export function registerInstruments(data: Command, io: CliIo): void {
     await withStore(options, async (store) => {
       const report = await importInstrumentFile(store.instruments, {file, kind: options.kind, symbols: options.symbols, asOfMs: options.asOf});
       if (options.json) return io.out(JSON.stringify(report, null, 2));
+      reportUnreadable(io, report.unreadable);
       io.out(`imported ${options.kind === 'brackets' ? 'leverage brackets' : 'instrument specs'} for ${report.outcomes.length} symbols from ${file} ` +
         `as of ${formatTime(report.asOfMs)}: ${outcomeCounts(report.outcomes)}` +
         (report.unknownIds.length > 0 ? `; skipped ${report.unknownIds.length} Binance ids no stored spec names (import their exchangeInfo first): ${report.unknownIds.slice(0, 10).join(', ')}${report.unknownIds.length > 10 ? ', …' : ''}` : ''));

@@ -74,6 +74,17 @@ describe('instrument sync through ccxt against a local Binance USDⓈ-M server',
     expect(await store.instruments.brackets(EX, SOL)).toEqual([]);
   });
 
+  it('a listing with a malformed filter is left out and reported; the rest are stored', async () => {
+    const srv = await serve({instruments: {SOLUSDT: SOL_RULES, ETHUSDT: {tickSize: ''}}});
+    const {store} = await temp.open();
+    const report = await syncInstruments(undefined, {store: store.instruments, exchange: exchange(srv)});
+    expect(report.listed).toBe(3);
+    expect(report.unreadable).toEqual([{exchangeSymbol: 'ETHUSDT', symbol: 'ETH/USDT:USDT', reason: expect.stringMatching(/\(ETHUSDT\) PRICE_FILTER: tickSize: expected a decimal, got ""$/)}]);
+    expect(report.rules.map((o) => o.symbol)).toEqual(['BTC/USDT:USDT', SOL]);
+    const asked = await syncInstruments(['ETH/USDT:USDT'], {store: store.instruments, exchange: exchange(srv)}).then(() => null, (e: unknown) => e);
+    expect(isIftbError(asked, ErrorCode.DATA_INVALID)).toBe(true);
+  });
+
   it('iftb data download syncs the symbol it downloads', async () => {
     const srv = await serve({generate: {seed: 3, fromMs: T1 - 86_400_000, toMs: T1 + 48 * 3_600_000}, serverTimeMs: T1 + 60 * 3_600_000});
     const {store} = await temp.open();

@@ -45,23 +45,30 @@ describe('parseExchangeInfo (Binance USDⓈ-M /fapi/v1/exchangeInfo)', () => {
     expect(unifiedSymbol({...perp, baseAsset: 'BTC', quoteAsset: 'USDC', marginAsset: 'USDC'})).toBe('BTC/USDC:USDC');
   });
 
-  it('fails on a malformed symbol with one line naming it and the field', () => {
+  it('sets a malformed symbol aside with one line naming it and the field, and keeps the others', () => {
     const info = read('exchange-info-2025-01-01.json') as {symbols: Array<{filters: Array<Record<string, unknown>>}>};
     info.symbols[1].filters = info.symbols[1].filters.filter((f) => f.filterType !== 'LOT_SIZE');
-    const noLot = caught(() => parseExchangeInfo(info, 'saved.json'));
-    expect(isIftbError(noLot, ErrorCode.DATA_INVALID)).toBe(true);
-    expect((noLot as Error).message).toBe('saved.json symbols[1] (SOLUSDT): no LOT_SIZE filter');
-
-    const bad = read('exchange-info-2025-01-01.json') as {symbols: Array<{filters: Array<Record<string, unknown>>}>};
-    bad.symbols[0].filters[0].tickSize = 'abc';
-    expect((caught(() => parseExchangeInfo(bad, 'saved.json')) as Error).message).toMatch(/^saved\.json symbols\[0\] \(BTCUSDT\) PRICE_FILTER: tickSize: expected a decimal, got "abc"$/);
+    info.symbols[0].filters[0].tickSize = 'abc';
+    const parsed = parseExchangeInfo(info, 'saved.json');
+    expect(parsed.rules.map((r) => r.exchangeSymbol)).toEqual(['BTCUSDT_250627']);
+    expect(parsed.unreadable).toEqual([
+      {exchangeSymbol: 'BTCUSDT', symbol: 'BTC/USDT:USDT', reason: 'saved.json symbols[0] (BTCUSDT) PRICE_FILTER: tickSize: expected a decimal, got "abc"'},
+      {exchangeSymbol: 'SOLUSDT', symbol: 'SOL/USDT:USDT', reason: 'saved.json symbols[1] (SOLUSDT): no LOT_SIZE filter'},
+    ]);
+    // asking for an unreadable symbol is an error with that line
+    const asked = caught(() => selectRules(parsed, ['SOL/USDT:USDT'], 'saved.json'));
+    expect(isIftbError(asked, ErrorCode.DATA_INVALID)).toBe(true);
+    expect((asked as Error).message).toBe('saved.json symbols[1] (SOLUSDT): no LOT_SIZE filter');
 
     // Spot's exchangeInfo names the field minNotional (filter NOTIONAL); a futures parser must not take it.
     const spot = read('exchange-info-2025-01-01.json') as {symbols: Array<{filters: Array<Record<string, unknown>>}>};
     spot.symbols[0].filters = spot.symbols[0].filters.map((f) => (f.filterType === 'MIN_NOTIONAL' ? {filterType: 'NOTIONAL', minNotional: '5'} : f));
-    expect((caught(() => parseExchangeInfo(spot)) as Error).message).toMatch(/no MIN_NOTIONAL filter/);
+    expect(parseExchangeInfo(spot).unreadable[0].reason).toMatch(/no MIN_NOTIONAL filter/);
+    expect(parseExchangeInfo({symbols: [42]}).unreadable[0]).toMatchObject({exchangeSymbol: 'symbols[0]', reason: expect.stringMatching(/^exchangeInfo symbols\[0\] \(symbols\[0\]\): /)});
 
-    expect((caught(() => parseExchangeInfo([{symbol: 'x'}], 'klines.json')) as Error).message).toMatch(/^klines\.json \(not a \/fapi\/v1\/exchangeInfo response\)/);
+    const other = caught(() => parseExchangeInfo([{symbol: 'x'}], 'klines.json'));
+    expect(isIftbError(other, ErrorCode.DATA_INVALID)).toBe(true);
+    expect((other as Error).message).toMatch(/^klines\.json \(not a \/fapi\/v1\/exchangeInfo response\)/);
   });
 
   it('selects requested symbols and refuses one the response does not list', () => {
