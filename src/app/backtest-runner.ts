@@ -34,6 +34,8 @@ export interface BacktestRun {
   /** What configHash hashes: the config with defaults, params, strategy version and source, models. */
   readonly resolvedConfig: Readonly<Record<string, unknown>>;
   readonly dataHash: string;
+  /** The instrument spec traded on: which stored versions, the config's overrides, the effective spec. */
+  readonly instrument: InstrumentRunInfo;
   readonly strategy: StrategyDefinition;
   readonly params: unknown;
   readonly bars: BarSeries;
@@ -55,8 +57,6 @@ export interface BacktestRun {
   readonly ml: MlRunInfo | null;
   /** What the LLM source did (answers replayed and called, cost, latency, contamination); null without one. */
   readonly llm: LlmRunStats | null;
-  /** The instrument spec traded on: which stored versions, the config's overrides, the effective spec. */
-  readonly instrument: InstrumentRunInfo;
 }
 
 export interface RunOptions {
@@ -88,13 +88,13 @@ export interface BacktestData {
   readonly funding: FundingSeries | null;
   /** First bar a decision is taken on. */
   readonly firstIndex: number;
+  /** The stored instrument versions in force (resolveInstrument); absent: the built-in spec of the symbol. */
+  readonly instrument?: InstrumentChoice;
   /**
    * Funding rates for analyzers that read them (ML features), loaded even with funding payments
    * off, from a few days before the first bar to the last bar's close. Absent: analyzers get `funding`.
    */
   readonly analyzerFunding?: FundingSeries | null;
-  /** The stored instrument versions in force (resolveInstrument); absent: the built-in spec of the symbol. */
-  readonly instrument?: InstrumentChoice;
 }
 
 /** Funding settlements read before the first bar, so the first bars' funding features are defined. */
