@@ -2,6 +2,7 @@ import {z} from 'zod';
 import {DEFAULT_EXCHANGE, ErrorCode, IftbError, TIMEFRAMES} from '../core/index.js';
 import {BreakerConfigSchema, RiskConfigSchema} from '../risk/index.js';
 import {LlmConfigSchema} from '../signals/llm/index.js';
+import {InstrumentOverrideSchema} from '../config/index.js';
 
 const SlippageSchema = z.discriminatedUnion('kind', [
   z.object({kind: z.literal('fixed'), bps: z.number().min(0).max(1000)}),
@@ -30,6 +31,8 @@ const SymbolEntrySchema = z
     marginMode: z.enum(['isolated', 'cross']).optional(),
     /** Per-symbol risk limits over the run's `risk` (e.g. a cap `maxPositionPct`, or its own sizing). */
     risk: RiskConfigSchema.partial().optional(),
+    /** Instrument spec fields for this symbol, over the run's `instrument`. */
+    instrument: InstrumentOverrideSchema.optional(),
   })
   .strict();
 
@@ -57,6 +60,8 @@ export const BacktestConfigSchema = z
     /** Fee rates as fractions; default: the instrument's (Binance VIP 0: maker 0.0002, taker 0.0005). */
     makerFee: z.number().min(0).max(0.01).optional(),
     takerFee: z.number().min(0).max(0.01).optional(),
+    /** Any field of the instrument spec in force, for this run (src/app/instrument-resolution.ts); makerFee/takerFee win over it. */
+    instrument: InstrumentOverrideSchema.optional(),
     slippage: SlippageSchema.default({kind: 'fixed', bps: 2}),
     funding: z.boolean().default(true),
     risk: RiskConfigSchema.prefault({}),

@@ -1,6 +1,7 @@
 import type {DuckDbStore} from '../adapters/duckdb/index.js';
 import {type BarColumns, type BarSeries, ErrorCode, type FundingSeries, IftbError, timeframeMs} from '../core/index.js';
 import type {BacktestConfig} from './backtest-config.js';
+import type {InstrumentChoice} from './instrument-resolution.js';
 import {alignMarkBars, settlementMarks} from './mark-alignment.js';
 
 /** The candles, mark candles and funding one symbol of a run consumes, already aligned. */
@@ -10,6 +11,8 @@ export interface BacktestData {
   readonly funding: FundingSeries | null;
   /** First bar a decision is taken on. */
   readonly firstIndex: number;
+  /** The stored instrument versions in force (resolveInstrument); absent: the built-in spec of the symbol. */
+  readonly instrument?: InstrumentChoice;
   /**
    * Funding rates for analyzers that read them (ML features), loaded even with funding payments
    * off, from a few days before the first bar to the last bar's close. Absent: analyzers get `funding`.

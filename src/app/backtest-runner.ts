@@ -28,7 +28,8 @@ import {
 import {TradingEngine} from '../engine/trading-engine.js';
 import {Ledger} from '../portfolio/ledger.js';
 import {CircuitBreaker, createRiskManager, createTradingGate, KillSwitch, MemoryKillSwitchRepository} from '../risk/index.js';
-import {instrumentFor, SimulatedVenue} from '../sim/index.js';
+import {SimulatedVenue} from '../sim/index.js';
+import {builtinInstrument, instrumentForRun, instrumentIdentity, type InstrumentRunInfo, resolveInstrument} from './instrument-resolution.js';
 import {type BacktestConfig, BacktestConfigSchema, type SymbolEntry, symbolEntries} from './backtest-config.js';
 import {type BacktestData, type DataNeeds, loadSymbolData, mergeTimeline, truncateData} from './backtest-data.js';
 export {BacktestConfigSchema};
@@ -47,6 +48,8 @@ export interface BacktestRun {
   /** What configHash hashes: the config with defaults, params, strategy version and source, models. */
   readonly resolvedConfig: Readonly<Record<string, unknown>>;
   readonly dataHash: string;
+  /** The instrument spec traded on: which stored versions, the config's overrides, the effective spec. */
+  readonly instrument: InstrumentRunInfo;
   readonly strategy: StrategyDefinition;
   /** The first symbol's strategy parameters. */
   readonly params: unknown;
@@ -90,6 +93,7 @@ export interface RunLane {
   readonly firstIndex: number;
   readonly params: unknown;
   readonly probe: PrepareProbe;
+  readonly instrument: InstrumentRunInfo;
 }
 
 export interface RunOptions {
@@ -127,7 +131,11 @@ export async function runBacktest(store: DuckDbStore, rawConfig: unknown, option
   const needs = entries.map((e) => needsOf(strategy, parseParams(strategy, laneParams(config, e)), {modelsDir: options.modelsDir}));
   const need: DataNeeds = {warmup: Math.max(...needs.map((n) => n.warmup)), analyzerFunding: needs.some((n) => n.analyzerFunding)};
   const data = [];
-  for (const e of entries) data.push(await loadSymbolData(store, config, e.symbol, need));
+  for (const e of entries) {
+    const d = await loadSymbolData(store, config, e.symbol, need);
+    const range = {fromMs: d.bars.openTime[d.firstIndex], toMs: d.bars.openTime[d.bars.length - 1]};
+    data.push({...d, instrument: await resolveInstrument(store.instruments, laneInstrumentConfig(config, e), range)});
+  }
   const llm = {...storeLlmWiring(store, config, options.llm?.endpoint ?? null), ...options.llm};
   return executeBacktest(config, strategy, data, {...options, llm});
 }
@@ -137,6 +145,11 @@ function needsOf(strategy: StrategyDefinition, params: unknown, kit: StrategyKit
   const setup = strategy.setup(params, createStrategyKit(kit));
   const readings = [...(setup.analyzers ?? []), ...Object.values(setup.indicators ?? {})];
   return {warmup: Math.max(0, ...readings.map((r) => r.warmupBars)), analyzerFunding: (setup.analyzers ?? []).some((a) => a.usesFunding === true)};
+}
+
+/** What instrument resolution reads for a symbol: the run's keys, the symbol's own `instrument` over the run's. */
+function laneInstrumentConfig(config: BacktestConfig, entry: SymbolEntry): BacktestConfig {
+  return {...config, symbol: entry.symbol, instrument: entry.instrument === undefined ? config.instrument : {...config.instrument, ...entry.instrument}};
 }
 
 /** A symbol's strategy parameters: the run's, with the symbol's own over them. */
@@ -152,6 +165,7 @@ interface ComposedLane {
   readonly analyzers: readonly Analyzer[];
   readonly setup: StrategySetup;
   readonly instrument: InstrumentSpec;
+  readonly instrumentInfo: InstrumentRunInfo;
   readonly context: AnalyzerContext;
   readonly probe: PrepareProbe;
 }
@@ -192,10 +206,9 @@ export async function executeBacktest(
     const setup = strategy.setup(params, kit(sink));
     const analyzers = setup.analyzers ?? [];
     const context = {timeframeMs: tf, funding: data.analyzerFunding !== undefined ? data.analyzerFunding : data.funding};
-    const base = instrumentFor(symbol);
-    const instrument = {...base, makerFeeRate: config.makerFee ?? base.makerFeeRate, takerFeeRate: config.takerFee ?? base.takerFeeRate};
+    const instrumentInfo = instrumentForRun(data.instrument ?? builtinInstrument(config.exchange, symbol), laneInstrumentConfig(config, entry));
     const probe: PrepareProbe = {context, analyzers: () => strategy.setup(params, kit(discard)).analyzers ?? []};
-    return {entry, data, params, analyzers, setup, instrument, context, probe};
+    return {entry, data, params, analyzers, setup, instrument: instrumentInfo.spec, instrumentInfo, context, probe};
   });
   const allAnalyzers = lanes.flatMap((l) => l.analyzers);
   const first = lanes[0].data;
@@ -231,6 +244,7 @@ export async function executeBacktest(
     strategyVersion: strategy.version,
     strategySource: strategySourceHash(strategy),
     ...(ml ? {models: ml.models.map((m) => ({model: m.model, onnxSha256: m.onnxSha256}))} : {}),
+    instrumentSpec: lanes.length === 1 ? instrumentIdentity(lanes[0].instrumentInfo) : lanes.map((l) => instrumentIdentity(l.instrumentInfo)),
   };
   const cHash = configHash(resolved);
   const laneHashes = lanes.map((l) => {
@@ -301,12 +315,13 @@ export async function executeBacktest(
   const weights = {...DEFAULT_WEIGHTS, ...lanes[0].setup.weights};
   const runLanes: RunLane[] = lanes.map((l) => ({
     symbol: l.entry.symbol, bars: l.data.bars, funding: l.data.funding, firstIndex: l.data.firstIndex, params: l.params, probe: l.probe,
+    instrument: l.instrumentInfo,
   }));
   const run: BacktestRun = {
     runId, config, configHash: cHash, resolvedConfig: resolved, dataHash: dHash, strategy, params: lanes[0].params,
     bars: lanes.length === 1 ? first.bars : slotAligned(first.bars, timeline), funding: first.funding, firstIndex: firstSlot,
     lanes: runLanes, timeline, engine, ledger, journal, weights, unavailableSources, journalEnds, loopSeconds, ml,
-    llm: llmRunStats(allAnalyzers), probe: lanes[0].probe,
+    llm: llmRunStats(allAnalyzers), probe: lanes[0].probe, instrument: lanes[0].instrumentInfo,
   };
   if (strict) await refuseNonCausalPrepare(run);
   return run;

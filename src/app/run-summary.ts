@@ -4,6 +4,7 @@ import {computeMetrics, type Metrics} from '../portfolio/metrics.js';
 import {signalAccuracy} from '../portfolio/signal-accuracy.js';
 import type {BacktestRun} from './backtest-runner.js';
 import type {MlRunInfo} from './ml-run.js';
+import type {InstrumentRunInfo} from './instrument-resolution.js';
 import type {LlmRunStats} from '../signals/llm/index.js';
 
 const YEAR_MS = 365 * 86_400_000;
@@ -48,6 +49,8 @@ export interface RunSummary {
    * and `contaminated` when it used answers for bars before the model's training cutoff (absent without one).
    */
   readonly llm?: LlmRunStats;
+  /** The instrument spec traded on: stored versions (as-of, source, hash), default brackets, config overrides, notes, the spec itself. */
+  readonly instrument: InstrumentRunInfo;
   readonly ensembleAccuracy: ReturnType<typeof signalAccuracy>;
   readonly events: Readonly<Record<string, number>>;
   readonly tradeList: readonly ClosedTrade[];
@@ -122,6 +125,7 @@ export function summarizeRun(run: BacktestRun): RunSummary {
     sources,
     ...(run.ml ? {ml: run.ml} : {}),
     ...(run.llm ? {llm: run.llm} : {}),
+    instrument: run.instrument,
     ensembleAccuracy: signalAccuracy({
       close, scores: r.ensembleScore, confidences: r.ensembleConfidence, active: r.ensembleActive, ...window,
     }),
@@ -142,6 +146,6 @@ function countExposure(positionQty: Float64Array, from: number, to: number): num
  * Identity-only fields (strategy version and source hash, model hashes) live elsewhere in run.json.
  */
 function replayableConfig(run: BacktestRun): unknown {
-  const {strategyVersion: _version, strategySource: _source, models: _models, ...config} = run.resolvedConfig;
+  const {strategyVersion: _version, strategySource: _source, models: _models, instrumentSpec: _instrument, ...config} = run.resolvedConfig;
   return JSON.parse(canonicalJson(config)) as unknown;
 }

@@ -18,3 +18,4 @@ export * from './ports/session-store.js';
 export * from './ports/run-store.js';
 export * from './ports/bot-lock.js';
 export * from './ports/live-state.js';
+export * from './ports/instrument-store.js';

@@ -29,7 +29,30 @@ export interface InstrumentSpec {
   readonly takerFeeRate: number;
   /** Charged on the notional at the liquidation price, paid into the insurance fund. */
   readonly liquidationFeeRate: number;
+  /** Empty when the exchange's table is not known (a spec from exchangeInfo alone). */
   readonly brackets: readonly MarginBracket[];
+  // What Binance's exchangeInfo adds; optional so a hand-written spec stays valid.
+  /** The exchange's own id ('BTCUSDT'). */
+  readonly exchangeSymbol?: string;
+  /** exchangeInfo `status`: 'TRADING', 'SETTLING', 'PENDING_TRADING', 'CLOSE', … */
+  readonly status?: string;
+  /** exchangeInfo `contractType`: 'PERPETUAL', 'CURRENT_QUARTER', … */
+  readonly contractType?: string;
+  /** PRICE_FILTER bounds. */
+  readonly minPrice?: number;
+  readonly maxPrice?: number;
+  /** LOT_SIZE maxQty (limit orders). */
+  readonly maxQty?: number;
+  /** MARKET_LOT_SIZE: market orders have their own, usually smaller, bounds. */
+  readonly marketMinQty?: number;
+  readonly marketMaxQty?: number;
+  readonly marketStepSize?: number;
+  /** PERCENT_PRICE: a limit price must lie within [mark × down, mark × up]. */
+  readonly percentPriceUp?: number;
+  readonly percentPriceDown?: number;
+  /** Decimals the exchange shows and accepts (not always the tick's: BTCUSDT has 2 with tick 0.10). */
+  readonly pricePrecision?: number;
+  readonly quantityPrecision?: number;
 }
 
 export interface OrderRequest {

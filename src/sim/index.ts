@@ -2,8 +2,11 @@ export {SimulatedVenue, type SimulatedVenueOptions} from './simulated-venue.js';
 export {type AccountTotals} from './account.js';
 export {
   BTCUSDT_BRACKETS,
+  CONSERVATIVE_DEFAULT_BRACKETS,
   DEFAULT_INSTRUMENTS,
   DEFAULT_LIQUIDATION_FEE_RATE,
+  DEFAULT_MAKER_FEE_RATE,
+  DEFAULT_TAKER_FEE_RATE,
   ETHUSDT_BRACKETS,
   instrumentFor,
 } from './instruments.js';

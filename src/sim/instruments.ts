@@ -1,7 +1,9 @@
 /**
  * Default contract specs for the symbols IFTB ships data for, as plain data. Values are
  * Binance USDⓈ-M's published rules (exchangeInfo filters, the default VIP-0 fee tier and the
- * public leverage/maintenance-margin bracket tables); a run can pass its own InstrumentSpec.
+ * public leverage/maintenance-margin bracket tables). Every store is seeded with them as of
+ * time 0 (in force until a synced or imported version supersedes them); a run can pass its own
+ * InstrumentSpec.
  */
 import {ErrorCode, IftbError, type InstrumentSpec, type MarginBracket, type SymbolId} from '../core/index.js';
 
@@ -41,32 +43,54 @@ export const ETHUSDT_BRACKETS: readonly MarginBracket[] = Object.freeze([
 ]);
 
 /**
+ * The schedule a run uses for a symbol whose bracket table is not known (exchangeInfo alone has
+ * none; the table needs an API key). Conservative by construction: shaped like Binance's tables
+ * for small listings, its maintenance margin is at or above BTCUSDT's and ETHUSDT's at every
+ * notional and its leverage caps at or below theirs, so a run without the real table is
+ * liquidated earlier, never later. cum joins the tiers continuously.
+ */
+export const CONSERVATIVE_DEFAULT_BRACKETS: readonly MarginBracket[] = Object.freeze([
+  bracket(5_000, 20, 0.025, 0),
+  bracket(25_000, 10, 0.05, 125),
+  bracket(100_000, 5, 0.1, 1_375),
+  bracket(250_000, 4, 0.125, 3_875),
+  bracket(1_000_000, 2, 0.25, 35_125),
+  bracket(5_000_000, 1, 0.5, 285_125),
+]);
+
+/**
  * Liquidation clearance fee. Binance sets it per symbol (and changes it from time to time);
  * 1.25 % is its long-standing value for the majors. It is a field of InstrumentSpec, so a run
  * can configure it.
  */
 export const DEFAULT_LIQUIDATION_FEE_RATE = 0.0125;
 
+/** Binance USDⓈ-M VIP 0 (regular user) fee rates; exchangeInfo carries no fees. */
+export const DEFAULT_MAKER_FEE_RATE = 0.0002;
+export const DEFAULT_TAKER_FEE_RATE = 0.0005;
+
 export const DEFAULT_INSTRUMENTS: Readonly<Record<SymbolId, InstrumentSpec>> = Object.freeze({
   'BTC/USDT:USDT': Object.freeze({
     symbol: 'BTC/USDT:USDT',
+    exchangeSymbol: 'BTCUSDT',
     tickSize: 0.1,
     stepSize: 0.001,
     minQty: 0.001,
     minNotional: 100,
-    makerFeeRate: 0.0002,
-    takerFeeRate: 0.0005,
+    makerFeeRate: DEFAULT_MAKER_FEE_RATE,
+    takerFeeRate: DEFAULT_TAKER_FEE_RATE,
     liquidationFeeRate: DEFAULT_LIQUIDATION_FEE_RATE,
     brackets: BTCUSDT_BRACKETS,
   }),
   'ETH/USDT:USDT': Object.freeze({
     symbol: 'ETH/USDT:USDT',
+    exchangeSymbol: 'ETHUSDT',
     tickSize: 0.01,
     stepSize: 0.001,
     minQty: 0.001,
     minNotional: 20,
-    makerFeeRate: 0.0002,
-    takerFeeRate: 0.0005,
+    makerFeeRate: DEFAULT_MAKER_FEE_RATE,
+    takerFeeRate: DEFAULT_TAKER_FEE_RATE,
     liquidationFeeRate: DEFAULT_LIQUIDATION_FEE_RATE,
     brackets: ETHUSDT_BRACKETS,
   }),

@@ -1,7 +1,9 @@
 /**
  * A local stand-in for the Binance USDⓈ-M REST API (the endpoints ccxt's binanceusdm calls for
- * markets, klines, mark-price klines and funding history), with fault injection.
+ * markets, klines, mark-price klines and funding history, and the signed leverage brackets), with
+ * fault injection.
  */
+import {createHmac, timingSafeEqual} from 'node:crypto';
 import {createServer, type IncomingMessage, type ServerResponse} from 'node:http';
 import type {AddressInfo, Socket} from 'node:net';
 import type {Bar} from '../../src/core/index.js';
@@ -49,7 +51,52 @@ export interface BinanceUsdmServerOptions {
   /** Deterministic data for every listed symbol and interval not given explicitly. */
   readonly generate?: GenerateOptions;
   readonly faults?: FaultOptions;
+  /** Per-symbol contract rules exchangeInfo serves (default: BTCUSDT's rules for every symbol). */
+  readonly instruments?: Readonly<Record<string, SymbolRules>>;
+  /** exchangeInfo's serverTime (default: the real clock). */
+  readonly serverTimeMs?: number;
+  /** Accepted key and secret for signed endpoints; without them every signed request is refused (-2015). */
+  readonly credentials?: {readonly apiKey: string; readonly secret: string};
+  /** leverageBracket rows per symbol id (default: a three-tier table). */
+  readonly leverageBrackets?: Readonly<Record<string, readonly LeverageBracketRow[]>>;
 }
+
+/** Rules of one symbol as exchangeInfo states them (decimals as Binance writes them: strings). */
+export interface SymbolRules {
+  readonly tickSize?: string;
+  readonly minPrice?: string;
+  readonly maxPrice?: string;
+  readonly stepSize?: string;
+  readonly minQty?: string;
+  readonly maxQty?: string;
+  readonly marketMaxQty?: string;
+  readonly minNotional?: string;
+  readonly pricePrecision?: number;
+  readonly quantityPrecision?: number;
+  readonly liquidationFee?: string;
+  readonly status?: string;
+  readonly contractType?: string;
+  readonly deliveryDate?: number;
+}
+
+/** One row of /fapi/v1/leverageBracket (numbers, not strings, as Binance sends them). */
+export interface LeverageBracketRow {
+  readonly bracket: number;
+  readonly initialLeverage: number;
+  readonly notionalCap: number;
+  readonly notionalFloor: number;
+  readonly maintMarginRatio: number;
+  readonly cum: number;
+}
+
+export const DEFAULT_BRACKET_ROWS: readonly LeverageBracketRow[] = [
+  {bracket: 1, initialLeverage: 50, notionalCap: 10_000, notionalFloor: 0, maintMarginRatio: 0.01, cum: 0},
+  {bracket: 2, initialLeverage: 20, notionalCap: 100_000, notionalFloor: 10_000, maintMarginRatio: 0.025, cum: 150},
+  {bracket: 3, initialLeverage: 10, notionalCap: 1_000_000, notionalFloor: 100_000, maintMarginRatio: 0.05, cum: 2_650},
+];
+
+/** Binance's recvWindow default, used when a signed request sends none. */
+const DEFAULT_RECV_WINDOW_MS = 5_000;
 
 export interface RecordedRequest {
   readonly method: string;
@@ -66,6 +113,8 @@ export interface RunningServer {
   /** The candles the server holds for [fromMs, toMs), exactly as it serves them. */
   candles(symbolId: string, interval: string, fromMs: number, toMs: number, kind?: 'candles' | 'mark'): Bar[];
   funding(symbolId: string, fromMs: number, toMs: number): FundingEntry[];
+  /** Changes what exchangeInfo serves from now on (a listing's rules changing, time passing). */
+  setInstrument(symbolId: string, rules: SymbolRules, serverTimeMs?: number): void;
   close(): Promise<void>;
 }
 
@@ -88,9 +137,13 @@ class BinanceUsdmServer {
   private readonly sockets = new Set<Socket>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly symbols: readonly string[];
+  private readonly instruments: Record<string, SymbolRules>;
+  private serverTimeMs: number | undefined;
 
   constructor(private readonly options: BinanceUsdmServerOptions) {
     this.symbols = options.symbols ?? ['BTCUSDT', 'ETHUSDT'];
+    this.instruments = {...options.instruments};
+    this.serverTimeMs = options.serverTimeMs;
   }
 
   private known(symbol: string | undefined): symbol is string {
@@ -113,6 +166,10 @@ class BinanceUsdmServer {
           candles: (symbolId, interval, fromMs, toMs, kind = 'candles') =>
             this.series(symbolId, interval, kind, fromMs, toMs),
           funding: (symbolId, fromMs, toMs) => this.fundingSeries(symbolId, fromMs, toMs),
+          setInstrument: (symbolId, rules, serverTimeMs) => {
+            this.instruments[symbolId] = rules;
+            if (serverTimeMs !== undefined) this.serverTimeMs = serverTimeMs;
+          },
           close: () =>
             new Promise<void>((done) => {
               for (const timer of this.timers) clearTimeout(timer);
@@ -146,23 +203,25 @@ class BinanceUsdmServer {
       if (faults.delayAt?.includes(n)) {
         const timer = setTimeout(() => {
           this.timers.delete(timer);
-          if (!res.destroyed) this.route(url.pathname, query, res);
+          if (!res.destroyed) this.route(url.pathname, query, res, req);
         }, faults.delayMs ?? 5_000);
         this.timers.add(timer);
         return;
       }
     }
-    this.route(url.pathname, query, res);
+    this.route(url.pathname, query, res, req);
   }
 
-  private route(path: string, query: Record<string, string>, res: ServerResponse): void {
+  private route(path: string, query: Record<string, string>, res: ServerResponse, req: IncomingMessage): void {
     switch (path) {
       case '/fapi/v1/ping':
         return sendJson(res, 200, {});
       case '/fapi/v1/time':
         return sendJson(res, 200, {serverTime: Date.now()});
       case '/fapi/v1/exchangeInfo':
-        return sendJson(res, 200, exchangeInfo([...this.symbols, ...(this.options.invalidSymbols ?? [])]));
+        return sendJson(res, 200, exchangeInfo([...this.symbols, ...(this.options.invalidSymbols ?? [])], this.instruments, this.serverTimeMs ?? Date.now()));
+      case '/fapi/v1/leverageBracket':
+        return this.leverageBracket(query, req, res);
       case '/fapi/v1/klines':
         return this.klines(query, 'candles', res);
       case '/fapi/v1/markPriceKlines':
@@ -194,6 +253,43 @@ class BinanceUsdmServer {
     let bars = this.series(symbol, query.interval, kind, start ?? to - limit * tf, to);
     bars = start === undefined ? bars.slice(-limit) : bars.slice(0, limit);
     sendJson(res, 200, bars.map((bar) => klineRow(bar, tf, kind)));
+  }
+
+  /** Binance's signed-request checks, in its order: API key, timestamp within recvWindow, HMAC-SHA256 signature of the query. */
+  private signedRequestError(query: Record<string, string>, req: IncomingMessage): {status: number; code: number; msg: string} | null {
+    const credentials = this.options.credentials;
+    if (credentials === undefined || req.headers['x-mbx-apikey'] !== credentials.apiKey) {
+      return {status: 401, code: -2015, msg: 'Invalid API-key, IP, or permissions for action.'};
+    }
+    const timestamp = Number(query.timestamp);
+    const recvWindow = query.recvWindow === undefined ? DEFAULT_RECV_WINDOW_MS : Number(query.recvWindow);
+    const now = Date.now();
+    if (!Number.isFinite(timestamp) || timestamp >= now + 1_000 || now - timestamp > recvWindow) {
+      return {status: 400, code: -1021, msg: "Timestamp for this request is outside of the recvWindow."};
+    }
+    // The signature covers the query exactly as sent, up to `&signature=`.
+    const url = req.url ?? '';
+    const raw = url.includes('?') ? url.slice(url.indexOf('?') + 1) : '';
+    const at = raw.lastIndexOf('&signature=');
+    const signed = at < 0 ? '' : raw.slice(0, at);
+    const given = Buffer.from(at < 0 ? '' : raw.slice(at + '&signature='.length));
+    const expected = Buffer.from(createHmac('sha256', credentials.secret).update(signed).digest('hex'));
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      return {status: 400, code: -1022, msg: 'Signature for this request is not valid.'};
+    }
+    return null;
+  }
+
+  private leverageBracket(query: Record<string, string>, req: IncomingMessage, res: ServerResponse): void {
+    const refused = this.signedRequestError(query, req);
+    if (refused !== null) return sendJson(res, refused.status, {code: refused.code, msg: refused.msg});
+    const entry = (symbol: string) => ({symbol, brackets: this.options.leverageBrackets?.[symbol] ?? DEFAULT_BRACKET_ROWS});
+    if (query.symbol !== undefined) {
+      if (!this.known(query.symbol)) return sendJson(res, 400, {code: -1121, msg: 'Invalid symbol.'});
+      // With a symbol Binance answers one object, without it a list.
+      return sendJson(res, 200, entry(query.symbol));
+    }
+    sendJson(res, 200, this.symbols.map(entry));
   }
 
   private fundingRate(query: Record<string, string>, res: ServerResponse): void {
@@ -285,10 +381,10 @@ function klineRow(bar: Bar, tf: number, kind: 'candles' | 'mark'): unknown[] {
   ];
 }
 
-function exchangeInfo(symbols: readonly string[]): unknown {
+function exchangeInfo(symbols: readonly string[], instruments: Readonly<Record<string, SymbolRules>>, serverTime: number): unknown {
   return {
     timezone: 'UTC',
-    serverTime: Date.now(),
+    serverTime,
     futuresType: 'U_MARGINED',
     rateLimits: [
       {rateLimitType: 'REQUEST_WEIGHT', interval: 'MINUTE', intervalNum: 1, limit: 2400},
@@ -299,36 +395,37 @@ function exchangeInfo(symbols: readonly string[]): unknown {
     assets: [{asset: 'USDT', marginAvailable: true, autoAssetExchange: '-10000'}],
     symbols: symbols.map((symbol) => {
       const baseAsset = symbol.replace(/USDT$/, '');
+      const r = instruments[symbol] ?? {};
       return {
         symbol,
         pair: symbol,
-        contractType: 'PERPETUAL',
-        deliveryDate: 4133404800000,
+        contractType: r.contractType ?? 'PERPETUAL',
+        deliveryDate: r.deliveryDate ?? 4133404800000,
         onboardDate: 1569398400000,
-        status: 'TRADING',
+        status: r.status ?? 'TRADING',
         maintMarginPercent: '2.5000',
         requiredMarginPercent: '5.0000',
         baseAsset,
         quoteAsset: 'USDT',
         marginAsset: 'USDT',
-        pricePrecision: 2,
-        quantityPrecision: 3,
+        pricePrecision: r.pricePrecision ?? 2,
+        quantityPrecision: r.quantityPrecision ?? 3,
         baseAssetPrecision: 8,
         quotePrecision: 8,
         underlyingType: 'COIN',
         underlyingSubType: [],
         settlePlan: 0,
         triggerProtect: '0.0500',
-        liquidationFee: '0.012500',
+        liquidationFee: r.liquidationFee ?? '0.012500',
         marketTakeBound: '0.05',
         maxMoveOrderLimit: 10000,
         filters: [
-          {filterType: 'PRICE_FILTER', minPrice: '556.80', maxPrice: '4529764', tickSize: '0.10'},
-          {filterType: 'LOT_SIZE', minQty: '0.001', maxQty: '1000', stepSize: '0.001'},
-          {filterType: 'MARKET_LOT_SIZE', minQty: '0.001', maxQty: '120', stepSize: '0.001'},
+          {filterType: 'PRICE_FILTER', minPrice: r.minPrice ?? '556.80', maxPrice: r.maxPrice ?? '4529764', tickSize: r.tickSize ?? '0.10'},
+          {filterType: 'LOT_SIZE', minQty: r.minQty ?? '0.001', maxQty: r.maxQty ?? '1000', stepSize: r.stepSize ?? '0.001'},
+          {filterType: 'MARKET_LOT_SIZE', minQty: r.minQty ?? '0.001', maxQty: r.marketMaxQty ?? '120', stepSize: r.stepSize ?? '0.001'},
           {filterType: 'MAX_NUM_ORDERS', limit: 200},
           {filterType: 'MAX_NUM_ALGO_ORDERS', limit: 10},
-          {filterType: 'MIN_NOTIONAL', notional: '100'},
+          {filterType: 'MIN_NOTIONAL', notional: r.minNotional ?? '100'},
           {filterType: 'PERCENT_PRICE', multiplierUp: '1.0500', multiplierDown: '0.9500', multiplierDecimal: '4'},
         ],
         orderTypes: ['LIMIT', 'MARKET', 'STOP', 'STOP_MARKET', 'TAKE_PROFIT', 'TAKE_PROFIT_MARKET', 'TRAILING_STOP_MARKET'],

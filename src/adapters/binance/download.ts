@@ -5,6 +5,7 @@ import {
   parseSymbol,
   SILENT_PROGRESS,
   timeframeMs,
+  type InstrumentStore,
   type MarketDataStore,
   type ProgressSink,
   type SeriesKey,
@@ -14,6 +15,7 @@ import {
 import {downloadCandles, iso} from './candles.js';
 import {BINANCE_USDM, type BinanceExchangeOptions} from './exchange.js';
 import {downloadFunding} from './funding.js';
+import {type InstrumentSyncReport, syncWithSession} from './instrument-sync.js';
 import {BinanceSession} from './session.js';
 
 export interface DownloadRequest {
@@ -32,6 +34,8 @@ export interface DownloadRequest {
 
 export interface DownloadOptions {
   store: MarketDataStore;
+  /** Given: the symbol's instrument spec (and brackets, with credentials) is synced too. */
+  instruments?: InstrumentStore;
   exchange?: BinanceExchangeOptions;
   progress?: ProgressSink;
   log?: (line: string) => void;
@@ -47,6 +51,8 @@ export interface DownloadReport {
   /** Open time of the first / last candle received in range (stored or already present). */
   firstMs: number | null;
   lastMs: number | null;
+  /** The instrument sync, when DownloadOptions.instruments was given. */
+  instrument?: InstrumentSyncReport;
 }
 
 /**
@@ -79,6 +85,12 @@ export async function downloadMarketData(request: DownloadRequest, options: Down
     await session.call('loadMarkets', (client) => client.loadMarkets(), symbol);
     if (session.client.markets?.[symbol] === undefined) {
       throw new IftbError(ErrorCode.INPUT_INVALID, `unknown symbol '${symbol}' on ${BINANCE_USDM}`);
+    }
+    if (options.instruments !== undefined) {
+      report.instrument = await syncWithSession(session, options.instruments, [symbol]);
+      const [rules] = report.instrument.rules;
+      log(`${symbol} instrument spec: ${rules.status === 'added' ? 'new version' : 'unchanged'} as of ${iso(rules.asOfMs)}` +
+        (report.instrument.brackets === null ? ' (no API key: leverage brackets not fetched)' : ''));
     }
     log(`download ${symbol} ${request.timeframe} ${iso(request.sinceMs)} .. ${iso(untilMs)}`);
     const common = {session, store: options.store, key, sinceMs: request.sinceMs, untilMs: candleUntil, progress, log, now: Date.now};

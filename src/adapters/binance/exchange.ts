@@ -11,6 +11,8 @@ export interface BinanceExchangeOptions {
   maxRetries?: number;
   /** First backoff delay, doubled on each retry; default 500 ms. */
   baseBackoffMs?: number;
+  /** API key and secret, for signed endpoints (leverage brackets); without them the client is public-only. */
+  credentials?: {readonly apiKey: string; readonly secret: string};
 }
 
 export const DEFAULT_TIMEOUT_MS = 15_000;
@@ -19,10 +21,11 @@ export const DEFAULT_BASE_BACKOFF_MS = 500;
 
 export type BinanceUsdmClient = InstanceType<typeof binanceusdm>;
 
-/** A public-data ccxt client for Binance USDⓈ-M futures (no API keys). */
+/** A ccxt client for Binance USDⓈ-M futures: public data, plus signed reads when credentials are given. */
 export function createBinanceUsdmClient(options: BinanceExchangeOptions = {}): BinanceUsdmClient {
   const client = new binanceusdm({
     enableRateLimit: true,
+    ...(options.credentials ? {apiKey: options.credentials.apiKey, secret: options.credentials.secret} : {}),
     timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     options: {
       // loadMarkets would otherwise also fetch spot/coin-M/options exchangeInfo and /sapi currencies.

@@ -9,6 +9,8 @@ import {SqlSessionStore} from '../sql/session-store.js';
 import {duckDbExecutor} from './sql-executor.js';
 import {DuckDbKillSwitchRepository} from './kill-switch-repository.js';
 import {seedSample} from './sample-seed.js';
+import {DuckDbInstrumentStore} from './instrument-store.js';
+import {seedBuiltinInstruments} from './instrument-seed.js';
 
 export const DEFAULT_DB_PATH = fromRoot('datasets', 'iftb.duckdb');
 
@@ -26,6 +28,7 @@ export class DuckDbStore {
   /** Paper/live session state (the SessionStore port; migration 006). */
   readonly sessions: SqlSessionStore;
   readonly killSwitch: DuckDbKillSwitchRepository;
+  readonly instruments: DuckDbInstrumentStore;
 
   private constructor(readonly db: DuckDb) {
     this.marketData = new DuckDbMarketDataStore(db);
@@ -34,12 +37,15 @@ export class DuckDbStore {
     this.news = new DuckDbNewsStore(db);
     this.sessions = new SqlSessionStore(duckDbExecutor(db));
     this.killSwitch = new DuckDbKillSwitchRepository(db);
+    this.instruments = new DuckDbInstrumentStore(db);
   }
 
   static async open(path: string = DEFAULT_DB_PATH, options: OpenStoreOptions = {}): Promise<DuckDbStore> {
     const db = await DuckDb.open(path);
     try {
       await migrate(db);
+      // Two rows, always (unlike the sample): every store can resolve the built-in symbols.
+      await seedBuiltinInstruments(db, new DuckDbInstrumentStore(db));
       if (options.seed ?? true) await seedSample(db);
     } catch (error) {
       db.close();

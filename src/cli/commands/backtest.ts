@@ -7,6 +7,7 @@ import {collect, runConfigFromFlags} from '../run-config.js';
 import {type CliIo, reportsDirOption, type StoreOptions, storeOptions, withStore} from '../context.js';
 import {formatInt, formatTime, renderTable} from '../format.js';
 import {choiceOption, numberOption, symbolOption, timeframeOption, timeOption} from '../options.js';
+import {instrumentSummaryLines} from '../instrument-format.js';
 import {addLlmOptions, applyLlmOptions, type LlmCliOptions, llmEnvironment, llmSummaryLines} from '../llm-options.js';
 
 interface BacktestCliOptions extends StoreOptions, LlmCliOptions {
@@ -73,6 +74,7 @@ function summaryText(s: RunSummary, runJsonPath: string, htmlPath: string): stri
           (m.inSample ? `IN SAMPLE on ${m.inSampleBars} decision bars (--strict refuses this)` : 'out of sample'))
       : []),
     ...llmSummaryLines(s.llm),
+    ...instrumentSummaryLines(s.instrument),
     `journal: ${events || 'no events'}`,
     `run.json: ${runJsonPath}`,
     `report:   ${htmlPath}`,

@@ -1,8 +1,9 @@
-import {type Command, Option} from 'commander';
+import type {Command} from 'commander';
 import type {Timeframe} from '../../core/index.js';
 import {type CliIo, type StoreOptions, storeOptions, withStore} from '../context.js';
 import {formatInt, formatTime} from '../format.js';
-import {numberOption, symbolOption, timeframeOption, timeOption} from '../options.js';
+import {symbolOption, timeframeOption, timeOption} from '../options.js';
+import {binanceCredentials, binanceOptions} from './data-instruments.js';
 
 interface DownloadCliOptions extends StoreOptions {
   symbol: string;
@@ -17,20 +18,18 @@ interface DownloadCliOptions extends StoreOptions {
 }
 
 export function registerDownload(data: Command, io: CliIo): void {
-  storeOptions(
+  storeOptions(binanceOptions(
     data
       .command('download')
-      .description('download closed candles (and funding) from Binance USDⓈ-M through ccxt; resumes from the last stored candle')
+      .description('download closed candles (and funding) from Binance USDⓈ-M through ccxt; resumes from the last stored candle; syncs the symbol\'s instrument spec')
       .requiredOption('--symbol <symbol>', 'ccxt unified symbol, e.g. BTC/USDT:USDT', symbolOption)
       .requiredOption('--timeframe <tf>', 'candle interval', timeframeOption)
       .requiredOption('--since <time>', 'first candle (UTC date, ISO time or epoch ms)', timeOption)
       .option('--until <time>', 'end, exclusive (default: now)', timeOption)
       .option('--funding', 'also download funding-rate history')
-      .option('--mark', 'also download mark-price candles')
-      .addOption(new Option('--api-url <url>', 'Binance REST base URL (a mirror or a local test server)').env('IFTB_BINANCE_URL'))
-      .option('--timeout-ms <ms>', 'per-request timeout', numberOption('--timeout-ms', 1), 15_000)
-      .option('--retries <n>', 'retries on 429, 5xx and timeouts', numberOption('--retries', 0), 5),
-  ).action(async (options: DownloadCliOptions) => {
+      .option('--mark', 'also download mark-price candles'),
+  )).action(async (options: DownloadCliOptions) => {
+    const credentials = binanceCredentials();
     // ccxt is large; load it only for the command that needs it.
     const {downloadMarketData} = await import('../../adapters/binance/index.js');
     await withStore(options, async (store) => {
@@ -38,7 +37,8 @@ export function registerDownload(data: Command, io: CliIo): void {
         {symbol: options.symbol, timeframe: options.timeframe, sinceMs: options.since, untilMs: options.until, funding: options.funding, mark: options.mark},
         {
           store: store.marketData,
-          exchange: {apiUrlOverride: options.apiUrl, timeoutMs: options.timeoutMs, maxRetries: options.retries},
+          instruments: store.instruments,
+          exchange: {apiUrlOverride: options.apiUrl, timeoutMs: options.timeoutMs, maxRetries: options.retries, credentials},
           progress: io.progress(),
           log: (line) => io.err(line),
         },

@@ -17,6 +17,7 @@ import {type CliIo, type StoreOptions, storeOptions, withStore} from '../context
 import {formatInt, formatTime, renderTable} from '../format.js';
 import {choiceOption, symbolOption, timeframeOption, timeOption} from '../options.js';
 import {registerDownload} from './data-download.js';
+import {registerInstruments} from './data-instruments.js';
 
 const KINDS = ['candles', 'mark', 'funding'] as const;
 const IMPORT_KINDS = [...KINDS, 'news'] as const;
@@ -122,6 +123,7 @@ export function dataCommand(io: CliIo): Command {
   });
 
   registerDownload(data, io);
+  registerInstruments(data, io);
 
   storeOptions(data.command('list').description('coverage per exchange, symbol and timeframe').option('--json', 'print JSON')).action(
     async (options: StoreOptions & {json?: boolean}) => {

@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS instrument_brackets;
+DROP TABLE IF EXISTS instrument_specs;
