@@ -1,2 +1,3 @@
 export * from './canonical.js';
 export * from './load.js';
+export * from './env.js';
