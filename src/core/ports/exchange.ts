@@ -82,10 +82,15 @@ export interface ExchangeOrderRequest {
 export interface ExchangeOrder {
   readonly symbol: SymbolId;
   readonly clientOrderId: string;
+  /**
+   * The venue's id. A conditional order that has not triggered yet is `algo-<algoId>` on Binance;
+   * once triggered it is the id of the order it placed, which is the id its fills carry.
+   */
   readonly exchangeOrderId: string;
   readonly status: ExchangeOrderStatus;
   readonly side: OrderSide;
-  readonly type: ExchangeOrderType;
+  /** 'other': a type the bot never sends (e.g. a STOP limit or trailing stop placed by hand). */
+  readonly type: ExchangeOrderType | 'other';
   readonly qty: number;
   readonly filledQty: number;
   /** Volume-weighted fill price; NaN before any fill. */
