@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import {ExchangeError, type StreamState} from '../../core/index.js';
+import {ExchangeError, isExchangeError, type StreamState} from '../../core/index.js';
 import {BINANCE_USDM} from './exchange.js';
 
 export interface StreamTiming {
@@ -61,6 +61,8 @@ export class ReconnectingSocket {
         return;
       } catch (error) {
         if (this.closed) throw new ExchangeError('network', `${BINANCE_USDM}: ${this.name} closed while connecting`, {reason: 'closed'});
+        // missing or refused keys will not fix themselves by waiting
+        if (isExchangeError(error, 'auth')) throw error;
         this.attempt++;
         if (this.attempt >= this.timing.initialAttempts) {
           throw new ExchangeError('network', `${BINANCE_USDM}: ${this.name} could not connect after ${this.attempt} attempts: ${messageOf(error)}`, {

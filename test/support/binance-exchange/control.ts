@@ -19,6 +19,7 @@ const OPS = [
   'placeOrder',
   'inject',
   'dropStreams',
+  'stallStreams',
   'expireListenKey',
   'refuseStreams',
   'ordersByClientId',
@@ -89,6 +90,9 @@ export class RemoteBinanceExchange {
   }
   dropStreams(kind: StreamKind = 'all'): Promise<number> {
     return this.call('dropStreams', kind);
+  }
+  stallStreams(kind: StreamKind = 'all'): Promise<number> {
+    return this.call('stallStreams', kind);
   }
   expireListenKey(): Promise<string[]> {
     return this.call('expireListenKey');

@@ -220,6 +220,11 @@ export class LocalBinanceExchange {
     return this.streams.drop(kind);
   }
 
+  /** Leaves stream connections open but silent (no events, no pongs); returns how many. */
+  stallStreams(kind: StreamKind = 'all'): number {
+    return this.streams.stall(kind);
+  }
+
   /** Expires the live listenKey: `listenKeyExpired` on the user stream, which then closes. */
   expireListenKey(): string[] {
     return this.streams.expireListenKeys();

@@ -10,6 +10,7 @@ import type {ListenKeys} from './listen-keys.js';
 
 interface MarketClient {
   readonly kind: 'market';
+  stalled?: boolean;
   readonly socket: WebSocket;
   readonly streams: Set<string>;
   /** Combined endpoints wrap each event as {stream, data}. */
@@ -18,6 +19,7 @@ interface MarketClient {
 
 interface UserClient {
   readonly kind: 'user';
+  stalled?: boolean;
   readonly socket: WebSocket;
   readonly listenKey: string;
 }
@@ -45,13 +47,13 @@ export class StreamServer {
 
   broadcastKline(stream: string, event: unknown): void {
     for (const client of this.clients) {
-      if (client.kind === 'market' && client.streams.has(stream)) send(client.socket, client.combined ? {stream, data: event} : event);
+      if (client.kind === 'market' && client.stalled !== true && client.streams.has(stream)) send(client.socket, client.combined ? {stream, data: event} : event);
     }
   }
 
   broadcastUser(event: unknown): void {
     for (const client of this.clients) {
-      if (client.kind === 'user' && this.listenKeys.isLive(client.listenKey)) send(client.socket, event);
+      if (client.kind === 'user' && client.stalled !== true && this.listenKeys.isLive(client.listenKey)) send(client.socket, event);
     }
   }
 
@@ -66,6 +68,22 @@ export class StreamServer {
       }
     }
     return dropped;
+  }
+
+  /**
+   * Stalls connections the way a half-dead link does: the socket stays open but nothing passes
+   * (no events, no pongs), so only the client's heartbeat can notice.
+   */
+  stall(kind: StreamKind): number {
+    let stalled = 0;
+    for (const client of this.clients) {
+      if (kind === 'all' || client.kind === kind) {
+        client.stalled = true;
+        (client.socket as unknown as {_socket?: {pause(): void}})._socket?.pause();
+        stalled++;
+      }
+    }
+    return stalled;
   }
 
   /** Expires the live listenKeys: `listenKeyExpired` on their streams, then the streams close. */
