@@ -58,6 +58,27 @@ describe('local Binance USDⓈ-M exchange', () => {
     expect(risk[0]).not.toHaveProperty('leverage'); // v3 dropped it (symbolConfig has it)
   });
 
+  it('serves exchangeInfo filters, leverage brackets and symbol config', async () => {
+    exchange = await startBinanceExchange({startTimeMs: T0});
+    const info = (await fetch(`${exchange.url}/fapi/v1/exchangeInfo`).then((r) => r.json())) as {symbols: {symbol: string; filters: {filterType: string}[]; orderTypes: string[]}[]};
+    const btc = info.symbols.find((s) => s.symbol === 'BTCUSDT');
+    expect(btc?.filters.map((f) => f.filterType)).toEqual(['PRICE_FILTER', 'LOT_SIZE', 'MARKET_LOT_SIZE', 'MAX_NUM_ORDERS', 'MAX_NUM_ALGO_ORDERS', 'MIN_NOTIONAL', 'PERCENT_PRICE']);
+    expect(btc?.filters.find((f) => f.filterType === 'MIN_NOTIONAL')).toEqual({filterType: 'MIN_NOTIONAL', notional: '100'});
+    const brackets = (await signed(exchange, 'GET', '/fapi/v1/leverageBracket', {symbol: 'BTCUSDT'})).body as {symbol: string; brackets: {bracket: number; notionalFloor: number; notionalCap: number; maintMarginRatio: number; cum: number}[]};
+    expect(brackets.symbol).toBe('BTCUSDT');
+    expect(brackets.brackets[0]).toEqual({bracket: 1, initialLeverage: 125, notionalCap: 50_000, notionalFloor: 0, maintMarginRatio: 0.004, cum: 0});
+    // cum keeps maintenance margin continuous at each bracket boundary
+    for (let i = 1; i < brackets.brackets.length; i++) {
+      const [a, b] = [brackets.brackets[i - 1], brackets.brackets[i]];
+      expect(b.notionalFloor).toBe(a.notionalCap);
+      expect(b.notionalFloor * b.maintMarginRatio - b.cum).toBeCloseTo(a.notionalCap * a.maintMarginRatio - a.cum, 6);
+    }
+    await signed(exchange, 'POST', '/fapi/v1/leverage', {symbol: 'BTCUSDT', leverage: 10});
+    const config = await fetch(`${exchange.url}/fapi/v1/symbolConfig?${signParams({symbol: 'BTCUSDT', timestamp: exchange.now()}, exchange.apiSecret)}`, {headers: {'X-MBX-APIKEY': exchange.apiKey}}).then((r) => r.json());
+    expect(config).toEqual([{symbol: 'BTCUSDT', marginType: 'CROSSED', isAutoAddMargin: 'false', leverage: 10, maxNotionalValue: '230000000'}]);
+    expect((await signed(exchange, 'POST', '/fapi/v1/leverage', {symbol: 'BTCUSDT', leverage: 126})).body).toEqual({code: -4028, msg: 'Leverage 126 is not valid'});
+  });
+
   it('keeps cost-basis accounting: averaging, partial close, flip; commission and realised PnL as income', async () => {
     exchange = await startBinanceExchange({startTimeMs: T0});
     exchange.advance({symbol: 'BTCUSDT', bar: candle(T0, 42_000)});
