@@ -72,7 +72,8 @@ export class RestSession {
     return this.markets;
   }
 
-  private ensureTimeSync(): Promise<void> {
+  /** Syncs the clock offset once (before the first signed call); later calls reuse it. */
+  ensureTimeSync(): Promise<void> {
     this.timeSync ??= this.syncTime().then(
       () => {},
       (error: unknown) => {

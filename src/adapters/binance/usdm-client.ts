@@ -166,6 +166,8 @@ export class BinanceUsdmExchangeClient implements ExchangeClient {
   async trades(symbol: SymbolId, fromMs: number): Promise<ExchangeTrade[]> {
     const id = marketIdOf(symbol);
     const what = `fetch ${symbol} trades`;
+    // the week windows end at the exchange's "now", which needs the clock offset first
+    await this.rest.ensureTimeSync();
     const rows = await collectPages({
       fromMs,
       nowMs: this.rest.serverNowMs(),
@@ -198,6 +200,7 @@ export class BinanceUsdmExchangeClient implements ExchangeClient {
   async fundingFees(symbol: SymbolId, fromMs: number): Promise<ExchangeFundingFee[]> {
     const id = marketIdOf(symbol);
     const what = `fetch ${symbol} funding fees`;
+    await this.rest.ensureTimeSync();
     const rows = await collectPages({
       fromMs,
       nowMs: this.rest.serverNowMs(),

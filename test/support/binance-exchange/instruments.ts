@@ -42,6 +42,26 @@ export function brackets(tiers: readonly {cap: number; leverage: number; mmr: nu
   return out;
 }
 
+/** Leverage and maintenance ratio per tier, shared by the large perpetuals; only the caps differ. */
+const TIERS: readonly {leverage: number; mmr: number}[] = [
+  {leverage: 125, mmr: 0.004},
+  {leverage: 100, mmr: 0.005},
+  {leverage: 75, mmr: 0.0065},
+  {leverage: 50, mmr: 0.01},
+  {leverage: 25, mmr: 0.02},
+  {leverage: 20, mmr: 0.025},
+  {leverage: 10, mmr: 0.05},
+  {leverage: 5, mmr: 0.1},
+  {leverage: 4, mmr: 0.125},
+  {leverage: 3, mmr: 0.15},
+  {leverage: 2, mmr: 0.25},
+  {leverage: 1, mmr: 0.5},
+];
+
+function ladder(caps: readonly number[]): LeverageBracket[] {
+  return brackets(caps.map((cap, i) => ({cap, ...TIERS[i]})));
+}
+
 export const BTCUSDT: SymbolSpec = {
   symbol: 'BTCUSDT',
   baseAsset: 'BTC',
@@ -56,20 +76,7 @@ export const BTCUSDT: SymbolSpec = {
   minNotional: 100,
   pricePrecision: 2,
   quantityPrecision: 3,
-  brackets: brackets([
-    {cap: 50_000, leverage: 125, mmr: 0.004},
-    {cap: 600_000, leverage: 100, mmr: 0.005},
-    {cap: 3_000_000, leverage: 75, mmr: 0.0065},
-    {cap: 12_000_000, leverage: 50, mmr: 0.01},
-    {cap: 70_000_000, leverage: 25, mmr: 0.02},
-    {cap: 100_000_000, leverage: 20, mmr: 0.025},
-    {cap: 230_000_000, leverage: 10, mmr: 0.05},
-    {cap: 480_000_000, leverage: 5, mmr: 0.1},
-    {cap: 600_000_000, leverage: 4, mmr: 0.125},
-    {cap: 800_000_000, leverage: 3, mmr: 0.15},
-    {cap: 1_200_000_000, leverage: 2, mmr: 0.25},
-    {cap: 1_800_000_000, leverage: 1, mmr: 0.5},
-  ]),
+  brackets: ladder([50_000, 600_000, 3_000_000, 12_000_000, 70_000_000, 100_000_000, 230_000_000, 480_000_000, 600_000_000, 800_000_000, 1_200_000_000, 1_800_000_000]),
 };
 
 export const ETHUSDT: SymbolSpec = {
@@ -86,20 +93,7 @@ export const ETHUSDT: SymbolSpec = {
   minNotional: 20,
   pricePrecision: 2,
   quantityPrecision: 3,
-  brackets: brackets([
-    {cap: 50_000, leverage: 125, mmr: 0.004},
-    {cap: 600_000, leverage: 100, mmr: 0.005},
-    {cap: 3_000_000, leverage: 75, mmr: 0.0065},
-    {cap: 12_000_000, leverage: 50, mmr: 0.01},
-    {cap: 50_000_000, leverage: 25, mmr: 0.02},
-    {cap: 65_000_000, leverage: 20, mmr: 0.025},
-    {cap: 150_000_000, leverage: 10, mmr: 0.05},
-    {cap: 320_000_000, leverage: 5, mmr: 0.1},
-    {cap: 400_000_000, leverage: 4, mmr: 0.125},
-    {cap: 530_000_000, leverage: 3, mmr: 0.15},
-    {cap: 800_000_000, leverage: 2, mmr: 0.25},
-    {cap: 1_200_000_000, leverage: 1, mmr: 0.5},
-  ]),
+  brackets: ladder([50_000, 600_000, 3_000_000, 12_000_000, 50_000_000, 65_000_000, 150_000_000, 320_000_000, 400_000_000, 530_000_000, 800_000_000, 1_200_000_000]),
 };
 
 export const DEFAULT_SYMBOLS: readonly SymbolSpec[] = [BTCUSDT, ETHUSDT];
