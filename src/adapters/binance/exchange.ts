@@ -11,8 +11,11 @@ export interface BinanceExchangeOptions {
   maxRetries?: number;
   /** First backoff delay, doubled on each retry; default 500 ms. */
   baseBackoffMs?: number;
-  /** API key and secret, for signed endpoints (leverage brackets); without them the client is public-only. */
-  credentials?: {readonly apiKey: string; readonly secret: string};
+  /** API key and secret, for the signed endpoints. */
+  apiKey?: string;
+  apiSecret?: string;
+  /** recvWindow of signed requests; default ccxt's 10 000 ms. */
+  recvWindowMs?: number;
 }
 
 export const DEFAULT_TIMEOUT_MS = 15_000;
@@ -21,12 +24,55 @@ export const DEFAULT_BASE_BACKOFF_MS = 500;
 
 export type BinanceUsdmClient = InstanceType<typeof binanceusdm>;
 
-/** A ccxt client for Binance USDⓈ-M futures: public data, plus signed reads when credentials are given. */
+/** What the HTTP layer saw when ccxt threw: kept on the error so concurrent calls do not mix them up. */
+export interface HttpFailure {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+const HTTP_FAILURE = Symbol('iftb.httpFailure');
+
+export function httpFailureOf(error: unknown): HttpFailure | undefined {
+  return typeof error === 'object' && error !== null ? (error as {[HTTP_FAILURE]?: HttpFailure})[HTTP_FAILURE] : undefined;
+}
+
+/**
+ * binanceusdm that attaches status, headers and body to each error it throws for an HTTP
+ * response: ccxt keeps only the *last* response's headers on the client, which is wrong as soon
+ * as two requests overlap (an order and a position poll), and drops the status entirely.
+ */
+class AnnotatingBinanceUsdm extends binanceusdm {
+  override handleErrors(
+    code: number,
+    reason: string,
+    url: string,
+    method: string,
+    headers: Record<string, string>,
+    body: string,
+    response: unknown,
+    requestHeaders: unknown,
+    requestBody: unknown,
+  ): undefined {
+    try {
+      const handled = super.handleErrors(code, reason, url, method, headers, body, response, requestHeaders, requestBody);
+      if (handled === undefined && code >= 400) this.handleHttpStatusCode(code, reason, url, method, body);
+      return handled;
+    } catch (error) {
+      if (typeof error === 'object' && error !== null) {
+        Object.defineProperty(error, HTTP_FAILURE, {value: {status: code, headers: headers ?? {}, body: body ?? ''}, enumerable: false});
+      }
+      throw error;
+    }
+  }
+}
+
+/** A ccxt client for Binance USDⓈ-M futures; without keys it reaches only the public endpoints. */
 export function createBinanceUsdmClient(options: BinanceExchangeOptions = {}): BinanceUsdmClient {
-  const client = new binanceusdm({
+  const client = new AnnotatingBinanceUsdm({
     enableRateLimit: true,
-    ...(options.credentials ? {apiKey: options.credentials.apiKey, secret: options.credentials.secret} : {}),
     timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    ...(options.apiKey !== undefined && options.apiSecret !== undefined ? {apiKey: options.apiKey, secret: options.apiSecret} : {}),
     options: {
       // loadMarkets would otherwise also fetch spot/coin-M/options exchangeInfo and /sapi currencies.
       fetchMarkets: {types: ['linear']},
@@ -35,12 +81,27 @@ export function createBinanceUsdmClient(options: BinanceExchangeOptions = {}): B
       adjustForTimeDifference: false,
       defaultType: 'swap',
       defaultSubType: 'linear',
+      ...(options.recvWindowMs !== undefined ? {recvWindow: options.recvWindowMs} : {}),
     },
   });
+  mergeLinearExceptions(client);
   if (options.apiUrlOverride !== undefined) {
     overrideApiUrls(client, options.apiUrlOverride);
   }
   return client;
+}
+
+/**
+ * ccxt consults its `linear` exception map (-2019 margin, -4164 notional, -4116 duplicate id …)
+ * only when the URL starts with https://fapi. or a Binance demo/testnet host, so the same error
+ * from a mirror or a local server would become a bare ExchangeError. Merged into `exact`, the
+ * classes no longer depend on the host.
+ */
+function mergeLinearExceptions(client: BinanceUsdmClient): void {
+  const exceptions = client.exceptions as Record<string, Record<string, unknown>>;
+  const linear = exceptions.linear as {exact?: Record<string, unknown>; broad?: Record<string, unknown>} | undefined;
+  if (linear?.exact !== undefined) exceptions.exact = {...exceptions.exact, ...linear.exact};
+  if (linear?.broad !== undefined) exceptions.broad = {...exceptions.broad, ...linear.broad};
 }
 
 /** Keeps each endpoint's path (/fapi/v1, /fapi/v2, ...) and swaps only scheme + host. */

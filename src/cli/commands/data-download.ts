@@ -38,7 +38,7 @@ export function registerDownload(data: Command, io: CliIo): void {
         {
           store: store.marketData,
           instruments: store.instruments,
-          exchange: {apiUrlOverride: options.apiUrl, timeoutMs: options.timeoutMs, maxRetries: options.retries, credentials},
+          exchange: {apiUrlOverride: options.apiUrl, timeoutMs: options.timeoutMs, maxRetries: options.retries, ...(credentials ? {apiKey: credentials.apiKey, apiSecret: credentials.secret} : {})},
           progress: io.progress(),
           log: (line) => io.err(line),
         },

@@ -97,7 +97,7 @@ export function registerInstruments(data: Command, io: CliIo): void {
     await withStore(options, async (store) => {
       const report = await syncInstruments(options.symbols, {
         store: store.instruments,
-        exchange: {apiUrlOverride: options.apiUrl, timeoutMs: options.timeoutMs, maxRetries: options.retries, credentials},
+        exchange: {apiUrlOverride: options.apiUrl, timeoutMs: options.timeoutMs, maxRetries: options.retries, ...(credentials ? {apiKey: credentials.apiKey, apiSecret: credentials.secret} : {})},
         log: (line) => io.err(line),
       });
       reportUnreadable(io, report.unreadable);

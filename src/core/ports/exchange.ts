@@ -40,7 +40,7 @@ export interface ExchangeClient {
   createOrder(order: ExchangeOrderRequest): Promise<ExchangeOrder>;
   /** By client order id; null when the exchange does not know it (Binance -2013). */
   fetchOrder(symbol: SymbolId, clientOrderId: string): Promise<ExchangeOrder | null>;
-  /** Cancels by client order id; null when it was not found (already gone). */
+  /** Cancels by client order id; when nothing is open under that id, the order's final state (e.g. filled), or null if the exchange does not know it. */
   cancelOrder(symbol: SymbolId, clientOrderId: string): Promise<ExchangeOrder | null>;
   /** Open orders (regular and conditional) of a symbol. */
   openOrders(symbol: SymbolId): Promise<ExchangeOrder[]>;
@@ -55,7 +55,10 @@ export interface ExchangeClient {
 
   /** Closed and forming klines of the symbols, with reconnect and re-subscribe inside. */
   marketStream(symbols: readonly SymbolId[], timeframe: Timeframe): MarketStream;
-  /** Order and account updates (listenKey, keepalive, rotation on expiry inside). */
+  /**
+   * Order and account updates (listenKey, keepalive, rotation on expiry inside). A 'resync'
+   * event follows every reconnect; the first connect sends none (snapshot from REST at start).
+   */
   userStream(): UserStream;
   close(): Promise<void>;
 }
@@ -82,10 +85,15 @@ export interface ExchangeOrderRequest {
 export interface ExchangeOrder {
   readonly symbol: SymbolId;
   readonly clientOrderId: string;
+  /**
+   * The venue's id. A conditional order that has not triggered yet is `algo-<algoId>` on Binance;
+   * once triggered it is the id of the order it placed, which is the id its fills carry.
+   */
   readonly exchangeOrderId: string;
   readonly status: ExchangeOrderStatus;
   readonly side: OrderSide;
-  readonly type: ExchangeOrderType;
+  /** 'other': a type the bot never sends (e.g. a STOP limit or trailing stop placed by hand). */
+  readonly type: ExchangeOrderType | 'other';
   readonly qty: number;
   readonly filledQty: number;
   /** Volume-weighted fill price; NaN before any fill. */
@@ -214,8 +222,10 @@ export interface UserStream {
  * - 'rejected': the exchange refused it and holds nothing (bad params, -2019 margin, -4164 notional, reduce-only);
  * - 'not-found': the order/resource does not exist (-2013, -2011);
  * - 'timeout' | 'network' | 'server': ambiguous — a state-changing call may or may not have taken effect;
- * - 'rate-limit' (429, -1003) | 'banned' (418): back off for `retryAfterMs` (or a default) before any call;
- * - 'clock-skew' (-1021): resync the time offset, then retry;
+ * - 'rate-limit' (429, -1003) | 'banned' (418): back off for `retryAfterMs` (or a default) before any call
+ *   (the Binance client also refuses to send anything until then, with the same kind);
+ * - 'clock-skew' (-1021): resync the time offset, then retry (the Binance client resyncs and retries
+ *   once itself, since -1021 proves nothing ran; the caller sees it only when it persists);
  * - 'auth' (-1022, -2014, -2015, 401): fatal until the operator fixes keys.
  */
 export type ExchangeErrorKind = 'rejected' | 'not-found' | 'timeout' | 'network' | 'server' | 'rate-limit' | 'banned' | 'clock-skew' | 'auth';
