@@ -1,45 +1,21 @@
 import type {DuckDbStore} from '../adapters/duckdb/index.js';
-import {
-  type Analyzer,
-  type AnalyzerContext,
-  type BarSeries,
-  copyBarColumns,
-  type DecisionContext,
-  ErrorCode,
-  type FundingSeries,
-  IftbError,
-  type InstrumentSpec,
-  type JournalEvent,
-  type JournalSink,
-  type ProgressSink,
-  SILENT_PROGRESS,
-  timeframeMs,
-} from '../core/index.js';
-import {configHash, parseConfig, sha256Hex} from '../config/index.js';
-import {
-  DEFAULT_WEIGHTS,
-  loadStrategy,
-  parseParams,
-  type SourceWeights,
-  type StrategyDefinition,
-  type StrategySetup,
-  strategySourceHash,
-} from '../decision/index.js';
-import {TradingEngine} from '../engine/trading-engine.js';
-import {Ledger} from '../portfolio/ledger.js';
-import {CircuitBreaker, createRiskManager, createTradingGate, KillSwitch, MemoryKillSwitchRepository} from '../risk/index.js';
-import {SimulatedVenue} from '../sim/index.js';
-import {builtinInstrument, instrumentForRun, instrumentIdentity, type InstrumentRunInfo, resolveInstrument} from './instrument-resolution.js';
-import {type BacktestConfig, BacktestConfigSchema, type SymbolEntry, symbolEntries} from './backtest-config.js';
-import {type BacktestData, type DataNeeds, loadSymbolData, mergeTimeline, truncateData} from './backtest-data.js';
-export {BacktestConfigSchema};
-import {dataHash, withAnalyzerFunding, withFundingMarks, withLlmAnswers} from './data-hash.js';
+import {type BarSeries, ErrorCode, type FundingSeries, IftbError, type JournalEvent, type ProgressSink, SILENT_PROGRESS, timeframeMs} from '../core/index.js';
+import {configHash, parseConfig} from '../config/index.js';
+import {DEFAULT_WEIGHTS, loadStrategy, type SourceWeights, type StrategyDefinition} from '../decision/index.js';
+import type {TradingEngine} from '../engine/trading-engine.js';
+import type {Ledger} from '../portfolio/ledger.js';
+import {KillSwitch, MemoryKillSwitchRepository} from '../risk/index.js';
+import type {SimulatedVenue} from '../sim/index.js';
+import type {LlmRunStats} from '../signals/llm/index.js';
+import {type BacktestConfig, BacktestConfigSchema, symbolEntries} from './backtest-config.js';
+import {type BacktestData, loadSymbolData, mergeTimeline, truncateData} from './backtest-data.js';
+import {type InstrumentRunInfo, resolveInstrument} from './instrument-resolution.js';
+import {llmRunStats, type LlmWiring, storeLlmWiring} from './llm-runtime.js';
 import {type MlRunInfo, mlRunInfo} from './ml-run.js';
 import {OperatorScript} from './operator-script.js';
-import {createStrategyKit, type StrategyKitOptions} from './strategy-kit.js';
-import {llmRunStats, type LlmWiring, NO_LLM_WIRING, storeLlmWiring} from './llm-runtime.js';
 import {checkPrepareCausality, type PrepareProbe, prepareCuts} from './prepare-causality.js';
-import {isLlmAnalyzer, type LlmRunStats} from '../signals/llm/index.js';
+import {composeLanes, composeTrading, laneInstrumentConfig, prepareLanes, runIdentity, runNeeds, simulatedVenue} from './run-composition.js';
+export {BacktestConfigSchema};
 
 export interface BacktestRun {
   readonly runId: string;
@@ -128,8 +104,7 @@ export async function runBacktest(store: DuckDbStore, rawConfig: unknown, option
   const config = parseConfig(BacktestConfigSchema, rawConfig, 'backtest config');
   const strategy = await loadStrategy(config.strategy);
   const entries = symbolEntries(config);
-  const needs = entries.map((e) => needsOf(strategy, parseParams(strategy, laneParams(config, e)), {modelsDir: options.modelsDir}));
-  const need: DataNeeds = {warmup: Math.max(...needs.map((n) => n.warmup)), analyzerFunding: needs.some((n) => n.analyzerFunding)};
+  const need = runNeeds(config, strategy, entries, options.modelsDir);
   const data = [];
   for (const e of entries) {
     const d = await loadSymbolData(store, config, e.symbol, need);
@@ -138,36 +113,6 @@ export async function runBacktest(store: DuckDbStore, rawConfig: unknown, option
   }
   const llm = {...storeLlmWiring(store, config, options.llm?.endpoint ?? null), ...options.llm};
   return executeBacktest(config, strategy, data, {...options, llm});
-}
-
-/** How much history the strategy's readings need, and whether an analyzer reads funding. */
-function needsOf(strategy: StrategyDefinition, params: unknown, kit: StrategyKitOptions): DataNeeds {
-  const setup = strategy.setup(params, createStrategyKit(kit));
-  const readings = [...(setup.analyzers ?? []), ...Object.values(setup.indicators ?? {})];
-  return {warmup: Math.max(0, ...readings.map((r) => r.warmupBars)), analyzerFunding: (setup.analyzers ?? []).some((a) => a.usesFunding === true)};
-}
-
-/** What instrument resolution reads for a symbol: the run's keys, the symbol's own `instrument` over the run's. */
-function laneInstrumentConfig(config: BacktestConfig, entry: SymbolEntry): BacktestConfig {
-  return {...config, symbol: entry.symbol, instrument: entry.instrument === undefined ? config.instrument : {...config.instrument, ...entry.instrument}};
-}
-
-/** A symbol's strategy parameters: the run's, with the symbol's own over them. */
-function laneParams(config: BacktestConfig, entry: SymbolEntry): Record<string, unknown> {
-  return entry.params === undefined ? config.params : {...config.params, ...entry.params};
-}
-
-/** One symbol of a composed run. */
-interface ComposedLane {
-  readonly entry: SymbolEntry;
-  readonly data: BacktestData;
-  readonly params: unknown;
-  readonly analyzers: readonly Analyzer[];
-  readonly setup: StrategySetup;
-  readonly instrument: InstrumentSpec;
-  readonly instrumentInfo: InstrumentRunInfo;
-  readonly context: AnalyzerContext;
-  readonly probe: PrepareProbe;
 }
 
 /**
@@ -192,29 +137,12 @@ export async function executeBacktest(
   const strict = options.strict ?? false;
   const journal: JournalEvent[] = [];
   const sink = (event: JournalEvent) => journal.push(event);
-  const discard = () => {};
 
-  const lanes: ComposedLane[] = entries.map((entry, k) => {
-    const data = datas[k];
-    const symbol = entry.symbol;
-    const params = parseParams(strategy, laneParams(config, entry));
-    const llm = {
-      config: config.llm, market: {...config, symbol}, wiring: {...NO_LLM_WIRING, ...options.llm}, journal: sink,
-      decisionFromMs: data.bars.openTime[data.firstIndex], strict,
-    };
-    const kit = (journal: JournalSink) => createStrategyKit({modelsDir: options.modelsDir, llm: {...llm, journal}});
-    const setup = strategy.setup(params, kit(sink));
-    const analyzers = setup.analyzers ?? [];
-    const context = {timeframeMs: tf, funding: data.analyzerFunding !== undefined ? data.analyzerFunding : data.funding};
-    const instrumentInfo = instrumentForRun(data.instrument ?? builtinInstrument(config.exchange, symbol), laneInstrumentConfig(config, entry));
-    const probe: PrepareProbe = {context, analyzers: () => strategy.setup(params, kit(discard)).analyzers ?? []};
-    return {entry, data, params, analyzers, setup, instrument: instrumentInfo.spec, instrumentInfo, context, probe};
-  });
+  const lanes = composeLanes(config, strategy, entries, datas, sink, {modelsDir: options.modelsDir, llm: options.llm, strict});
   const allAnalyzers = lanes.flatMap((l) => l.analyzers);
   const first = lanes[0].data;
   const firstSlot = Math.min(...lanes.map((l) => firstIndexIn(timeline, l.data.bars.openTime[l.data.firstIndex])));
-  const lastClose = timeline[timeline.length - 1] + tf;
-  const ml = mlRunInfo(allAnalyzers, timeline[firstSlot], lastClose, tf);
+  const ml = mlRunInfo(allAnalyzers, timeline[firstSlot], timeline[timeline.length - 1] + tf, tf);
   if (strict && ml?.inSample) {
     const m = ml.models.find((x) => x.inSample)!;
     throw new IftbError(
@@ -222,50 +150,12 @@ export async function executeBacktest(
       `--strict: the decision range overlaps ${m.model}'s training/validation window (${m.trainWindow.from} → ${m.validationWindow.to}) on ${m.inSampleBars} bars; start at ${m.validationWindow.to} or later, or use a model trained before the range`,
     );
   }
-
   // Before the run id: what the analyzers read in prepare (the LLM answers replayed) is part of it.
-  // Batch readers get their own copy: nothing they write reaches the venue's or the ledger's columns.
-  for (const l of lanes) {
-    if (!l.analyzers.some((a) => typeof a.prepare === 'function')) continue;
-    const own = copyBarColumns(l.data.bars);
-    for (const analyzer of l.analyzers) await analyzer.prepare?.(own, 0, own.length, l.context);
-  }
+  await prepareLanes(lanes);
+  const identity = runIdentity(config, strategy, lanes, ml);
+  const runId = options.runId ?? configHash({config: identity.configHash, data: identity.dataHash}).slice(0, 12);
 
-  // The run's identity: everything that decides its result. An LLM section is left out when no
-  // analyzer asks an LLM, so the shell's IFTB_LLM_MODEL cannot change an sma-cross run's id; the
-  // model files it used (not their manifests' creation times) are in.
-  const usesLlm = allAnalyzers.some((a) => a.source === 'llm');
-  const resolved = {
-    ...config,
-    ...(config.symbols === undefined ? {} : {symbol: entries[0].symbol}),
-    ...(usesLlm ? {} : {llm: undefined}),
-    params: lanes[0].params,
-    ...(config.symbols === undefined ? {} : {symbols: lanes.map((l) => ({...l.entry, params: l.params}))}),
-    strategyVersion: strategy.version,
-    strategySource: strategySourceHash(strategy),
-    ...(ml ? {models: ml.models.map((m) => ({model: m.model, onnxSha256: m.onnxSha256}))} : {}),
-    instrumentSpec: lanes.length === 1 ? instrumentIdentity(lanes[0].instrumentInfo) : lanes.map((l) => instrumentIdentity(l.instrumentInfo)),
-  };
-  const cHash = configHash(resolved);
-  const laneHashes = lanes.map((l) => {
-    const d = l.data;
-    const base = withFundingMarks(dataHash(d.bars, d.mark, d.funding), d.fundingMarks ?? null);
-    const market = l.analyzers.some((a) => a.usesFunding === true) && d.analyzerFunding !== undefined ? withAnalyzerFunding(base, d.analyzerFunding) : base;
-    return withLlmAnswers(market, l.analyzers.filter(isLlmAnalyzer).map((a) => ({id: a.id, digest: a.answersDigest})));
-  });
-  const dHash = laneHashes.length === 1 ? laneHashes[0] : sha256Hex(laneHashes.join(','));
-  const runId = options.runId ?? configHash({config: cHash, data: dHash}).slice(0, 12);
-
-  const venue = new SimulatedVenue({
-    timeframeMs: tf, initialBalance: config.cash, leverage: config.leverage, marginMode: config.marginMode,
-    slippage: config.slippage, fundingEnabled: config.funding,
-    lanes: lanes.map((l) => ({
-      symbol: l.entry.symbol, bars: l.data.bars, mark: l.data.mark, funding: l.data.funding, fundingMarks: l.data.fundingMarks ?? null,
-      instrument: l.instrument, leverage: l.entry.leverage, marginMode: l.entry.marginMode,
-    })),
-  });
-  const ledger = new Ledger(entries.map((e) => e.symbol), config.cash, timeline[0], tf);
-  const breaker = new CircuitBreaker(config.breaker, sink);
+  const venue = simulatedVenue(config, lanes);
   // The backtest's kill switch lives in memory: a scheduled activation must never latch the live one.
   let codes = 0;
   const script: OperatorScript = new OperatorScript(config.operatorActions, () => ({gate, breaker, killSwitch, engine, journal: sink}));
@@ -274,20 +164,7 @@ export async function executeBacktest(
     journal: sink,
     now: () => script.nowMs,
   });
-  const gate = createTradingGate({breaker, killSwitch, journal: sink});
-  const riskFor = (over: Partial<BacktestConfig['risk']> | undefined, leverage: number) => {
-    const merged = over === undefined ? config.risk : {...config.risk, ...over};
-    return createRiskManager({...merged, maxLeverage: Math.min(merged.maxLeverage, leverage)}, {journal: sink});
-  };
-  const risk = riskFor(undefined, config.leverage);
-  const engine = new TradingEngine({
-    runId, timeframeMs: tf, venue, ledger, gate, risk, journal: sink, simulatedLatencyMs: config.simulatedLatencyMs, capacity: timeline.length,
-    lanes: lanes.map((l) => ({
-      symbol: l.entry.symbol, bars: l.data.bars, instrument: l.instrument, decide: (ctx: DecisionContext) => strategy.decide(ctx, l.params),
-      analyzers: l.analyzers, indicators: l.setup.indicators ?? {}, weights: l.setup.weights, atr: l.setup.atr, warmupBars: l.data.firstIndex,
-      ...(l.entry.risk === undefined && l.entry.leverage === undefined ? {} : {risk: riskFor(l.entry.risk, l.entry.leverage ?? config.leverage)}),
-    })),
-  });
+  const {ledger, breaker, gate, engine} = composeTrading(config, lanes, {runId, venue, killSwitch, journal: sink, startMs: timeline[0], capacity: timeline.length});
 
   const journalEnds = new Uint32Array(timeline.length);
   const n = timeline.length;
@@ -318,7 +195,7 @@ export async function executeBacktest(
     instrument: l.instrumentInfo,
   }));
   const run: BacktestRun = {
-    runId, config, configHash: cHash, resolvedConfig: resolved, dataHash: dHash, strategy, params: lanes[0].params,
+    runId, config, configHash: identity.configHash, resolvedConfig: identity.resolved, dataHash: identity.dataHash, strategy, params: lanes[0].params,
     bars: lanes.length === 1 ? first.bars : slotAligned(first.bars, timeline), funding: first.funding, firstIndex: firstSlot,
     lanes: runLanes, timeline, engine, ledger, journal, weights, unavailableSources, journalEnds, loopSeconds, ml,
     llm: llmRunStats(allAnalyzers), probe: lanes[0].probe, instrument: lanes[0].instrumentInfo,

@@ -68,6 +68,7 @@ export class LaneState {
   readonly riskInput: Mutable<RiskInput>;
   /** Analyzers that make outside requests (an LLM endpoint): their counts feed the breaker's error rate. */
   readonly healthSources: readonly Analyzer[];
+  #boundClose: Float64Array;
 
   constructor(
     readonly lane: EngineLane,
@@ -85,6 +86,7 @@ export class LaneState {
     this.healthSources = lane.analyzers.filter((a) => typeof a.health === 'function');
     this.fuser = new EnsembleFuser(lane.analyzers.map((a) => a.source), lane.weights);
     this.cursor = createBarView(lane.bars);
+    this.#boundClose = lane.bars.close;
     this.context = {
       symbol: lane.symbol, index: 0, timeMs: 0, open: 0, high: 0, low: 0, close: 0, volume: 0, bars: this.cursor.view,
       values: this.values, previous: this.previous, signals: this.readings, ensemble: this.ensemble,
@@ -98,6 +100,11 @@ export class LaneState {
 
   /** Indicators and analyzers read bar i through the view bounded at it; then the ensemble. */
   read(i: number): void {
+    // A live buffer replaces its arrays when it grows: the view must follow.
+    if (this.#boundClose !== this.lane.bars.close) {
+      this.cursor.rebind(this.lane.bars);
+      this.#boundClose = this.lane.bars.close;
+    }
     this.cursor.moveTo(i);
     const view = this.cursor.view;
     const names = this.names;

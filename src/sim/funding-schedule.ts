@@ -22,12 +22,11 @@ export interface FundingAccount {
 export class FundingSchedule {
   /** Path position (leg + fraction, in [0, 3)) of the next settlement inside the bar being walked; Infinity when none. */
   nextU = Number.POSITIVE_INFINITY;
-  readonly #time: Float64Array;
-  readonly #rate: Float64Array;
-  readonly #recordedMark: Float64Array;
+  /** Read through the object on every use: a live series grows as settlements are fetched. */
+  readonly #series: FundingSeries | null;
+  readonly #enabled: boolean;
   /** Mark at each settlement instant from stored mark candles (NaN where none), aligned with the series. */
   readonly #candleMark: Float64Array | null;
-  readonly #length: number;
   #cursor = 0;
   #barOpen = 0;
   #barEnd = 0;
@@ -41,16 +40,15 @@ export class FundingSchedule {
     private readonly account: FundingAccount,
     private readonly emit: (event: VenueEvent) => void,
   ) {
-    this.#time = funding?.time ?? new Float64Array(0);
-    this.#rate = funding?.rate ?? new Float64Array(0);
-    this.#recordedMark = funding?.markPrice ?? new Float64Array(0);
-    this.#length = enabled && funding !== null ? funding.length : 0;
+    this.#series = funding;
+    this.#enabled = enabled;
     this.#candleMark = candleMarks;
   }
 
   /** Whether any settlement is due before `endMs` (one comparison on the common bar). */
   dueBefore(endMs: number): boolean {
-    return this.#cursor < this.#length && this.#time[this.#cursor] < endMs;
+    const f = this.#series;
+    return this.#enabled && f !== null && this.#cursor < f.length && f.time[this.#cursor] < endMs;
   }
 
   /**
@@ -62,37 +60,37 @@ export class FundingSchedule {
     this.#barEnd = openMs + tf;
     this.#tf = tf;
     const limit = Math.min(openMs + OPEN_JITTER_MS, this.#barEnd);
-    while (this.#cursor < this.#length && this.#time[this.#cursor] < limit) this.#charge(markOpen);
+    while (this.dueBefore(limit)) this.#charge(markOpen);
     this.#aim();
   }
 
   /** The settlement at `nextU` of the path, with the path's mark there (used only when no better mark is known). */
   settleInside(pathMark: number): void {
     const c = this.#cursor;
-    const candle = this.#candleMark === null ? Number.NaN : this.#candleMark[c];
-    const recorded = this.#recordedMark[c];
+    const candle = this.#candleMark === null || c >= this.#candleMark.length ? Number.NaN : this.#candleMark[c];
+    const recorded = (this.#series as FundingSeries).markPrice[c];
     this.#charge(candle === candle ? candle : recorded === recorded ? recorded : pathMark);
     this.#aim();
   }
 
   /** Settlements inside the bar that the path was not walked for (flat, nothing resting): nothing to pay. */
   skipInside(): void {
-    while (this.#cursor < this.#length && this.#time[this.#cursor] < this.#barEnd) this.#charge(Number.NaN);
+    while (this.dueBefore(this.#barEnd)) this.#charge(Number.NaN);
     this.nextU = Number.POSITIVE_INFINITY;
   }
 
   #charge(markPrice: number): void {
+    const f = this.#series as FundingSeries;
     const c = this.#cursor++;
     const qty = this.account.qty;
-    const rate = this.#rate[c];
+    const rate = f.rate[c];
     if (qty === 0 || rate !== rate) return;
     const amount = -qty * markPrice * rate + 0; // + 0 turns −0 into 0
     this.account.applyFunding(amount);
-    this.emit({type: 'funding', funding: {symbol: this.symbol, timeMs: this.#time[c], rate, markPrice, positionQty: qty, amount}});
+    this.emit({type: 'funding', funding: {symbol: this.symbol, timeMs: f.time[c], rate, markPrice, positionQty: qty, amount}});
   }
 
   #aim(): void {
-    const c = this.#cursor;
-    this.nextU = c < this.#length && this.#time[c] < this.#barEnd ? (3 * (this.#time[c] - this.#barOpen)) / this.#tf : Number.POSITIVE_INFINITY;
+    this.nextU = this.dueBefore(this.#barEnd) ? (3 * ((this.#series as FundingSeries).time[this.#cursor] - this.#barOpen)) / this.#tf : Number.POSITIVE_INFINITY;
   }
 }

@@ -5,6 +5,7 @@
 import type {BarColumns, InstrumentSpec, OrderRequest, SymbolId, VenueEvent} from '../core/index.js';
 import type {Account, Position} from './account.js';
 import type {FundingSchedule} from './funding-schedule.js';
+import type {MarkRows} from './mark-rows.js';
 import {isMarketable, limitTrigger, liquidationTrigger, lowFirst, pathTime, stopTrigger} from './intrabar-path.js';
 import {bookOrder, type BookOrder, type OrderBook} from './order-book.js';
 import type {Grid} from './precision.js';
@@ -13,9 +14,8 @@ import {exceedsParticipation, slippageBps, slippedPrice, type SlippageModel} fro
 export interface MatcherParts {
   readonly symbol: SymbolId;
   readonly bars: BarColumns;
-  /** Mark candles, or null; `markValid[i]` is 1 where all four mark prices of bar i are numbers. */
-  readonly mark: BarColumns | null;
-  readonly markValid: Uint8Array | null;
+  /** Mark candles, or null; `marks.valid(i)` where all four mark prices of bar i are numbers. */
+  readonly marks: MarkRows | null;
   readonly timeframeMs: number;
   readonly spec: InstrumentSpec;
   readonly tick: Grid;
@@ -51,21 +51,21 @@ export class Matcher {
 
   /** Cheap pre-check for a bar with a position and no resting orders: can the mark reach the LP? */
   mayLiquidate(i: number): boolean {
-    const {account, position, mark, markValid, bars} = this.p;
+    const {account, position, marks, bars} = this.p;
     const lp = account.liquidationPriceOf(position);
-    const useMark = markValid !== null && markValid[i] === 1;
-    if (position.qty > 0) return lp > 0 && (useMark ? (mark as BarColumns).low[i] : bars.low[i]) <= lp;
-    return (useMark ? (mark as BarColumns).high[i] : bars.high[i]) >= lp;
+    const m = marks !== null && marks.valid(i) ? marks.mark : bars;
+    if (position.qty > 0) return lp > 0 && m.low[i] <= lp;
+    return m.high[i] >= lp;
   }
 
   /** Steps c–e: walks o→l→h→c or o→h→l→c (see intrabar-path.ts), direction fixed after step b. */
   walkPath(i: number): void {
-    const {bars, mark, markValid} = this.p;
+    const {bars, marks} = this.p;
     const o = bars.open[i];
     const h = bars.high[i];
     const l = bars.low[i];
     const c = bars.close[i];
-    const m = markValid !== null && markValid[i] === 1 ? (mark as BarColumns) : bars;
+    const m = marks !== null && marks.valid(i) ? marks.mark : bars;
     const mo = m.open[i];
     const mh = m.high[i];
     const ml = m.low[i];

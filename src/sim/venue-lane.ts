@@ -7,6 +7,7 @@
 import {ErrorCode, IftbError, type BarColumns, type FundingSeries, type InstrumentSpec, type MarginMode, type SymbolId, type VenueEvent} from '../core/index.js';
 import type {Account, Position} from './account.js';
 import {FundingSchedule} from './funding-schedule.js';
+import {MarkRows} from './mark-rows.js';
 import {validateBrackets} from './margin.js';
 import {Matcher} from './matching.js';
 import {OrderBook} from './order-book.js';
@@ -48,8 +49,7 @@ export class VenueLane {
   readonly #account: Account;
   readonly #timeframeMs: number;
   readonly #funding: FundingSchedule;
-  readonly #mark: BarColumns | null;
-  readonly #markValid: Uint8Array | null;
+  readonly #marks: MarkRows | null;
 
   constructor(
     market: LaneMarket,
@@ -74,8 +74,7 @@ export class VenueLane {
 
     assertAscending(bars.openTime, bars.length, `${symbol} bar openTime`);
     const mark = market.mark ?? null;
-    this.#markValid = mark === null ? null : validMarkRows(bars, mark);
-    this.#mark = mark;
+    this.#marks = mark === null ? null : new MarkRows(bars, mark);
 
     const funding = market.funding ?? null;
     if (funding !== null && funding.symbol !== symbol) invalid(`funding series is for ${funding.symbol}, venue for ${symbol}`);
@@ -84,7 +83,7 @@ export class VenueLane {
     if (funding !== null && fundingMarks !== null && fundingMarks.length !== funding.length) invalid('fundingMarks must align with the funding series');
 
     this.matcher = new Matcher({
-      symbol, bars, mark, markValid: this.#markValid, timeframeMs: shared.timeframeMs, spec: instrument, tick: this.tick,
+      symbol, bars, marks: this.#marks, timeframeMs: shared.timeframeMs, spec: instrument, tick: this.tick,
       slippage: shared.slippage, account: shared.account, position: this.position, book: this.book, venueIds: shared.venueIds,
     });
     const position = this.position;
@@ -116,11 +115,12 @@ export class VenueLane {
     const bars = this.bars;
     const open = bars.openTime[i];
     const tf = this.#timeframeMs;
-    const valid = this.#markValid !== null && this.#markValid[i] === 1;
+    const marks = this.#marks;
+    const m = marks !== null && marks.valid(i) ? marks.mark : null;
     // a. Funding due at the open (or in a missing candle before it) settles on the position held
     //    at the open, before any fill (see funding-schedule.ts); later ones wait on the path.
     const funding = this.#funding;
-    if (funding.dueBefore(open + tf)) funding.settleAtOpen(open, tf, valid ? (this.#mark as BarColumns).open[i] : bars.open[i]);
+    if (funding.dueBefore(open + tf)) funding.settleAtOpen(open, tf, m !== null ? m.open[i] : bars.open[i]);
     // b. Market orders queued before this bar fill at its open.
     if (this.book.market.length > 0) this.matcher.fillMarketOrders(i);
     // c–e. The intrabar path, only when something can trigger on it (orders, liquidation, funding inside the bar).
@@ -128,8 +128,9 @@ export class VenueLane {
     if (this.book.resting.length > 0 || (this.position.qty !== 0 && (inside || this.matcher.mayLiquidate(i)))) this.matcher.walkPath(i);
     if (funding.nextU !== Number.POSITIVE_INFINITY) funding.skipInside();
     // The bar's closing mark values this position for the other cross positions.
-    if (this.position.qty !== 0) this.#account.setMark(this.position, valid ? (this.#mark as BarColumns).close[i] : bars.close[i]);
-    else this.position.mark = valid ? (this.#mark as BarColumns).close[i] : bars.close[i];
+    const closingMark = m !== null ? m.close[i] : bars.close[i];
+    if (this.position.qty !== 0) this.#account.setMark(this.position, closingMark);
+    else this.position.mark = closingMark;
   }
 }
 
@@ -140,19 +141,4 @@ function assertAscending(times: Float64Array, length: number, what: string): voi
       throw new IftbError(ErrorCode.DATA_INVALID, `${what} must increase strictly: index ${i} (${times[i]}) after ${times[i - 1]}`);
     }
   }
-}
-
-/** Checks mark alignment once and marks the rows whose four mark prices are all numbers. */
-function validMarkRows(bars: BarColumns, mark: BarColumns): Uint8Array {
-  if (mark.length !== bars.length) invalid(`mark candles: ${mark.length} rows for ${bars.length} bars`);
-  const valid = new Uint8Array(bars.length);
-  for (let i = 0; i < bars.length; i++) {
-    if (mark.openTime[i] !== bars.openTime[i]) invalid(`mark candle ${i} opens at ${mark.openTime[i]}, bar at ${bars.openTime[i]}`);
-    const o = mark.open[i];
-    const h = mark.high[i];
-    const l = mark.low[i];
-    const c = mark.close[i];
-    valid[i] = o === o && h === h && l === l && c === c ? 1 : 0;
-  }
-  return valid;
 }
