@@ -53,6 +53,7 @@ export class TradingEngine {
   #closeAllReason: string | null = null;
   #repeatedDenials = 0;
   #state: TradingState = 'active';
+  #inputs: {readonly dataAgeMs: number; readonly decisionLatencyMs: number; readonly venueRequests: number; readonly venueErrors: number} | null = null;
 
   constructor(options: EngineOptions) {
     if (options.lanes.length === 0) throw new RangeError('the engine needs at least one symbol');
@@ -80,6 +81,38 @@ export class TradingEngine {
   /** Operator close-all: at the next slot's close, cancel every order and close every position. */
   closeAll(reason: string): void {
     this.#closeAllReason = reason;
+  }
+
+  /**
+   * Live, between bars: the kill switch's flatten (when it is due) or an operator's close-all,
+   * now rather than at the next bar's close — a running bot must not wait an hour to flatten. The
+   * orders go to the venue at once (a simulated venue still fills them at the next bar's open).
+   * Returns whether anything was flattened.
+   */
+  flattenNow(timeMs: number, closeAllReason: string | null): boolean {
+    const o = this.#o;
+    if (o.gate.mustFlatten()) {
+      this.#flatten(timeMs, 'kill-switch');
+      o.gate.flattened(timeMs);
+      return true;
+    }
+    if (closeAllReason === null) return false;
+    this.#flatten(timeMs, 'close-all');
+    return true;
+  }
+
+  /**
+   * The measured inputs of the breakers for the next step (live: data age, the previous decision's
+   * latency, exchange requests and errors in the window); replay passes the recorded ones. Without
+   * a call the engine uses its replay stand-ins (0 data age, simulated latency, analyzer counts).
+   */
+  setHealthInputs(inputs: {readonly dataAgeMs: number; readonly decisionLatencyMs: number; readonly venueRequests: number; readonly venueErrors: number} | null): void {
+    this.#inputs = inputs;
+  }
+
+  /** The breakers' inputs of the last step (what a live session records per bar). */
+  get lastHealth(): Readonly<HealthSnapshot> {
+    return this.#health;
   }
 
   /** Single-symbol convenience: steps lane 0's bar i (bars must be stepped in order from 0). */
@@ -118,7 +151,18 @@ export class TradingEngine {
     health.equity = equity;
     health.staleData = stale;
     health.decisionLatencyMs = o.simulatedLatencyMs ?? 0;
-    if (this.#hasHealthSources) this.#analyzerHealth(health);
+    const inputs = this.#inputs;
+    if (this.#hasHealthSources || inputs !== null) {
+      health.venueRequests = 0;
+      health.venueErrors = 0;
+      if (this.#hasHealthSources) this.#analyzerHealth(health);
+      if (inputs !== null) {
+        health.dataAgeMs = inputs.dataAgeMs;
+        health.decisionLatencyMs = inputs.decisionLatencyMs;
+        health.venueRequests += inputs.venueRequests;
+        health.venueErrors += inputs.venueErrors;
+      }
+    }
     o.gate.onBar(health);
     this.#state = o.gate.state();
 
@@ -198,8 +242,8 @@ export class TradingEngine {
         errors += h.errors;
       }
     }
-    health.venueRequests = requests;
-    health.venueErrors = errors;
+    health.venueRequests += requests;
+    health.venueErrors += errors;
   }
 
   #onVenueEvent(event: VenueEvent): void {
