@@ -15,3 +15,4 @@ export {DuckDbRunStore, type RunRecord, type RunSummary, type StoredCashEntry} f
 export {DuckDbKillSwitchRepository} from './kill-switch-repository.js';
 export {DuckDbLlmAnswerStore} from './llm-answer-store.js';
 export {DuckDbNewsStore, importNews, parseNewsFile, type NewsImportReport, type NewsImportRequest} from './news.js';
+export {DuckDbSweepStore, type SweepRecord, type SweepTrialRow} from './sweep-store.js';

@@ -4,6 +4,7 @@ import {DuckDbMarketDataStore} from './market-data-store.js';
 import {DuckDbRunStore} from './run-store.js';
 import {DuckDbLlmAnswerStore} from './llm-answer-store.js';
 import {DuckDbNewsStore} from './news.js';
+import {DuckDbSweepStore} from './sweep-store.js';
 import {migrate} from './migrations.js';
 import {seedSample} from './sample-seed.js';
 
@@ -20,12 +21,14 @@ export class DuckDbStore {
   readonly runs: DuckDbRunStore;
   readonly llmAnswers: DuckDbLlmAnswerStore;
   readonly news: DuckDbNewsStore;
+  readonly sweeps: DuckDbSweepStore;
 
   private constructor(readonly db: DuckDb) {
     this.marketData = new DuckDbMarketDataStore(db);
     this.runs = new DuckDbRunStore(db);
     this.llmAnswers = new DuckDbLlmAnswerStore(db);
     this.news = new DuckDbNewsStore(db);
+    this.sweeps = new DuckDbSweepStore(db);
   }
 
   static async open(path: string = DEFAULT_DB_PATH, options: OpenStoreOptions = {}): Promise<DuckDbStore> {
