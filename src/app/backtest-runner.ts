@@ -106,7 +106,7 @@ export async function runBacktest(store: DuckDbStore, rawConfig: unknown, option
 }
 
 /** How much history the strategy's readings need, and whether an analyzer reads funding. */
-function needsOf(strategy: StrategyDefinition, params: unknown, kit: StrategyKitOptions): {warmup: number; analyzerFunding: boolean} {
+export function needsOf(strategy: StrategyDefinition, params: unknown, kit: StrategyKitOptions): {warmup: number; analyzerFunding: boolean} {
   const setup = strategy.setup(params, createStrategyKit(kit));
   const readings = [...(setup.analyzers ?? []), ...Object.values(setup.indicators ?? {})];
   return {warmup: Math.max(0, ...readings.map((r) => r.warmupBars)), analyzerFunding: (setup.analyzers ?? []).some((a) => a.usesFunding === true)};
