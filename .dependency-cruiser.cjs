@@ -65,6 +65,14 @@ module.exports = {
     vendorHome('ioredis', 'src/adapters/redis/'),
     vendorHome('vega', 'src/report/'),
     vendorHome('vega-lite', 'src/report/'),
+    vendorHome('bullmq', 'src/adapters/queue/'),
+    {
+      name: 'optimize-below-app',
+      comment: 'src/optimize is pure search and statistics: it never reaches the app, cli, report or adapters (the app wires it)',
+      severity: 'error',
+      from: {path: '^src/optimize/'},
+      to: {path: '^src/(app|cli|report|api|adapters|sim|ml|live)/'},
+    },
   ],
   options: {
     doNotFollow: {path: 'node_modules'},

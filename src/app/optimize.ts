@@ -20,7 +20,8 @@ import {DEFAULT_REPORTS_DIR, saveBacktest} from './backtest-report.js';
 import {inlineExecutor} from './optimize-executors.js';
 import {DEFAULT_WORKERS, TrialPool} from './optimize-pool.js';
 import {parseSweepRequest, specSpace, sweepIdOf, sweepSpec, type SweepSpec, testWindow, trainWindow, trialConfig} from './optimize-spec.js';
-import {storedToRow, sweepLog} from './optimize-log.js';
+import {rowToStored, storedToRow, sweepLog} from './optimize-log.js';
+import {type SweepFiles, writeSweepReport} from './optimize-report.js';
 import {loadSweepMarket, loadTrialStrategy, runTrial, strategyReadsFunding, type SweepMarket} from './optimize-trial.js';
 
 /** An executor for one sweep, closed when the sweep ends. */
@@ -58,6 +59,8 @@ export interface SweepOutcome {
   /** Run ids of the kept full run records (reports/<run-id>/). */
   readonly kept: readonly string[];
   readonly folds: readonly Fold[];
+  /** reports/sweep-<id>/: index.html, sweep.json, trials.csv. */
+  readonly report: SweepFiles;
 }
 
 export interface PreparedSweep extends SweepContext {
@@ -150,9 +153,12 @@ export async function runPrepared(store: DuckDbStore, p: PreparedSweep, trials: 
   const summary: SweepSummary = p.spec.walkForward
     ? {...summarizeTrials(all.filter((t) => t.trial !== OOS_TRIAL)), walkForward: summarizeWalkForward(results)}
     : summarizeTrials(all);
-  const kept = await keepRuns(store, p, all, keep, options.reportsDir ?? DEFAULT_REPORTS_DIR);
+  const reportsDir = options.reportsDir ?? DEFAULT_REPORTS_DIR;
+  const kept = await keepRuns(store, p, all, keep, reportsDir);
   await store.sweeps.complete(p.sweepId, summary);
-  return {sweepId: p.sweepId, spec: p.spec, summary, resumedTrials: before, trials: all, kept, folds: p.folds};
+  const trialsNow = (await store.sweeps.trials(p.sweepId)).map(rowToStored);
+  const report = writeSweepReport(p.sweepId, p.spec, summary, trialsNow, reportsDir);
+  return {sweepId: p.sweepId, spec: p.spec, summary, resumedTrials: before, trials: trialsNow, kept, folds: p.folds, report};
 }
 
 const fmt = (x: number | null | undefined) => (typeof x === 'number' ? `${(x * 100).toFixed(2)}%` : '-');
@@ -212,3 +218,16 @@ export async function replayTrial(store: DuckDbStore, p: PreparedSweep, t: Store
 }
 
 export {storedToRow};
+
+/** A stored sweep reopened: its spec re-prepared over the store's data (the data hash must match). */
+export async function openSweep(store: DuckDbStore, sweepId: string, modelsDir?: string): Promise<{prepared: PreparedSweep; trials: StoredTrial[]; summary: SweepSummary | null}> {
+  const record = await store.sweeps.get(sweepId);
+  if (!record) throw new IftbError(ErrorCode.INPUT_INVALID, `no sweep '${sweepId}' in the store (see \`iftb optimize list\`)`);
+  const spec = record.spec as SweepSpec;
+  const prepared = await prepareFromSpec(store, spec, String(spec.base.strategy ?? spec.strategy.name), modelsDir);
+  if (prepared.market.dataHash !== record.dataHash) {
+    throw new IftbError(ErrorCode.DATA_CONFLICT, `the stored candles changed since sweep ${sweepId} ran (data hash ${prepared.market.dataHash.slice(0, 12)}, sweep ${record.dataHash.slice(0, 12)})`);
+  }
+  const trials = (await store.sweeps.trials(sweepId)).map(rowToStored);
+  return {prepared, trials, summary: record.summary as SweepSummary | null};
+}

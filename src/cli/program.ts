@@ -9,6 +9,8 @@ import {modelsCommand} from './commands/models.js';
 import {trainCommand} from './commands/train.js';
 import {reportCommand} from './commands/report.js';
 import {runsCommand} from './commands/runs.js';
+import {optimizeCommand} from './commands/optimize.js';
+import {workerCommand} from './commands/worker.js';
 
 export function buildProgram(io: CliIo = processIo): Command {
   const program = new Command('iftb')
@@ -26,5 +28,7 @@ export function buildProgram(io: CliIo = processIo): Command {
   program.addCommand(compareCommand(io));
   program.addCommand(reportCommand(io));
   program.addCommand(runsCommand(io));
+  program.addCommand(optimizeCommand(io));
+  program.addCommand(workerCommand(io));
   return program;
 }

@@ -42,10 +42,10 @@ const MAX_ATTEMPTS = 2000;
  * Draws for trial `index` until `draw` gives a valid point not yet seen (up to MAX_ATTEMPTS; a
  * repeat is accepted only when the space has no unseen valid point left that the draws find).
  */
-export function drawValid(index: number, seed: number, space: SearchSpace, filter: PointFilter, seen: Set<string>, draw: (rng: Rng) => Point): Point {
+export function drawValid(index: number, seed: number, space: SearchSpace, filter: PointFilter, seen: Set<string>, draw: (rng: Rng, attempt: number) => Point): Point {
   let repeat: Point | null = null;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const point = draw(rngFor(seed, index, attempt));
+    const point = draw(rngFor(seed, index, attempt), attempt);
     if (!filter(point)) continue;
     if (!seen.has(pointKey(space, point))) return point;
     repeat ??= point;

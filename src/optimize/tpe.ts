@@ -98,7 +98,10 @@ export class TpeSampler implements Sampler {
     const scored = history.filter((o) => o.value !== null);
     const model = scored.length >= Math.max(2, this.#startup) && history.length >= this.#startup ? this.#fit(history) : null;
     for (let i = start; i < start + count; i++) {
-      const draw = model ? (rng: Rng) => this.#suggest(model, rng) : (rng: Rng) => uniformPoint(this.space, rng);
+      // A point already tried is drawn again with less greed: first one candidate from the good
+      // density instead of the best of many, then uniformly, so a lattice's favourite cell does not repeat.
+      const draw = (rng: Rng, attempt: number) =>
+        model && attempt < 60 ? this.#suggest(model, rng, attempt < 20 ? this.#candidates : 1) : uniformPoint(this.space, rng);
       const point = drawValid(i, this.seed, this.space, this.filter, seen, draw);
       seen.add(pointKey(this.space, point));
       out.push(point);
@@ -119,19 +122,19 @@ export class TpeSampler implements Sampler {
     return {good: order.slice(0, nGood).map((i) => history[i].point), bad: order.slice(nGood).map((i) => history[i].point)};
   }
 
-  #suggest(model: {good: Point[]; bad: Point[]}, rng: Rng): Point {
+  #suggest(model: {good: Point[]; bad: Point[]}, rng: Rng, candidates: number): Point {
     const point: Record<string, number | string | boolean> = {};
-    for (const key of this.space.keys) point[key] = this.#suggestOne(this.space.specs[key], key, model, rng);
+    for (const key of this.space.keys) point[key] = this.#suggestOne(this.space.specs[key], key, model, rng, candidates);
     return point;
   }
 
-  #suggestOne(spec: ParamSpec, key: string, model: {good: Point[]; bad: Point[]}, rng: Rng): number | string | boolean {
+  #suggestOne(spec: ParamSpec, key: string, model: {good: Point[]; bad: Point[]}, rng: Rng, candidates: number): number | string | boolean {
     if (spec.type === 'choice') {
       const l = categorical(spec.values, model.good.map((p) => p[key]));
       const g = categorical(spec.values, model.bad.map((p) => p[key]));
       let best = 0;
       let bestScore = -Infinity;
-      for (let c = 0; c < this.#candidates; c++) {
+      for (let c = 0; c < candidates; c++) {
         let r = rng.next();
         let k = 0;
         while (k < l.length - 1 && r >= l[k]) r -= l[k++];
@@ -148,7 +151,7 @@ export class TpeSampler implements Sampler {
     const g = parzen(units(model.bad));
     let best = 0.5;
     let bestScore = -Infinity;
-    for (let c = 0; c < this.#candidates; c++) {
+    for (let c = 0; c < candidates; c++) {
       // Candidates are snapped to the lattice first, so the score is that of a value that can run.
       const value = fromUnit(spec, sampleParzen(l, rng));
       const u = toUnit(spec, value);
