@@ -107,10 +107,14 @@ export class TrialPool implements TrialExecutor {
     if (outstanding === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const cleanups: Array<() => void> = [];
+      const respawns: Array<Promise<unknown>> = [];
+      let finished = false;
+      // Resolves once replacement workers started during the run have joined, so the pool is whole again.
       const finish = (error?: unknown) => {
+        if (finished) return;
+        finished = true;
         for (const c of cleanups.splice(0)) c();
-        if (error) reject(error);
-        else resolve();
+        void Promise.allSettled(respawns).then(() => (error ? reject(error) : resolve()));
       };
       const feed = (slot: Slot) => {
         const next = queue.shift();
@@ -137,10 +141,11 @@ export class TrialPool implements TrialExecutor {
           const lost = slot.busy;
           this.#slots.splice(this.#slots.indexOf(slot), 1);
           if (lost) queue.unshift(lost);
-          this.#spawn().then((fresh) => {
+          respawns.push(this.#spawn().then((fresh) => {
+            if (finished) return;
             attach(fresh);
             feed(fresh);
-          }, finish);
+          }, finish));
         };
         slot.worker.on('message', onMessage);
         slot.worker.once('exit', onExit);

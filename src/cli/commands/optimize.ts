@@ -205,7 +205,8 @@ function listCommand(io: CliIo): Command {
 }
 
 export function optimizeCommand(io: CliIo): Command {
-  const command = sweepCommand(io);
+  // Options after `show`/`list` are theirs (both have --db): parse positionally.
+  const command = sweepCommand(io).enablePositionalOptions();
   command.addCommand(showCommand(io));
   command.addCommand(listCommand(io));
   return command;
