@@ -62,7 +62,8 @@ module.exports = {
     vendorHome('commander', 'src/cli/'),
     vendorHome('cli-progress', 'src/cli/'),
     vendorHome('pg', 'src/adapters/postgres/'),
-    vendorHome('ioredis', 'src/adapters/redis/'),
+    // BullMQ (adapters/queue) needs an ioredis client handed to it.
+    vendorHome('ioredis', 'src/adapters/(redis|queue)/'),
     vendorHome('vega', 'src/report/'),
     vendorHome('vega-lite', 'src/report/'),
     vendorHome('bullmq', 'src/adapters/queue/'),

@@ -5,6 +5,7 @@
  * is fixed by the caller, so adding a job twice (a restarted coordinator) does not run it twice.
  */
 import {Job, Queue, QueueEvents, UnrecoverableError, Worker} from 'bullmq';
+import {Redis} from 'ioredis';
 import {ErrorCode, IftbError} from '../../core/index.js';
 
 export interface QueueOptions {
@@ -40,6 +41,11 @@ export function parseRedisUrl(url: string): Connection {
 
 const names = (o: QueueOptions) => ({prefix: o.prefix ?? 'iftb', name: o.name ?? 'trials'});
 
+/** BullMQ takes a constructed client under ESM; blocking commands need maxRetriesPerRequest null. */
+function client(url: string): Redis {
+  return new Redis({...parseRedisUrl(url), maxRetriesPerRequest: null});
+}
+
 /** Thrown by a job handler for an error no retry can fix (another machine's data differs): the job fails at once. */
 export class PermanentJobError extends Error {}
 
@@ -53,12 +59,14 @@ export interface JobOutcome {
 export class JobProducer {
   readonly #queue: Queue;
   readonly #events: QueueEvents;
+  // BullMQ does not close clients it was handed.
+  readonly #clients: Redis[];
 
   constructor(url: string, options: QueueOptions = {}) {
     const {prefix, name} = names(options);
-    const connection = {...parseRedisUrl(url), maxRetriesPerRequest: null};
-    this.#queue = new Queue(name, {connection, prefix});
-    this.#events = new QueueEvents(name, {connection, prefix});
+    this.#clients = [client(url), client(url)];
+    this.#queue = new Queue(name, {connection: this.#clients[0], prefix});
+    this.#events = new QueueEvents(name, {connection: this.#clients[1], prefix});
   }
 
   /** Adds jobs (an id already in the queue is left as it is) and resolves once each has finished, reporting each once. */
@@ -116,6 +124,7 @@ export class JobProducer {
   async close(): Promise<void> {
     await this.#events.close();
     await this.#queue.close();
+    for (const c of this.#clients) c.disconnect();
   }
 }
 
@@ -128,10 +137,12 @@ export interface ConsumerOptions extends QueueOptions {
 
 export class JobConsumer {
   readonly #worker: Worker;
+  readonly #client: Redis;
 
   constructor(url: string, handler: (data: unknown, id: string) => Promise<unknown>, options: ConsumerOptions = {}) {
     const {prefix, name} = names(options);
     const lockDuration = options.lockMs ?? 30_000;
+    this.#client = client(url);
     this.#worker = new Worker(
       name,
       async (job) => {
@@ -143,7 +154,7 @@ export class JobConsumer {
         }
       },
       {
-        connection: {...parseRedisUrl(url), maxRetriesPerRequest: null}, prefix, concurrency: options.concurrency ?? 1,
+        connection: this.#client, prefix, concurrency: options.concurrency ?? 1,
         lockDuration, stalledInterval: Math.max(500, Math.floor(lockDuration / 2)), maxStalledCount: 5,
       },
     );
@@ -159,6 +170,7 @@ export class JobConsumer {
 
   async close(): Promise<void> {
     await this.#worker.close();
+    this.#client.disconnect();
   }
 }
 
