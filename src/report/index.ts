@@ -5,3 +5,4 @@ export {renderComparePage, type CompareRun, type CompareSection} from './compare
 export {loadVegaRuntime, type VegaRuntime} from './runtime.js';
 export {escapeHtml} from './format.js';
 export {renderSweepReport, sweepSpecs, type SweepReportInput, type SweepReportTrial, type SweepStat, type SweepFoldRow, type EquityLine} from './sweep-page.js';
+export {renderSvg} from './svg.js';
