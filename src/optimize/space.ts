@@ -5,7 +5,7 @@
  */
 import {z} from 'zod';
 import {ErrorCode, IftbError} from '../core/index.js';
-import {formatIssues} from '../config/index.js';
+import {formatIssues, setPath} from '../config/index.js';
 import {type Expression, parseExpression} from './expression.js';
 
 export type ParamValue = number | string | boolean;
@@ -128,15 +128,7 @@ export function satisfies(space: SearchSpace, point: Point): boolean {
 /** A point's parameters as nested strategy params (`weights.ta` → {weights: {ta}}), over `base`. */
 export function paramsOf(point: Point, base: Readonly<Record<string, unknown>> = {}): Record<string, unknown> {
   const out: Record<string, unknown> = structuredClone(base) as Record<string, unknown>;
-  for (const [key, value] of Object.entries(point)) {
-    const path = key.split('.');
-    let node = out;
-    for (const part of path.slice(0, -1)) {
-      if (typeof node[part] !== 'object' || node[part] === null) node[part] = {};
-      node = node[part] as Record<string, unknown>;
-    }
-    node[path[path.length - 1]] = value;
-  }
+  for (const [key, value] of Object.entries(point)) setPath(out, key.split('.'), value);
   return out;
 }
 

@@ -9,10 +9,10 @@ import {OBJECTIVES} from '../../optimize/objective.js';
 import {spaceFromRanges} from '../../optimize/space.js';
 import {rankTrials, type StoredTrial} from '../../optimize/sweep.js';
 import type {SweepSummary} from '../../optimize/summary.js';
-import {collect, type RunConfigFlags, runConfigFromFlags} from '../run-config.js';
+import {addRunConfigOptions, collect, type RunConfigFlags, runConfigFromFlags} from '../run-config.js';
 import {type CliIo, dbOption, reportsDirOption, type StoreOptions, storeOptions, withStore} from '../context.js';
 import {renderPairs, renderTable} from '../format.js';
-import {choiceOption, durationOption, numberOption, symbolOption, timeframeOption, timeOption} from '../options.js';
+import {choiceOption, durationOption, numberOption} from '../options.js';
 
 interface OptimizeCliOptions extends RunConfigFlags {
   db?: string;
@@ -69,12 +69,12 @@ export function summaryText(sweepId: string, summary: SweepSummary, trials: read
   const shown = all ? trials : rankTrials(trials.filter((t) => t.trial >= 0)).slice(0, 10);
   const lines = [
     `sweep ${sweepId}: ${summary.completed} of ${summary.trials} trials complete${summary.failed ? `, ${summary.failed} failed` : ''}, ${summary.scored} scored`,
-    '',
-    all ? 'every trial:' : 'best trials:',
-    renderTable(['fold', 'trial', ...keys, 'objective', 'sharpe', 'return', 'max dd', 'trades', 'status', 'run'], trialRows(shown, keys)),
-    '',
-    `best: trial ${summary.best?.trial ?? '-'} ${paramText(summary.best?.params)} objective ${num(summary.best?.objective)}`,
   ];
+  // Trials of different walk-forward folds ran on different windows: only their folds' own bests compare.
+  if (all || !summary.walkForward) {
+    lines.push('', all ? 'every trial:' : 'best trials:', renderTable(['fold', 'trial', ...keys, 'objective', 'sharpe', 'return', 'max dd', 'trades', 'status', 'run'], trialRows(shown, keys)));
+  }
+  if (!summary.walkForward) lines.push('', `best: trial ${summary.best?.trial ?? '-'} ${paramText(summary.best?.params)} objective ${num(summary.best?.objective)}`);
   const stats = overfittingLines(summary.overfitting);
   if (stats.length > 0 && !summary.walkForward) lines.push('', 'overfitting:', renderPairs(stats.map((s) => [s.name, `${s.value}  (${s.meaning})`])));
   const wf = summary.walkForward;
@@ -96,22 +96,9 @@ export function summaryText(sweepId: string, summary: SweepSummary, trials: read
 function sweepCommand(io: CliIo): Command {
   // --seed is the sampler's, so only --db here (as in `iftb train`).
   return dbOption(
-    new Command('optimize')
-      .description('search a strategy\'s parameters: every trial a full backtest, stored under a sweep id (run again to resume)')
-      .option('--strategy <name>', 'strategy in strategies/ or a compiled module path (default ensemble)')
-      .option('--symbol <symbol>', 'ccxt unified symbol (default BTC/USDT:USDT)', symbolOption)
-      .option('--timeframe <tf>', 'candle interval (default 1h)', timeframeOption)
-      .option('--from <time>', 'first decision bar (UTC date or ISO time)', timeOption)
-      .option('--to <time>', 'end, exclusive', timeOption)
-      .option('--config <file>', 'JSON backtest config for the fixed settings; flags override it')
-      .option('--param <key=value>', 'fixed strategy parameter (repeatable)', collect, [])
-      .option('--cash <amount>', 'starting wallet balance', numberOption('--cash', 0))
-      .option('--leverage <x>', 'leverage', numberOption('--leverage', 1))
-      .addOption(new Option('--margin <mode>', 'isolated or cross').argParser(choiceOption(['isolated', 'cross'] as const)))
-      .option('--taker-fee <rate>', 'taker fee as a fraction', numberOption('--taker-fee', 0))
-      .option('--maker-fee <rate>', 'maker fee as a fraction', numberOption('--maker-fee', 0))
-      .option('--slippage-bps <bps>', 'fixed slippage in basis points', numberOption('--slippage-bps', 0))
-      .addOption(new Option('--funding <on|off>', 'apply funding payments').argParser(choiceOption(['on', 'off'] as const)))
+    addRunConfigOptions(new Command('optimize')
+      .description('search a strategy\'s parameters: every trial a full backtest, stored under a sweep id (run again to resume)'),
+    'strategy in strategies/ or a compiled module path (default ensemble)')
       .option('--space <file>', 'search space JSON: {"params": {"fast": {"type": "int", "min": 5, "max": 50, "step": 5}}, "constraints": ["fast < slow"]}')
       .option('--range <key=lo..hi[:step]>', 'a searched parameter: lo..hi (int when integral), lo..hi:step, lo..hi:log, or a,b,c (repeatable)', collect, [])
       .option('--constraint <expr>', 'a constraint between parameters, e.g. "fast * 2 <= slow" (repeatable)', collect, [])
