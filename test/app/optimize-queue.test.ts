@@ -3,6 +3,7 @@ import {randomUUID} from 'node:crypto';
 import {copyFileSync, mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join, resolve} from 'node:path';
+import {Redis} from 'ioredis';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {DuckDbStore} from '../../src/adapters/duckdb/index.js';
 import {runSweep} from '../../src/app/optimize.js';
@@ -43,20 +44,38 @@ function startWorker(name: string, prefix: string): WorkerProcess {
   return {child, done, ready};
 }
 
+/** Removes every key a test queue left under its prefix. */
+async function dropPrefix(prefix: string): Promise<void> {
+  const redis = new Redis(REDIS);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
 describe('trials over a BullMQ queue on the real Redis', () => {
   let store: DuckDbStore;
+  const prefixes: string[] = [];
   beforeAll(async () => {
     (await DuckDbStore.open(seeded)).close();
     copyFileSync(seeded, join(dir, 'coordinator.duckdb'));
     store = await DuckDbStore.open(join(dir, 'coordinator.duckdb'), {seed: false});
   });
-  afterAll(() => {
+  afterAll(async () => {
     store.close();
     rmSync(dir, {recursive: true, force: true});
+    for (const prefix of prefixes) await dropPrefix(prefix);
   });
 
   it('two worker processes run one sweep; one killed with SIGKILL mid-way: no trial lost, none completed twice', async () => {
-    const prefix = `iftb-test-${randomUUID()}`;
+    const prefix = `iftb-optimize-test-${randomUUID()}`;
+    prefixes.push(prefix);
     const a = startWorker('a', prefix);
     const b = startWorker('b', prefix);
     try {
@@ -91,7 +110,8 @@ describe('trials over a BullMQ queue on the real Redis', () => {
   });
 
   it('a worker whose store holds other data refuses the trial with the two data hashes', async () => {
-    const prefix = `iftb-test-${randomUUID()}`;
+    const prefix = `iftb-optimize-test-${randomUUID()}`;
+    prefixes.push(prefix);
     const other = await DuckDbStore.open(join(dir, 'other.duckdb'), {seed: false});
     const btc = await store.marketData.readBars({exchange: 'binanceusdm', symbol: 'BTC/USDT:USDT', timeframe: '1h'}, {fromMs: -Infinity, toMs: Date.UTC(2024, 11, 1)});
     await other.marketData.appendBars(btc.key, btc);

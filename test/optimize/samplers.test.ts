@@ -106,4 +106,12 @@ describe('samplers on functions with known optima', () => {
     const late = history.slice(30);
     expect(late.filter((o) => o.value === null).length).toBeLessThan(late.length / 2);
   });
+
+  it('TPE does not repeat a lattice point while unseen valid ones remain', () => {
+    const space = parseSpace(spaceFromRanges(['fast=5..100:5', 'slow=20..400:10'], ['fast * 2 <= slow']));
+    const filter = (p: Point) => satisfies(space, p);
+    const f = (p: Point) => -Math.abs((p.fast as number) - 40) - Math.abs((p.slow as number) - 390) / 10;
+    const {history} = optimise(new TpeSampler(space, 1, filter), f, 80, 16);
+    expect(new Set(history.map((o) => `${o.point.fast},${o.point.slow}`)).size).toBe(80);
+  });
 });
