@@ -57,7 +57,7 @@ export function sweepReportInput(sweepId: string, spec: SweepSpec, summary: Swee
       ['window', `${day(base.fromMs)} → ${day(base.toMs)}`],
       ['sampler', `${spec.sampler} (seed ${spec.seed})`],
       ['objective', objectiveName],
-      ['trials', `${summary.trials}${wf ? ` per fold × ${wf.folds.length} folds` : ''}`],
+      ['trials', wf ? `${Math.round(summary.trials / Math.max(1, wf.folds.length))} per fold × ${wf.folds.length} folds` : `${summary.trials}`],
       ...(spec.walkForward ? [['walk-forward', `train ${spec.walkForward.trainMs / 86_400_000} d, test ${spec.walkForward.testMs / 86_400_000} d`] as [string, string]] : []),
     ],
     objectiveName,
