@@ -62,10 +62,19 @@ module.exports = {
     vendorHome('commander', 'src/cli/'),
     vendorHome('cli-progress', 'src/cli/'),
     vendorHome('pg', 'src/adapters/postgres/'),
-    vendorHome('ioredis', 'src/adapters/redis/'),
+    // BullMQ (adapters/queue) needs an ioredis client handed to it.
+    vendorHome('ioredis', 'src/adapters/(redis|queue)/'),
     vendorHome('vega', 'src/report/'),
     vendorHome('vega-lite', 'src/report/'),
     vendorHome('ws', 'src/adapters/binance/'),
+    vendorHome('bullmq', 'src/adapters/queue/'),
+    {
+      name: 'optimize-below-app',
+      comment: 'src/optimize is pure search and statistics: it never reaches the app, cli, report or adapters (the app wires it)',
+      severity: 'error',
+      from: {path: '^src/optimize/'},
+      to: {path: '^src/(app|cli|report|api|adapters|sim|ml|live)/'},
+    },
   ],
   options: {
     doNotFollow: {path: 'node_modules'},

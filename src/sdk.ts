@@ -3,7 +3,7 @@
  * vocabulary and `defineStrategy`, never an implementation.
  */
 export {z} from 'zod';
-export {defineStrategy, type StrategyDefinition, type StrategyKit, type StrategySetup} from './decision/strategy.js';
+export {defineStrategy, type ParamRange, type StrategyDefinition, type StrategyKit, type StrategySetup, type StrategySpace} from './decision/strategy.js';
 export {
   HOLD,
   type DecisionContext,

@@ -42,6 +42,16 @@ export default defineStrategy({
       takeProfitAtr: z.number().positive().default(5),
     })
     .refine((p) => p.exit < p.entry, {message: 'exit threshold must be below the entry threshold (hysteresis)'}),
+  space: {
+    params: {
+      entry: {type: 'float', min: 0.1, max: 0.6, step: 0.05},
+      exit: {type: 'float', min: 0, max: 0.3, step: 0.05},
+      minConfidence: {type: 'float', min: 0.1, max: 0.6, step: 0.1},
+      stopAtr: {type: 'float', min: 1, max: 5, step: 0.5},
+      takeProfitAtr: {type: 'float', min: 2, max: 10, step: 1},
+    },
+    constraints: ['exit < entry'],
+  },
   setup: (p, kit) => ({
     analyzers: [kit.ta.composite(), kit.ml.model(p.model), kit.llm.read(p.prompt)],
     indicators: {atr: kit.ta.atr(p.atrPeriod)},

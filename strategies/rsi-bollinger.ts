@@ -19,6 +19,15 @@ export default defineStrategy({
     atrPeriod: z.number().int().min(2).default(14),
     stopAtr: z.number().positive().default(2),
   }),
+  space: {
+    params: {
+      oversold: {type: 'int', min: 15, max: 40, step: 5},
+      overbought: {type: 'int', min: 60, max: 85, step: 5},
+      bbK: {type: 'float', min: 1.5, max: 3, step: 0.25},
+      maxAdx: {type: 'int', min: 15, max: 40, step: 5},
+      stopAtr: {type: 'float', min: 1, max: 4, step: 0.5},
+    },
+  },
   setup: (p, kit) => ({
     indicators: {
       rsi: kit.ta.rsi(p.rsiPeriod),

@@ -16,6 +16,10 @@ export default defineStrategy({
       qty: z.number().positive().default(0.01),
     })
     .refine((p) => p.fast < p.slow, {message: 'fast must be shorter than slow'}),
+  space: {
+    params: {fast: {type: 'int', min: 5, max: 100, step: 5}, slow: {type: 'int', min: 20, max: 400, step: 10}},
+    constraints: ['fast * 2 <= slow'],
+  },
   setup: (p, kit) => ({indicators: {fast: kit.ta.sma(p.fast), slow: kit.ta.sma(p.slow)}}),
   decide(ctx, p): Intent {
     const {fast, slow} = ctx.values;

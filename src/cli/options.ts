@@ -38,3 +38,12 @@ export function numberOption(name: string, min = -Infinity): (value: string) => 
     return n;
   });
 }
+
+const UNIT_MS: Readonly<Record<string, number>> = {m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000};
+
+/** '180d', '12h', '4w', '90m'. */
+export function durationOption(value: string): number {
+  const match = /^(\d+)([mhdw])$/.exec(value.trim());
+  if (!match || Number(match[1]) <= 0) throw new InvalidArgumentError(`expected a duration such as 180d, 12h or 4w, got '${value}'`);
+  return Number(match[1]) * UNIT_MS[match[2]];
+}

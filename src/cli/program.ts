@@ -10,6 +10,8 @@ import {trainCommand} from './commands/train.js';
 import {reportCommand} from './commands/report.js';
 import {runsCommand} from './commands/runs.js';
 import {dbCommand} from './commands/db.js';
+import {optimizeCommand} from './commands/optimize.js';
+import {workerCommand} from './commands/worker.js';
 
 export function buildProgram(io: CliIo = processIo): Command {
   const program = new Command('iftb')
@@ -28,5 +30,7 @@ export function buildProgram(io: CliIo = processIo): Command {
   program.addCommand(reportCommand(io));
   program.addCommand(runsCommand(io));
   program.addCommand(dbCommand(io));
+  program.addCommand(optimizeCommand(io));
+  program.addCommand(workerCommand(io));
   return program;
 }

@@ -1,4 +1,6 @@
+import {type Command, Option} from 'commander';
 import {applyOverrides, readConfigFile} from '../config/index.js';
+import {choiceOption, numberOption, symbolOption, timeframeOption, timeOption} from './options.js';
 
 /** The backtest-config flags several commands share; each is optional, absent means "keep the file's". */
 export interface RunConfigFlags {
@@ -41,4 +43,23 @@ export function runConfigFromFlags(o: RunConfigFlags): Record<string, unknown> {
   if (o.funding !== undefined) config.funding = o.funding === 'on';
   if (o.param && o.param.length > 0) config.params = applyOverrides((config.params as Record<string, unknown>) ?? {}, o.param);
   return config;
+}
+
+/** The backtest-config flags (market, window, --config, --param, costs) that RunConfigFlags reads. */
+export function addRunConfigOptions(command: Command, strategyHelp = 'strategy in strategies/ (default ensemble)'): Command {
+  return command
+    .option('--strategy <name>', strategyHelp)
+    .option('--symbol <symbol>', 'ccxt unified symbol (default BTC/USDT:USDT)', symbolOption)
+    .option('--timeframe <tf>', 'candle interval (default 1h)', timeframeOption)
+    .option('--from <time>', 'first decision bar (UTC date or ISO time)', timeOption)
+    .option('--to <time>', 'end, exclusive', timeOption)
+    .option('--config <file>', 'JSON backtest config; flags override it')
+    .option('--param <key=value>', 'strategy parameter (repeatable; dots nest)', collect, [])
+    .option('--cash <amount>', 'starting wallet balance in USDT (default 100000)', numberOption('--cash', 0))
+    .option('--leverage <x>', 'leverage (default 3)', numberOption('--leverage', 1))
+    .addOption(new Option('--margin <mode>', 'isolated or cross (default cross)').argParser(choiceOption(['isolated', 'cross'] as const)))
+    .option('--taker-fee <rate>', 'taker fee as a fraction (default 0.0005)', numberOption('--taker-fee', 0))
+    .option('--maker-fee <rate>', 'maker fee as a fraction (default 0.0002)', numberOption('--maker-fee', 0))
+    .option('--slippage-bps <bps>', 'fixed slippage in basis points (default 2)', numberOption('--slippage-bps', 0))
+    .addOption(new Option('--funding <on|off>', 'apply funding payments (default on)').argParser(choiceOption(['on', 'off'] as const)));
 }

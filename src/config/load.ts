@@ -39,12 +39,17 @@ export function applyOverrides(target: Record<string, unknown>, pairs: readonly 
     } catch {
       // a plain string
     }
-    let node = out;
-    for (const key of path.slice(0, -1)) {
-      if (typeof node[key] !== 'object' || node[key] === null) node[key] = {};
-      node = node[key] as Record<string, unknown>;
-    }
-    node[path[path.length - 1]] = value;
+    setPath(out, path, value);
   }
   return out;
+}
+
+/** Sets `target[path[0]][path[1]]… = value`, creating objects on the way (mutates `target`). */
+export function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    if (typeof node[key] !== 'object' || node[key] === null) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[path[path.length - 1]] = value;
 }

@@ -35,12 +35,26 @@ export interface StrategySetup {
   readonly atr?: string;
 }
 
+/** One searchable parameter for `iftb optimize` (validated there; dotted keys reach nested params). */
+export type ParamRange =
+  | {readonly type: 'int'; readonly min: number; readonly max: number; readonly step?: number; readonly log?: boolean}
+  | {readonly type: 'float'; readonly min: number; readonly max: number; readonly step?: number; readonly log?: boolean}
+  | {readonly type: 'choice'; readonly values: ReadonlyArray<number | string | boolean>};
+
+/** The search space a strategy declares beside its parameter schema: ranges and constraints such as `fast < slow`. */
+export interface StrategySpace {
+  readonly params: Readonly<Record<string, ParamRange>>;
+  readonly constraints?: readonly string[];
+}
+
 export interface StrategyDefinition<P extends z.ZodType = z.ZodType> {
   readonly name: string;
   /** Semver; part of the config hash, so a changed strategy is a different run. */
   readonly version: string;
   readonly description: string;
   readonly params: P;
+  /** What `iftb optimize` searches when no --space or --range is given. */
+  readonly space?: StrategySpace;
   setup(params: z.output<P>, kit: StrategyKit): StrategySetup;
   /** Synchronous and pure: the same context and params give the same intent. */
   decide(context: DecisionContext, params: z.output<P>): Intent;

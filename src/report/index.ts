@@ -4,3 +4,5 @@ export {renderRunReport, runReportModel, type RunReportModel} from './run-report
 export {renderComparePage, type CompareRun, type CompareSection} from './compare.js';
 export {loadVegaRuntime, type VegaRuntime} from './runtime.js';
 export {escapeHtml} from './format.js';
+export {renderSweepReport, sweepSpecs, type SweepReportInput, type SweepReportTrial, type SweepStat, type SweepFoldRow, type EquityLine} from './sweep-page.js';
+export {renderSvg} from './svg.js';

@@ -18,3 +18,4 @@ export {DuckDbNewsStore, importNews, parseNewsFile, type NewsImportReport, type 
 export {duckDbExecutor} from './sql-executor.js';
 export {DuckDbInstrumentStore, instrumentContentHash} from './instrument-store.js';
 export {BUILTIN_AS_OF_MS, BUILTIN_SOURCE, seedBuiltinInstruments, splitSpec} from './instrument-seed.js';
+export {DuckDbSweepStore, type SweepRecord, type SweepTrialRow} from './sweep-store.js';

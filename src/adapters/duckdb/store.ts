@@ -4,6 +4,7 @@ import {DuckDbMarketDataStore} from './market-data-store.js';
 import {DuckDbRunStore} from './run-store.js';
 import {DuckDbLlmAnswerStore} from './llm-answer-store.js';
 import {DuckDbNewsStore} from './news.js';
+import {DuckDbSweepStore} from './sweep-store.js';
 import {migrate} from './migrations.js';
 import {SqlSessionStore} from '../sql/session-store.js';
 import {duckDbExecutor} from './sql-executor.js';
@@ -29,6 +30,7 @@ export class DuckDbStore {
   readonly sessions: SqlSessionStore;
   readonly killSwitch: DuckDbKillSwitchRepository;
   readonly instruments: DuckDbInstrumentStore;
+  readonly sweeps: DuckDbSweepStore;
 
   private constructor(readonly db: DuckDb) {
     this.marketData = new DuckDbMarketDataStore(db);
@@ -38,6 +40,7 @@ export class DuckDbStore {
     this.sessions = new SqlSessionStore(duckDbExecutor(db));
     this.killSwitch = new DuckDbKillSwitchRepository(db);
     this.instruments = new DuckDbInstrumentStore(db);
+    this.sweeps = new DuckDbSweepStore(db);
   }
 
   static async open(path: string = DEFAULT_DB_PATH, options: OpenStoreOptions = {}): Promise<DuckDbStore> {

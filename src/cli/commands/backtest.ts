@@ -3,7 +3,7 @@ import {runBacktest} from '../../app/backtest-runner.js';
 import {defaultModelsDir} from '../../app/models.js';
 import {saveBacktest} from '../../app/backtest-report.js';
 import type {RunSummary} from '../../app/run-summary.js';
-import {collect, runConfigFromFlags} from '../run-config.js';
+import {addRunConfigOptions, runConfigFromFlags} from '../run-config.js';
 import {type CliIo, reportsDirOption, type StoreOptions, storeOptions, withStore} from '../context.js';
 import {formatInt, formatTime, renderTable} from '../format.js';
 import {choiceOption, numberOption, symbolOption, timeframeOption, timeOption} from '../options.js';
@@ -83,22 +83,8 @@ function summaryText(s: RunSummary, runJsonPath: string, htmlPath: string): stri
 
 export function backtestCommand(io: CliIo): Command {
   return storeOptions(addLlmOptions(
-    new Command('backtest')
-      .description('replay stored candles through the full pipeline on the simulated futures venue')
-      .option('--strategy <name>', 'strategy in strategies/ (default ensemble)')
-      .option('--symbol <symbol>', 'ccxt unified symbol (default BTC/USDT:USDT)', symbolOption)
-      .option('--timeframe <tf>', 'candle interval (default 1h)', timeframeOption)
-      .option('--from <time>', 'first decision bar (UTC date or ISO time)', timeOption)
-      .option('--to <time>', 'end, exclusive', timeOption)
-      .option('--config <file>', 'JSON backtest config; flags override it')
-      .option('--param <key=value>', 'strategy parameter (repeatable; dots nest)', collect, [])
-      .option('--cash <amount>', 'starting wallet balance in USDT (default 100000)', numberOption('--cash', 0))
-      .option('--leverage <x>', 'leverage (default 3)', numberOption('--leverage', 1))
-      .addOption(new Option('--margin <mode>', 'isolated or cross (default cross)').argParser(choiceOption(['isolated', 'cross'] as const)))
-      .option('--taker-fee <rate>', 'taker fee as a fraction (default 0.0005)', numberOption('--taker-fee', 0))
-      .option('--maker-fee <rate>', 'maker fee as a fraction (default 0.0002)', numberOption('--maker-fee', 0))
-      .option('--slippage-bps <bps>', 'fixed slippage in basis points (default 2)', numberOption('--slippage-bps', 0))
-      .addOption(new Option('--funding <on|off>', 'apply funding payments (default on)').argParser(choiceOption(['on', 'off'] as const)))
+    addRunConfigOptions(new Command('backtest')
+      .description('replay stored candles through the full pipeline on the simulated futures venue'))
       .option('--json', 'print run.json to stdout instead of the summary')
       .option('--strict', "refuse a run whose decision range overlaps an ML model's training or validation window, or that uses LLM answers from before the model's training cutoff")
       .addOption(new Option('--models-dir <dir>', 'model registry folder').env('IFTB_MODELS_DIR').default(defaultModelsDir(), 'models'))

@@ -5,7 +5,7 @@ import {trainWalkForward, type WalkForward} from '../../app/walk-forward.js';
 import {ErrorCode, IftbError} from '../../core/index.js';
 import {type CliIo, dbOption, withStore} from '../context.js';
 import {formatInt, renderPairs, renderTable} from '../format.js';
-import {numberOption, symbolOption, timeframeOption, timeOption} from '../options.js';
+import {durationOption, numberOption, symbolOption, timeframeOption, timeOption} from '../options.js';
 
 interface TrainCliOptions {
   db: string;
@@ -26,14 +26,6 @@ interface TrainCliOptions {
   test?: number;
 }
 
-const UNIT_MS: Readonly<Record<string, number>> = {m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000};
-
-/** '180d', '12h', '4w', '90m'. */
-function durationOption(value: string): number {
-  const match = /^(\d+)([mhdw])$/.exec(value.trim());
-  if (!match || Number(match[1]) <= 0) throw new InvalidArgumentError(`expected a duration such as 180d, 12h or 4w, got '${value}'`);
-  return Number(match[1]) * UNIT_MS[match[2]];
-}
 
 function parseParams(text: string | undefined): Record<string, unknown> {
   if (text === undefined) return {};

@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS sweep_trials;
+DROP TABLE IF EXISTS sweeps;
