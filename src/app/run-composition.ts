@@ -19,7 +19,7 @@ import {configHash, sha256Hex} from '../config/index.js';
 import {parseParams, type StrategyDefinition, type StrategySetup, strategySourceHash} from '../decision/index.js';
 import {TradingEngine} from '../engine/trading-engine.js';
 import {Ledger} from '../portfolio/ledger.js';
-import {CircuitBreaker, createRiskManager, createTradingGate, type KillSwitch, type OperableTradingGate} from '../risk/index.js';
+import {CircuitBreaker, createRiskManager, createTradingGate, type GateKillSwitch, type OperableTradingGate} from '../risk/index.js';
 import {SimulatedVenue} from '../sim/index.js';
 import {isLlmAnalyzer} from '../signals/llm/index.js';
 import type {BacktestConfig, SymbolEntry} from './backtest-config.js';
@@ -174,7 +174,7 @@ export interface TradingParts {
 export interface TradingWiring {
   readonly runId: string;
   readonly venue: ExecutionVenue;
-  readonly killSwitch: KillSwitch;
+  readonly killSwitch: GateKillSwitch;
   readonly journal: JournalSink;
   /** Time of the ledger's opening deposit (the first bar's open). */
   readonly startMs: number;

@@ -2,7 +2,7 @@ import {DEFAULT_DB_PATH, DuckDbStore} from '../adapters/duckdb/index.js';
 import {FileBotLock} from '../adapters/duckdb/bot-lock.js';
 import {PgStore, redactUrl} from '../adapters/postgres/index.js';
 import {RedisBotLock, RedisSessionCommandBus, RedisSnapshotPublisher} from '../adapters/redis/index.js';
-import type {BotLock, KillSwitchRepository, MarketDataStore, RunStore, SessionCommandBus, SessionStore, SnapshotPublisher} from '../core/index.js';
+import type {BotLock, InstrumentStore, KillSwitchRepository, MarketDataStore, RunStore, SessionCommandBus, SessionStore, SnapshotPublisher} from '../core/index.js';
 
 export type StoreTarget = {readonly kind: 'duckdb'; readonly path: string} | {readonly kind: 'postgres'; readonly url: string};
 
@@ -34,6 +34,8 @@ export interface StateStores {
   /** Only with Redis: the live snapshot and heartbeat, and operator commands from API replicas. */
   readonly publisher: SnapshotPublisher | null;
   readonly commands: SessionCommandBus | null;
+  /** Stored instrument specs (the DuckDB store's table); absent on PostgreSQL (the built-in specs). */
+  readonly instruments?: InstrumentStore;
   close(): Promise<void>;
 }
 
@@ -80,7 +82,7 @@ export async function openStateStores(options: StateStoreOptions = {}): Promise<
     const fileLock = new FileBotLock(`${target.path}.locks`);
     return {
       kind: 'duckdb', location: target.path, runs: duck.runs, sessions: duck.sessions, killSwitch: duck.killSwitch, marketData: duck.marketData,
-      botLock: redis?.lock ?? fileLock, publisher: redis?.publisher ?? null, commands: redis?.commands ?? null,
+      botLock: redis?.lock ?? fileLock, publisher: redis?.publisher ?? null, commands: redis?.commands ?? null, instruments: duck.instruments,
       close: async () => {
         await closeRedis();
         await fileLock.close();

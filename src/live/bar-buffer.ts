@@ -4,7 +4,7 @@
  * simulated venue run on them unchanged; readers go through the object (the arrays are replaced
  * when capacity doubles).
  */
-import {type Bar, type BarColumns, ErrorCode, type ExchangeId, type FundingSeries, IftbError, type SymbolId} from '../core/index.js';
+import {type Bar, type BarColumns, type BarSeries, ErrorCode, type ExchangeId, type FundingSeries, IftbError, type SeriesKey, type SymbolId} from '../core/index.js';
 
 function grown(a: Float64Array, size: number, fill: number): Float64Array {
   const next = new Float64Array(size).fill(fill);
@@ -122,5 +122,21 @@ export class FundingBuffer implements FundingSeries {
     this.markPrice[k] = markPrice;
     this.length = k + 1;
     return true;
+  }
+}
+
+/** A growing candle series of one market (what a live lane trades on). */
+export class SeriesBuffer extends BarBuffer implements BarSeries {
+  constructor(
+    readonly key: SeriesKey,
+    capacity = 1024,
+  ) {
+    super(capacity);
+  }
+
+  static from(key: SeriesKey, columns: BarColumns, extra = 1024): SeriesBuffer {
+    const b = new SeriesBuffer(key, columns.length + extra);
+    for (let i = 0; i < columns.length; i++) b.push(columns.openTime[i], columns.open[i], columns.high[i], columns.low[i], columns.close[i], columns.volume[i]);
+    return b;
   }
 }

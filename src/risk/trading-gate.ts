@@ -42,6 +42,8 @@ export interface GateStatus {
   readonly breakerState: BreakerState;
   readonly breakerImposes: TradingState;
   readonly flattenPending: boolean;
+  /** What else holds trading back (a lost bot lock, an unreachable store, a venue mismatch), by cause. */
+  readonly restrictions: Readonly<Record<string, TradingState>>;
 }
 
 /** The core TradingGate plus the operations the runbook's API drives. */
@@ -52,6 +54,11 @@ export interface OperableTradingGate extends TradingGate {
   resume(by: string, timeMs: number): boolean;
   /** POST /api/circuit-breaker/reset through the gate, so the state change is journaled with its cause. */
   resetBreaker(by: string, timeMs: number): boolean;
+  /**
+   * A restriction from outside the breaker (live: the bot lock lost, the state store down, a
+   * mismatch with the venue): `state` reducing or halted while it holds, null to lift it.
+   */
+  restrict(cause: string, state: Exclude<TradingState, 'active'> | null, timeMs: number): void;
   status(): GateStatus;
 }
 
@@ -80,6 +87,10 @@ class Gate implements OperableTradingGate {
   #lastImposed: TradingState = 'active';
   #lastTime = NaN;
   #flattenedActivation = 0;
+  readonly #restrictions = new Map<string, TradingState>();
+  #restricted: TradingState = 'active';
+  #lastRestricted: TradingState = 'active';
+  #restrictCause = '';
 
   constructor(options: TradingGateOptions) {
     this.#breaker = options.breaker;
@@ -152,6 +163,17 @@ class Gate implements OperableTradingGate {
     return done;
   }
 
+  restrict(cause: string, state: Exclude<TradingState, 'active'> | null, timeMs: number): void {
+    if (state === null) this.#restrictions.delete(cause);
+    else this.#restrictions.set(cause, state);
+    let strictest: TradingState = 'active';
+    for (const s of this.#restrictions.values()) if (RANK[s] > RANK[strictest]) strictest = s;
+    this.#restricted = strictest;
+    this.#restrictCause = state === null ? `${cause} cleared` : cause;
+    this.#lastTime = timeMs;
+    this.#refresh(true);
+  }
+
   status(): GateStatus {
     const state = this.#refresh(false);
     return {
@@ -162,6 +184,7 @@ class Gate implements OperableTradingGate {
       breakerState: this.#breaker.state,
       breakerImposes: this.#breaker.imposedState,
       flattenPending: this.#flattenPending(),
+      restrictions: Object.fromEntries(this.#restrictions),
     };
   }
 
@@ -178,9 +201,11 @@ class Gate implements OperableTradingGate {
     const kill = this.#killSwitch.engaged;
     const imposed = this.#breaker.imposedState;
     const paused = this.#paused;
-    if (kill === this.#lastKill && paused === this.#lastPaused && imposed === this.#lastImposed) return this.#state;
+    const restricted = this.#restricted;
+    if (kill === this.#lastKill && paused === this.#lastPaused && imposed === this.#lastImposed && restricted === this.#lastRestricted) return this.#state;
     const base: TradingState = paused ? 'reducing' : 'active';
-    const next: TradingState = kill ? 'halted' : RANK[imposed] > RANK[base] ? imposed : base;
+    const held: TradingState = RANK[restricted] > RANK[base] ? restricted : base;
+    const next: TradingState = kill ? 'halted' : RANK[imposed] > RANK[held] ? imposed : held;
     if (next !== this.#state) {
       const rule = this.#breaker.trippedRule;
       const cause =
@@ -188,7 +213,9 @@ class Gate implements OperableTradingGate {
           ? `kill switch ${kill ? 'engaged' : 'released'}`
           : paused !== this.#lastPaused
             ? `${paused ? 'paused' : 'resumed'} by ${this.#pausedBy ?? 'operator'}`
-            : `circuit breaker ${this.#breaker.state}${rule === null ? '' : ` (${rule})`}`;
+            : restricted !== this.#lastRestricted
+              ? this.#restrictCause
+              : `circuit breaker ${this.#breaker.state}${rule === null ? '' : ` (${rule})`}`;
       const timeMs = atLastTime || this.#now === undefined ? this.#lastTime : this.#now();
       this.#journal({type: 'state', timeMs, from: this.#state, to: next, cause});
       this.#state = next;
@@ -196,6 +223,7 @@ class Gate implements OperableTradingGate {
     this.#lastKill = kill;
     this.#lastPaused = paused;
     this.#lastImposed = imposed;
+    this.#lastRestricted = restricted;
     return this.#state;
   }
 }

@@ -1,0 +1,353 @@
+/**
+ * The running session's loop. Start: replay the committed slots (recorded breaker inputs and
+ * operator commands at the same points, the replayed journal checked against the stored one),
+ * apply commands stored but not yet applied, decide the bars that closed while the bot was down,
+ * then follow the feed: one slot at a time, through one serial queue shared with operator
+ * commands — append the bars, store them, prepare, step, commit.
+ */
+import {
+  type Bar,
+  type BarCommit,
+  type JournalEvent,
+  type SessionBar,
+  type SessionCommand,
+  type SessionCommandKind,
+  type StreamState,
+  type SymbolId,
+  timeframeMs,
+} from '../core/index.js';
+import {CommitTracker} from '../live/bar-commits.js';
+import {ClosedBarFeed} from '../live/closed-bar-feed.js';
+import {applyCommand, KILL_SWITCH_KINDS} from '../live/session-commands.js';
+import {type Slot, SlotAssembler} from '../live/slot-assembler.js';
+import {refreshFunding} from './live-data.js';
+import type {ComposedSession, LiveSessionDeps} from './live-session.js';
+
+export interface LiveStatus {
+  readonly sessionId: string;
+  readonly mode: 'paper' | 'live';
+  readonly lastBarMs: number | null;
+  readonly lastCloseMs: number | null;
+  readonly slots: number;
+  readonly streams: Readonly<Record<string, StreamState['state']>>;
+  readonly pendingCommits: number;
+  readonly replayMismatch: string | null;
+}
+
+export interface CommandResult {
+  readonly commandId: string;
+  readonly outcome: string;
+}
+
+let commandSeq = 0;
+
+/** How long after a bar's close the loop waits for a funding settlement stamped at that close. */
+const FUNDING_WAIT_MS = 3000;
+
+export class LiveLoop {
+  readonly #c: ComposedSession;
+  readonly #d: LiveSessionDeps;
+  readonly #tracker: CommitTracker;
+  readonly #tf: number;
+  #queue: Promise<unknown> = Promise.resolve();
+  #feed: ClosedBarFeed | null = null;
+  #slots: SlotAssembler | null = null;
+  #lastLatencyMs = 0;
+  #lastBarMs: number | null = null;
+  #pending: BarCommit[] = [];
+  #applied: {commandId: string; outcome: string}[] = [];
+  #streams: Record<string, StreamState['state']> = {};
+  #mismatch: string | null = null;
+  #nextFundingMs = Number.NEGATIVE_INFINITY;
+  #stopping = false;
+  #killSwitchWatch: {close(): Promise<void>} | null = null;
+
+  constructor(composed: ComposedSession, deps: LiveSessionDeps) {
+    this.#c = composed;
+    this.#d = deps;
+    this.#tf = timeframeMs(composed.config.trading.timeframe);
+    this.#tracker = new CommitTracker(composed.journal, composed.parts.ledger);
+  }
+
+  get journal(): readonly JournalEvent[] {
+    return this.#c.journal;
+  }
+
+  status(): LiveStatus {
+    return {
+      sessionId: this.#c.session.sessionId, mode: this.#c.config.live.mode, lastBarMs: this.#lastBarMs,
+      lastCloseMs: this.#lastBarMs === null ? null : this.#lastBarMs + this.#tf, slots: this.#c.parts.engine.slots,
+      streams: {...this.#streams}, pendingCommits: this.#pending.length, replayMismatch: this.#mismatch,
+    };
+  }
+
+  /** Replays, catches up, then streams. Resolves once the feed runs. */
+  async start(): Promise<void> {
+    await this.#serial(() => this.#replay());
+    const nextOpen = new Map(this.#c.series.map((s) => [s.symbol, s.bars.length > 0 ? s.bars.lastOpenTime + this.#tf : this.#c.session.firstBarMs] as const));
+    // Bars that closed while the bot was down (already in the buffers, never decided): decided now, in order.
+    await this.#serial(() => this.#catchUpHeld());
+    // Runbook method 3: a row inserted by hand into kill_switch_events stops trading at once.
+    this.#killSwitchWatch = await this.#d.stores.killSwitch.watch((event) => {
+      void this.#c.killSwitch.observe(event).then((seen) => {
+        if (seen === 'engaged') void this.command('kill-switch', event.reason, event.by);
+      });
+    });
+    this.#slots = new SlotAssembler(this.#c.series.map((s) => s.symbol), this.#c.config.live.slotWaitMs,
+      (slot) => void this.#serial(() => this.#processSlot(slot)),
+      (symbol, bar) => this.#d.log(`${symbol}: the bar opening ${new Date(bar.openTime).toISOString()} closed after its slot was decided; not used`));
+    this.#feed = new ClosedBarFeed({
+      client: this.#d.client, symbols: this.#c.series.map((s) => s.symbol), timeframe: this.#c.config.trading.timeframe, nextOpenMs: nextOpen,
+      now: () => this.#c.clock.now(), pollGraceMs: this.#c.config.live.pollGraceMs, log: this.#d.log,
+      onBar: (symbol, bar, arrival) => this.#onBar(symbol, bar, arrival.receivedMs),
+      onState: (state) => {
+        this.#streams.market = state.state;
+        if (state.state !== 'connected') this.#d.log(`market stream ${state.state}${'reason' in state ? `: ${state.reason}` : ''}`);
+      },
+    });
+    await this.#feed.start();
+  }
+
+  /** An operator command: stored, then applied between bars; resolves with its outcome. */
+  command(kind: SessionCommandKind, reason: string, by: string, apply?: () => Promise<string>): Promise<CommandResult> {
+    const command: SessionCommand = {
+      commandId: `${Date.now().toString(36)}-${process.pid}-${++commandSeq}`, kind, reason, by, receivedMs: this.#c.clock.now(), appliedBeforeBarMs: null, outcome: null,
+    };
+    return this.#serial(async () => {
+      await this.#d.stores.sessions.appendCommand(this.#c.session.sessionId, command);
+      // The persisted kill switch is changed by the caller (it holds the code or key); the engine side follows.
+      const outcome = apply ? await apply() : 'ok';
+      const result = outcome === 'ok' || !KILL_SWITCH_KINDS.includes(kind) ? await applyCommand({...command, outcome}, this.#targets()) : outcome;
+      this.#applied.push({commandId: command.commandId, outcome: result});
+      return {commandId: command.commandId, outcome: result};
+    });
+  }
+
+  /** SIGTERM: no new entries, finish what is queued, keep or close positions, mark the session stopped. */
+  async stop(reason: string): Promise<void> {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    this.#slots?.close();
+    await this.#feed?.close();
+    // No new bars arrive, so nothing new is entered; close-on-exit flattens and is recorded like an operator's close-all.
+    if (this.#c.config.live.onExit === 'close') await this.command('close-all', `on exit: ${reason}`, 'shutdown');
+    await this.#killSwitchWatch?.close();
+    await this.#serial(async () => {
+      await this.#flushPending();
+      await this.#d.stores.sessions.setStatus(this.#c.session.sessionId, 'stopped', Date.now());
+    });
+    for (const lock of this.#c.locks) await lock.release();
+  }
+
+  #targets() {
+    const {gate, engine} = this.#c.parts;
+    return {gate, engine};
+  }
+
+  #serial<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(task, task);
+    this.#queue = run.catch((error: unknown) => this.#d.log(`live loop: ${(error as Error).message}`));
+    return run;
+  }
+
+  #onBar(symbol: SymbolId, bar: Bar, receivedMs: number): void {
+    this.#c.clock.observe(bar.openTime + this.#tf, receivedMs);
+    this.#slots?.push(symbol, bar, receivedMs);
+  }
+
+  /** Steps the held bars: warm-up, then the committed slots again (recorded inputs), checking the journal. */
+  async #replay(): Promise<void> {
+    const {session, parts, relay, replaySwitch, killSwitch} = this.#c;
+    const sessions = this.#d.stores.sessions;
+    const committed = await sessions.bars(session.sessionId);
+    const stored = committed.length > 0 ? await sessions.journal(session.sessionId) : [];
+    const commands = await sessions.commands(session.sessionId);
+    const lastCommitted = committed.length > 0 ? committed[committed.length - 1].barOpenMs : Number.NEGATIVE_INFINITY;
+    const byBar = new Map<number, SessionCommand[]>();
+    for (const c of commands) if (c.appliedBeforeBarMs !== null) byBar.set(c.appliedBeforeBarMs, [...(byBar.get(c.appliedBeforeBarMs) ?? []), c]);
+    const rows = new Map(committed.map((b) => [b.barOpenMs, b] as const));
+    for (const t of this.#timeline()) {
+      if (t > lastCommitted) break;
+      for (const c of byBar.get(t) ?? []) await applyCommand(c, {...this.#targets(), replaySwitch});
+      const row = rows.get(t);
+      if (t >= session.firstBarMs && row === undefined) break;
+      parts.engine.setHealthInputs(row === undefined ? null : row);
+      parts.engine.stepAt(t);
+      this.#lastBarMs = t;
+      if (row !== undefined) {
+        const diff = this.#tracker.replayed(stored, row.journalEnd);
+        if (diff !== null && this.#mismatch === null) this.#mismatch = diff;
+      }
+    }
+    relay.use(killSwitch);
+    if (committed.length > 0) this.#d.log(`replayed ${committed.length} committed bars of ${session.sessionId}${this.#mismatch === null ? ', journal identical' : `: REPLAY DIFFERS (${this.#mismatch})`}`);
+    if (this.#mismatch !== null) {
+      parts.gate.restrict('replay-mismatch', this.#c.config.live.onMismatch, this.#c.clock.now());
+      this.#c.journal.push({type: 'error', timeMs: this.#c.clock.now(), code: 'IFTB_E_DATA_CONFLICT', message: `restart replay differs from the stored journal: ${this.#mismatch}`});
+    }
+    for (const c of commands) {
+      if (c.appliedBeforeBarMs !== null) continue;
+      const outcome = await applyCommand(c, this.#targets());
+      this.#applied.push({commandId: c.commandId, outcome});
+    }
+  }
+
+  /** Slots of the held bars after the last stepped one (closed while the bot was down, or the warm-up of a new session). */
+  async #catchUpHeld(): Promise<void> {
+    for (const t of this.#timeline()) {
+      if (this.#lastBarMs !== null && t <= this.#lastBarMs) continue;
+      const bars = new Map<SymbolId, Bar>();
+      for (const s of this.#c.series) {
+        const i = indexOf(s.bars.openTime, s.bars.length, t);
+        if (i >= 0) bars.set(s.symbol, s.bars.bar(i));
+      }
+      await this.#processSlot({openTimeMs: t, bars, firstReceivedMs: Date.now()}, true);
+    }
+  }
+
+  /** One slot: new bars into the buffers and the store, funding, prepare, step, commit. */
+  async #processSlot(slot: Slot, held = false): Promise<void> {
+    const {parts, series, lanes, config} = this.#c;
+    const t = slot.openTimeMs;
+    const close = t + this.#tf;
+    // Funding first: the venue charges a settlement at this bar's open, features read one at its close.
+    if (config.trading.funding || lanes.some((l) => l.analyzers.some((a) => a.usesFunding === true))) await this.#refreshFunding(close);
+    if (!held) {
+      for (const [k, s] of series.entries()) {
+        const bar = slot.bars.get(s.symbol);
+        if (bar === undefined) continue;
+        s.bars.append(bar);
+        s.analyzerBars.append(bar);
+        await this.#store(() => this.#d.stores.marketData.appendBars(s.bars.key, barColumnsOf(bar)).then(() => undefined));
+        const i = s.analyzerBars.length - 1;
+        for (const a of lanes[k].analyzers) await a.prepare?.(s.analyzerBars, i, i + 1, lanes[k].context);
+      }
+    }
+    if (t < this.#c.session.firstBarMs) {
+      // Warm-up of a new session: readings only.
+      parts.engine.setHealthInputs(null);
+      parts.engine.stepAt(t);
+      this.#lastBarMs = t;
+      return;
+    }
+    const dataAgeMs = Math.max(0, this.#c.clock.now() - close);
+    const inputs = {dataAgeMs, decisionLatencyMs: this.#lastLatencyMs, venueRequests: 0, venueErrors: 0};
+    parts.engine.setHealthInputs(inputs);
+    parts.engine.stepAt(t);
+    this.#lastLatencyMs = Math.max(0, Date.now() - slot.firstReceivedMs);
+    this.#lastBarMs = t;
+    this.#restrictForLocks();
+    const health = parts.engine.lastHealth;
+    const bar: Omit<SessionBar, 'journalEnd'> = {
+      barOpenMs: t, dataAgeMs: inputs.dataAgeMs, decisionLatencyMs: inputs.decisionLatencyMs, venueRequests: inputs.venueRequests, venueErrors: inputs.venueErrors,
+      staleData: health.staleData, equity: health.equity, positionQty: parts.ledger.qty(0), committedMs: Date.now(),
+    };
+    const commit = this.#tracker.next(bar, this.#metrics(), {deliveredFills: [], appliedCommands: this.#applied});
+    this.#tracker.committed(commit);
+    this.#applied = [];
+    this.#pending.push(commit);
+    await this.#flushPending();
+    if (config.live.statusLines) this.#d.log(this.#statusLine(t));
+  }
+
+  /** Commits in order; a store that is down keeps them here (trading reducing) until it is back. */
+  async #flushPending(): Promise<void> {
+    while (this.#pending.length > 0) {
+      const ok = await this.#store(() => this.#d.stores.sessions.commitBar(this.#c.session.sessionId, this.#pending[0]));
+      if (!ok) return;
+      this.#pending.shift();
+    }
+  }
+
+  /** A store write; failures restrict trading to reducing until a write succeeds again. */
+  async #store(write: () => Promise<void>): Promise<boolean> {
+    const gate = this.#c.parts.gate;
+    try {
+      await write();
+      if (gate.status().restrictions.store !== undefined) gate.restrict('store', null, this.#c.clock.now());
+      return true;
+    } catch (error) {
+      if (gate.status().restrictions.store === undefined) {
+        this.#d.log(`state store unreachable (${(error as Error).message}): no new exposure until it is back`);
+        gate.restrict('store', 'reducing', this.#c.clock.now());
+      }
+      return false;
+    }
+  }
+
+  /**
+   * Fetches settlements once the next known settlement time is reached. A settlement stamped at
+   * this bar's close is read by its features (ML), so the loop waits up to FUNDING_WAIT_MS for it to
+   * be published; past that the bar is decided with the previous one and the journal says so.
+   */
+  async #refreshFunding(closeMs: number): Promise<void> {
+    if (closeMs < this.#nextFundingMs) return;
+    const due = this.#nextFundingMs;
+    const deadline = Date.now() + FUNDING_WAIT_MS;
+    let next = Number.POSITIVE_INFINITY;
+    for (const s of this.#c.series) {
+      try {
+        for (;;) {
+          await refreshFunding(this.#d.stores.marketData, this.#d.client, this.#c.config.trading.exchange, s.funding, s.funding.lastTime + 1);
+          if (!Number.isFinite(due) || s.funding.lastTime >= due || Date.now() >= deadline) break;
+          await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+        if (Number.isFinite(due) && s.funding.lastTime < due) {
+          this.#c.journal.push({type: 'error', timeMs: closeMs, code: 'IFTB_E_DATA_MISSING', message: `${s.symbol}: funding settlement of ${new Date(due).toISOString()} not published ${FUNDING_WAIT_MS} ms after the close`});
+        }
+        next = Math.min(next, (await this.#d.client.premiumIndex(s.symbol)).nextFundingTimeMs);
+      } catch (error) {
+        this.#d.log(`${s.symbol}: funding not refreshed (${(error as Error).message})`);
+      }
+    }
+    if (Number.isFinite(next)) this.#nextFundingMs = next;
+  }
+
+  #restrictForLocks(): void {
+    const gate = this.#c.parts.gate;
+    const lost = this.#c.lostLocks.size > 0;
+    const held = gate.status().restrictions['bot-lock'] !== undefined;
+    if (lost && !held) gate.restrict('bot-lock', 'reducing', this.#c.clock.now());
+  }
+
+  #metrics(): Record<string, number | null> {
+    const {ledger} = this.#c.parts;
+    const equity = ledger.equity();
+    return {finalEquity: equity, totalReturnPct: ((equity - ledger.initialBalance) / ledger.initialBalance) * 100, tradeCount: ledger.trades.length};
+  }
+
+  #statusLine(t: number): string {
+    const {parts, lanes} = this.#c;
+    const gate = parts.gate.status();
+    const positions = lanes.map((l, k) => `${l.entry.symbol} ${parts.ledger.qty(k)}`).join(', ');
+    const closes = this.#c.series.map((s) => s.bars.close[s.bars.length - 1]).join('/');
+    const scores = parts.engine.recorder.lanes[0].signals.map((s) => `${s.source} ${(s.active[parts.engine.slots - 1] === 1 ? s.score[parts.engine.slots - 1] : NaN).toFixed(2)}`).join(' ');
+    return `${new Date(t + this.#tf).toISOString()} close ${closes} position ${positions} equity ${parts.ledger.equity().toFixed(2)} ${gate.state}${scores === '' ? '' : ` ${scores}`}`;
+  }
+
+  /** Open times of the held bars, merged over the symbols, ascending. */
+  #timeline(): number[] {
+    const times = new Set<number>();
+    for (const s of this.#c.series) for (let i = 0; i < s.bars.length; i++) times.add(s.bars.openTime[i]);
+    return [...times].sort((a, b) => a - b);
+  }
+}
+
+function indexOf(times: Float64Array, length: number, t: number): number {
+  let lo = 0;
+  let hi = length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (times[mid] === t) return mid;
+    if (times[mid] < t) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+function barColumnsOf(bar: Bar) {
+  return {
+    length: 1, openTime: Float64Array.of(bar.openTime), open: Float64Array.of(bar.open), high: Float64Array.of(bar.high),
+    low: Float64Array.of(bar.low), close: Float64Array.of(bar.close), volume: Float64Array.of(bar.volume),
+  };
+}

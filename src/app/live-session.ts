@@ -1,0 +1,186 @@
+/**
+ * `iftb live`: the same engine a backtest runs, fed by closed bars from the exchange, trading a
+ * simulated venue (paper, the default) or the exchange itself (live). This module composes a
+ * session: stores and locks, the session record (created, or resumed after a stop or a crash),
+ * warm-up data, the lanes and trading parts from the one run builder, and the restart replay.
+ * The per-slot loop is in live-loop.ts.
+ */
+import {randomBytes} from 'node:crypto';
+import {
+  type BotLockHandle,
+  ErrorCode,
+  type ExchangeClient,
+  IftbError,
+  type JournalEvent,
+  type SessionKey,
+  type SessionRecord,
+  timeframeMs,
+} from '../core/index.js';
+import {canonicalJson} from '../config/index.js';
+import {loadStrategy, type StrategyDefinition} from '../decision/index.js';
+import {ExchangeClock} from '../live/exchange-clock.js';
+import {KillSwitchRelay, ReplaySwitch} from '../live/kill-switch-relay.js';
+import {hashSecret, KillSwitch} from '../risk/index.js';
+import {symbolEntries} from './backtest-config.js';
+import type {BacktestData} from './backtest-data.js';
+import {resolveInstrument} from './instrument-resolution.js';
+import type {LiveConfig} from './live-config.js';
+import {type LiveSeries, loadLiveSeries} from './live-data.js';
+import {mlRunInfo} from './ml-run.js';
+import {type ComposedLane, composeLanes, composeTrading, laneInstrumentConfig, runIdentity, runNeeds, simulatedVenue, type TradingParts} from './run-composition.js';
+import type {StateStores} from './state-stores.js';
+
+export interface LiveSessionDeps {
+  readonly stores: StateStores;
+  readonly client: ExchangeClient;
+  /** Instrument specs (the DuckDB research store's table); absent: the built-in specs. */
+  readonly instruments?: Parameters<typeof resolveInstrument>[0];
+  readonly modelsDir?: string;
+  /** KILL_SWITCH_ADMIN_KEY (force-deactivate); absent: force-deactivate is refused. */
+  readonly adminKey?: string;
+  readonly log: (line: string) => void;
+}
+
+/** Everything composed for one session, before its loop starts. */
+export interface ComposedSession {
+  readonly config: LiveConfig;
+  readonly strategy: StrategyDefinition;
+  readonly session: SessionRecord;
+  readonly resumed: boolean;
+  readonly series: readonly LiveSeries[];
+  readonly lanes: readonly ComposedLane[];
+  readonly parts: TradingParts;
+  readonly journal: JournalEvent[];
+  readonly killSwitch: KillSwitch;
+  readonly relay: KillSwitchRelay;
+  readonly replaySwitch: ReplaySwitch;
+  readonly clock: ExchangeClock;
+  readonly locks: readonly BotLockHandle[];
+  readonly venueKind: 'simulated' | 'binance-usdm';
+  /** Set while the lock of a symbol is lost (another bot may trade it): the loop keeps trading reducing. */
+  readonly lostLocks: Set<string>;
+}
+
+const NEW_SESSION_PREFIX = {paper: 'p', live: 'l'} as const;
+
+/** Composes a session from a parsed live config: nothing runs until the loop starts. */
+export async function composeLiveSession(config: LiveConfig, deps: LiveSessionDeps): Promise<ComposedSession> {
+  const {trading, live} = config;
+  const {stores, client, log} = deps;
+  const strategy = await loadStrategy(trading.strategy);
+  const entries = symbolEntries(trading);
+  const tf = timeframeMs(trading.timeframe);
+  const clock = new ExchangeClock();
+  clock.sync(await client.serverTimeMs());
+
+  const key: SessionKey = {
+    mode: live.mode, exchange: trading.exchange, accountId: live.mode === 'paper' ? 'paper' : client.accountId, strategy: trading.strategy,
+    symbols: entries.map((e) => e.symbol).sort(), timeframe: trading.timeframe,
+  };
+  const lostLocks = new Set<string>();
+  const locks = await acquireLocks(deps, key, lostLocks);
+  try {
+    const existing = live.newSession ? null : await stores.sessions.resumable(key);
+    const now = clock.now();
+    const firstBarMs = existing?.firstBarMs ?? Math.floor(now / tf) * tf;
+    const need = runNeeds(trading, strategy, entries, deps.modelsDir);
+    const fromMs = firstBarMs - need.warmup * tf;
+    const series: LiveSeries[] = [];
+    for (const e of entries) series.push(await loadLiveSeries(e.symbol, {store: stores.marketData, client, exchange: trading.exchange, timeframe: trading.timeframe, fromMs, nowMs: now, log}));
+
+    const datas: BacktestData[] = [];
+    for (const [k, e] of entries.entries()) {
+      const s = series[k];
+      let firstIndex = 0;
+      while (firstIndex < s.bars.length && s.bars.openTime[firstIndex] < firstBarMs) firstIndex++;
+      const instrument = deps.instruments ? await resolveInstrument(deps.instruments, laneInstrumentConfig(trading, e), {fromMs: firstBarMs, toMs: firstBarMs}) : undefined;
+      datas.push({
+        bars: s.bars, mark: null, funding: trading.funding ? s.funding : null, firstIndex,
+        ...(need.analyzerFunding ? {analyzerFunding: s.funding} : {}),
+        ...(instrument === undefined ? {} : {instrument}),
+      });
+    }
+
+    const journal: JournalEvent[] = [];
+    const sink = (event: JournalEvent) => journal.push(event);
+    const lanes = composeLanes(trading, strategy, entries, datas, sink, {modelsDir: deps.modelsDir, strict: false});
+    if (live.mode === 'live') refuseUnpinnedModels(lanes);
+    const analyzers = lanes.flatMap((l) => l.analyzers);
+    const ml = mlRunInfo(analyzers, firstBarMs, firstBarMs + tf, tf);
+    const identity = runIdentity(trading, strategy, lanes, null);
+    const models = (ml?.models ?? []).map((m) => ({ref: m.ref, model: m.model, sha256: m.onnxSha256}));
+    const configJson = JSON.parse(canonicalJson({trading: identity.resolved, live: {mode: live.mode}})) as unknown;
+
+    let session: SessionRecord;
+    if (existing !== null) {
+      if (existing.configHash !== identity.configHash) {
+        throw new IftbError(ErrorCode.CONFIG_INVALID, `session ${existing.sessionId} of this bot ran another config (hash ${existing.configHash.slice(0, 12)}, now ${identity.configHash.slice(0, 12)}): start it with the same config, or pass --new-session`);
+      }
+      session = existing;
+      log(`resuming session ${session.sessionId} (${live.mode}, started ${new Date(session.startedMs).toISOString()})`);
+    } else {
+      session = {
+        ...key, sessionId: `${NEW_SESSION_PREFIX[live.mode]}${randomBytes(4).toString('hex')}`, strategyVersion: strategy.version,
+        config: configJson, configHash: identity.configHash, models, firstBarMs, startedMs: Date.now(), status: 'running', statusMs: Date.now(),
+      };
+      await stores.sessions.createSession(session);
+      log(`new session ${session.sessionId} (${live.mode}), first decision at the close of the bar opening ${new Date(firstBarMs).toISOString()}`);
+    }
+    await stores.sessions.setStatus(session.sessionId, 'running', Date.now());
+
+    // Batch analyzers prepare on their own copy of the bars: once over the warm-up and held bars, then bar by bar.
+    for (const [k, l] of lanes.entries()) {
+      const own = series[k].analyzerBars;
+      for (const a of l.analyzers) await a.prepare?.(own, 0, own.length, l.context);
+    }
+
+    const killSwitch = await KillSwitch.open(stores.killSwitch, {
+      journal: sink, now: () => clock.now(), ...(deps.adminKey ? {adminKeyHash: hashSecret(deps.adminKey)} : {}),
+    });
+    const replaySwitch = new ReplaySwitch();
+    const relay = new KillSwitchRelay(replaySwitch);
+    const venue = simulatedVenue(trading, lanes);
+    const startMs = Math.min(...series.map((s) => (s.bars.length > 0 ? s.bars.openTime[0] : firstBarMs)));
+    const parts = composeTrading(trading, lanes, {
+      runId: session.sessionId, venue, killSwitch: relay, journal: sink, startMs, capacity: Math.max(...series.map((s) => s.bars.length)) + 1024, now: () => clock.now(),
+    });
+    return {config, strategy, session, resumed: existing !== null, series, lanes, parts, journal, killSwitch, relay, replaySwitch, clock, locks, venueKind: venue.kind, lostLocks};
+  } catch (error) {
+    for (const lock of locks) await lock.release();
+    throw error;
+  }
+}
+
+/** One bot per account and symbol: a second `iftb live` on the same one refuses to start. */
+async function acquireLocks(deps: LiveSessionDeps, key: SessionKey, lost: Set<string>): Promise<BotLockHandle[]> {
+  const held: BotLockHandle[] = [];
+  // Paper bots share no account: their lock is per strategy and timeframe, so two identical paper bots cannot write one session.
+  const account = key.mode === 'paper' ? `paper:${key.strategy}:${key.timeframe}` : key.accountId;
+  try {
+    for (const symbol of key.symbols) {
+      held.push(await deps.stores.botLock.acquire({exchange: key.exchange, accountId: account, symbol}, {
+        onLost: (reason, detail) => {
+          lost.add(symbol);
+          deps.log(`lost the bot lock of ${symbol} (${reason}: ${detail}): no new exposure`);
+        },
+      }));
+    }
+  } catch (error) {
+    for (const lock of held) await lock.release();
+    throw error;
+  }
+  return held;
+}
+
+/** --live: every ML source must score with a pinned (channel or exact version), integrity-checked model. */
+function refuseUnpinnedModels(lanes: readonly ComposedLane[]): void {
+  for (const a of lanes.flatMap((l) => l.analyzers)) {
+    if (a.source !== 'ml') continue;
+    const unavailable = (a as {unavailable?: string}).unavailable;
+    if (typeof unavailable === 'string') throw new IftbError(ErrorCode.MODEL_NOT_FOUND, `--live: ${a.id} cannot score (${unavailable})`);
+    const model = (a as {model?: {ref: string; channel: string | null; walkForward?: unknown}}).model;
+    if (model === undefined || model.walkForward !== undefined || !/@(\d+|[a-z][a-z0-9-]*)$/.test(model.ref) || model.ref.endsWith('@wf')) {
+      throw new IftbError(ErrorCode.MODEL_NOT_FOUND, `--live: ${a.id} must use a pinned model (NAME@live or an exact NAME@VERSION), not ${model?.ref ?? 'an unresolved reference'}`);
+    }
+  }
+}

@@ -1,0 +1,84 @@
+import {Command, Option} from 'commander';
+import {parseLiveConfig} from '../../app/live-config.js';
+import {startLive} from '../../app/live-runner.js';
+import {defaultModelsDir} from '../../app/models.js';
+import type {CliIo} from '../context.js';
+import {DEFAULT_DB_PATH} from '../../adapters/duckdb/index.js';
+import {choiceOption} from '../options.js';
+import {addRunConfigOptions, type RunConfigFlags, runConfigFromFlags} from '../run-config.js';
+
+interface LiveCliOptions extends RunConfigFlags {
+  symbols?: string;
+  db: string;
+  store?: string;
+  redis?: string;
+  live?: boolean;
+  testnet?: boolean;
+  confirmLive?: string;
+  onExit?: 'keep' | 'close';
+  newSession?: boolean;
+  quiet?: boolean;
+  modelsDir: string;
+}
+
+/** How long SIGTERM may take before the process exits anyway (docker stop waits 10 s). */
+const STOP_DEADLINE_MS = 9000;
+
+export function liveCommand(io: CliIo): Command {
+  return addRunConfigOptions(new Command('live')
+    .description('trade the strategy on live Binance USDⓈ-M data: paper (simulated venue) by default, real orders with --live'))
+    .option('--symbols <list>', 'several symbols on one account, comma-separated (a portfolio session)')
+    .addOption(new Option('--db <path>', 'DuckDB store (state and candles) when no --store is given').env('IFTB_DB').default(DEFAULT_DB_PATH, 'datasets/iftb.duckdb'))
+    .option('--store <url>', 'PostgreSQL URL for the bot state (default IFTB_DATABASE_URL, else the DuckDB file)')
+    .option('--redis <url>', 'Redis URL: live snapshot, heartbeat, operator commands, bot lock (default IFTB_REDIS_URL)')
+    .option('--live', 'send real orders to the exchange (refused unless keys, pinned models, a released kill switch and --confirm-live are in place)')
+    .option('--testnet', "Binance's futures testnet instead of production")
+    .option('--confirm-live <symbols>', 'repeat the symbol(s) to confirm --live')
+    .addOption(new Option('--on-exit <keep|close>', 'SIGTERM: keep positions (default) or close them').argParser(choiceOption(['keep', 'close'] as const)))
+    .option('--new-session', 'start a new session even when one for this bot could be resumed')
+    .option('--quiet', 'no status line per bar')
+    .addOption(new Option('--models-dir <dir>', 'model registry folder').env('IFTB_MODELS_DIR').default(defaultModelsDir(), 'models'))
+    .action(async (o: LiveCliOptions) => {
+      const trading = runConfigFromFlags(o);
+      const file = trading as Record<string, unknown> & {live?: Record<string, unknown>};
+      if (o.symbols !== undefined) file.symbols = o.symbols.split(',').map((s) => s.trim()).filter((s) => s !== '');
+      file.live = {
+        ...(file.live ?? {}),
+        mode: o.live ? 'live' : 'paper',
+        ...(o.onExit === undefined ? {} : {onExit: o.onExit}),
+        ...(o.newSession ? {newSession: true} : {}),
+        ...(o.quiet ? {statusLines: false} : {}),
+      };
+      const config = parseLiveConfig(file);
+      const log = (line: string) => io.err(line);
+      const handle = await startLive(config, {db: o.db, store: o.store, redis: o.redis, testnet: o.testnet, confirmLive: o.confirmLive, modelsDir: o.modelsDir, log});
+      io.err(`session ${handle.session.session.sessionId} running (${config.live.mode}); SIGINT or SIGTERM stops it`);
+      await new Promise<void>((resolve) => {
+        let stopping = false;
+        const stop = (signal: string) => {
+          if (stopping) return;
+          stopping = true;
+          const deadline = setTimeout(() => {
+            io.err(`stop took longer than ${STOP_DEADLINE_MS} ms: exiting`);
+            resolve();
+          }, STOP_DEADLINE_MS);
+          deadline.unref();
+          handle.stop(signal).then(
+            () => {
+              io.err(`session ${handle.session.session.sessionId} stopped (${signal})`);
+              clearTimeout(deadline);
+              resolve();
+            },
+            (error: unknown) => {
+              io.err(`error while stopping: ${(error as Error).message}`);
+              clearTimeout(deadline);
+              resolve();
+            },
+          );
+        };
+        process.once('SIGINT', () => stop('SIGINT'));
+        process.once('SIGTERM', () => stop('SIGTERM'));
+      });
+      process.exit(process.exitCode ?? 0);
+    });
+}
