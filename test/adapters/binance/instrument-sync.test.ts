@@ -53,7 +53,7 @@ describe('instrument sync through ccxt against a local Binance USDⓈ-M server',
   it('with keys: a signed leverageBracket request, checked by the server, stores the brackets beside the specs', async () => {
     const srv = await serve({credentials: KEYS, leverageBrackets: {SOLUSDT: SOL_BRACKETS}});
     const {store} = await temp.open();
-    const report = await syncInstruments([SOL], {store: store.instruments, exchange: exchange(srv, {credentials: KEYS})});
+    const report = await syncInstruments([SOL], {store: store.instruments, exchange: exchange(srv, {apiKey: KEYS.apiKey, apiSecret: KEYS.secret})});
     expect(report.brackets?.map((o) => [o.symbol, o.status])).toEqual([[SOL, 'added']]);
     const signed = srv.requests.find((r) => r.path === '/fapi/v1/leverageBracket')!;
     expect(signed.query).toMatchObject({timestamp: expect.stringMatching(/^\d{13}$/), signature: expect.stringMatching(/^[0-9a-f]{64}$/)});
@@ -67,7 +67,7 @@ describe('instrument sync through ccxt against a local Binance USDⓈ-M server',
   it('a wrong secret is refused by the server (-1022): a clear error, and no brackets stored', async () => {
     const srv = await serve({credentials: KEYS});
     const {store} = await temp.open();
-    const error = await syncInstruments([SOL], {store: store.instruments, exchange: exchange(srv, {credentials: {...KEYS, secret: 'wrong'}})})
+    const error = await syncInstruments([SOL], {store: store.instruments, exchange: exchange(srv, {apiKey: KEYS.apiKey, apiSecret: 'wrong'})})
       .then(() => null, (e: unknown) => e);
     expect(isIftbError(error, ErrorCode.VENUE_FATAL)).toBe(true);
     expect((error as Error).message).toMatch(/^binanceusdm: fetch leverageBracket (was refused|failed): .*Signature for this request is not valid/);
