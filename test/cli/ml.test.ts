@@ -21,7 +21,8 @@ const fail = (args: string[], env: Record<string, string> = {}) =>
 const TRAIN = ['train', ...db, ...where, '--name', 'xgb-dir', '--features', 'ohlcv-v1', '--label', 'sign(return, 12 bars)', '--symbol', 'BTC/USDT:USDT',
   '--timeframe', '1h', '--from', '2024-01-01', '--to', '2024-04-01', '--params', '{"rounds":15,"max_depth":3}'];
 
-describe('iftb train, models and backtest', () => {
+// Several trainings through the built binary: minutes on a loaded 2-core machine, so a wide timeout.
+describe('iftb train, models and backtest', {timeout: 240_000}, () => {
   afterAll(() => rmSync(dir, {recursive: true, force: true}));
 
   it('trains, pins, backtests with the model, lists, shows, verifies and rolls back', async () => {
