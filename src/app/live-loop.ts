@@ -34,6 +34,16 @@ export interface LiveStatus {
   readonly replayMismatch: string | null;
 }
 
+/** What the loop tells the outside (metrics, alerts, logs) as it runs; never blocks it. */
+export interface LiveObserver {
+  /** After each decided slot is committed (or queued while the store is down). */
+  slot?(info: {readonly openTimeMs: number; readonly decisionLatencyMs: number; readonly dataAgeMs: number; readonly events: readonly JournalEvent[]}): void;
+  /** A stream changed state. */
+  stream?(stream: 'market' | 'user', state: StreamState): void;
+  /** A command was applied. */
+  command?(command: SessionCommand, outcome: string): void;
+}
+
 export interface CommandResult {
   readonly commandId: string;
   readonly outcome: string;
@@ -61,6 +71,7 @@ export class LiveLoop {
   #nextFundingMs = Number.NEGATIVE_INFINITY;
   #stopping = false;
   #killSwitchWatch: {close(): Promise<void>} | null = null;
+  readonly #observers: LiveObserver[] = [];
 
   constructor(composed: ComposedSession, deps: LiveSessionDeps) {
     this.#c = composed;
@@ -79,6 +90,20 @@ export class LiveLoop {
       lastCloseMs: this.#lastBarMs === null ? null : this.#lastBarMs + this.#tf, slots: this.#c.parts.engine.slots,
       streams: {...this.#streams}, pendingCommits: this.#pending.length, replayMismatch: this.#mismatch,
     };
+  }
+
+  observe(observer: LiveObserver): void {
+    this.#observers.push(observer);
+  }
+
+  #notify(call: (o: LiveObserver) => void): void {
+    for (const o of this.#observers) {
+      try {
+        call(o);
+      } catch (error) {
+        this.#d.log(`observer failed: ${(error as Error).message}`);
+      }
+    }
   }
 
   /** Replays, catches up, then streams. Resolves once the feed runs. */
@@ -102,6 +127,7 @@ export class LiveLoop {
       onBar: (symbol, bar, arrival) => this.#onBar(symbol, bar, arrival.receivedMs),
       onState: (state) => {
         this.#streams.market = state.state;
+        this.#notify((o) => o.stream?.('market', state));
         if (state.state !== 'connected') this.#d.log(`market stream ${state.state}${'reason' in state ? `: ${state.reason}` : ''}`);
       },
     });
@@ -119,6 +145,7 @@ export class LiveLoop {
       const outcome = apply ? await apply() : 'ok';
       const result = outcome === 'ok' || !KILL_SWITCH_KINDS.includes(kind) ? await applyCommand({...command, outcome}, this.#targets()) : outcome;
       this.#applied.push({commandId: command.commandId, outcome: result});
+      this.#notify((o) => o.command?.(command, result));
       return {commandId: command.commandId, outcome: result};
     });
   }
@@ -247,6 +274,7 @@ export class LiveLoop {
     this.#applied = [];
     this.#pending.push(commit);
     await this.#flushPending();
+    this.#notify((o) => o.slot?.({openTimeMs: t, decisionLatencyMs: this.#lastLatencyMs, dataAgeMs, events: commit.events}));
     if (config.live.statusLines) this.#d.log(this.#statusLine(t));
   }
 
