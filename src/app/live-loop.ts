@@ -15,11 +15,14 @@ import {
   type StreamState,
   type SymbolId,
   timeframeMs,
+  type UserStream,
+  type VenueEvent,
 } from '../core/index.js';
 import {CommitTracker} from '../live/bar-commits.js';
 import {ClosedBarFeed} from '../live/closed-bar-feed.js';
 import {applyCommand, KILL_SWITCH_KINDS} from '../live/session-commands.js';
 import {type Slot, SlotAssembler} from '../live/slot-assembler.js';
+import {reconcile, type ReconcileReport} from '../live/reconciler.js';
 import {refreshFunding} from './live-data.js';
 import type {ComposedSession, LiveSessionDeps} from './live-session.js';
 
@@ -42,6 +45,8 @@ export interface LiveObserver {
   stream?(stream: 'market' | 'user', state: StreamState): void;
   /** A command was applied. */
   command?(command: SessionCommand, outcome: string): void;
+  /** Live: a reconciliation pass finished. */
+  reconciled?(report: ReconcileReport): void;
 }
 
 export interface CommandResult {
@@ -71,6 +76,9 @@ export class LiveLoop {
   #nextFundingMs = Number.NEGATIVE_INFINITY;
   #stopping = false;
   #killSwitchWatch: {close(): Promise<void>} | null = null;
+  #userStream: UserStream | null = null;
+  #reconcileTimer: NodeJS.Timeout | null = null;
+  #inflightTimer: NodeJS.Timeout | null = null;
   readonly #observers: LiveObserver[] = [];
 
   constructor(composed: ComposedSession, deps: LiveSessionDeps) {
@@ -132,6 +140,33 @@ export class LiveLoop {
       },
     });
     await this.#feed.start();
+    if (this.#c.exchangeVenue !== null) await this.#startUserStream();
+  }
+
+  async #startUserStream(): Promise<void> {
+    const venue = this.#c.exchangeVenue!;
+    this.#userStream = this.#d.client.userStream();
+    await this.#userStream.start(
+      (event) => {
+        if (event.type === 'order') void this.#serial(async () => {
+          await venue.onOrderUpdate(event.order, event.trade);
+          await venue.flush();
+        });
+        else if (event.type === 'resync') void this.#serial(() => this.#reconcile(`user stream ${event.reason}`));
+      },
+      (state) => {
+        this.#streams.user = state.state;
+        this.#notify((o) => o.stream?.('user', state));
+        if (state.state !== 'connected') this.#d.log(`user stream ${state.state}${'reason' in state ? `: ${state.reason}` : ''}`);
+      },
+    );
+    this.#reconcileTimer = setInterval(() => void this.#serial(() => this.#reconcile('periodic')), this.#c.config.live.reconcileEveryMs);
+    this.#reconcileTimer.unref();
+    // Orders in flight with no answer (timeouts): resolved by client id within seconds, not at the next periodic pass.
+    this.#inflightTimer = setInterval(() => {
+      if (venue.tracker.open().some((o) => o.state === 'unknown' || o.state === 'pending')) void this.#serial(() => this.#reconcile('orders in flight'));
+    }, 2000);
+    this.#inflightTimer.unref();
   }
 
   /** An operator command: stored, then applied between bars; resolves with its outcome. */
@@ -144,6 +179,7 @@ export class LiveLoop {
       // The persisted kill switch is changed by the caller (it holds the code or key); the engine side follows.
       const outcome = apply ? await apply() : 'ok';
       const result = outcome === 'ok' || !KILL_SWITCH_KINDS.includes(kind) ? await applyCommand({...command, outcome}, this.#targets()) : outcome;
+      await this.#c.exchangeVenue?.flush();
       this.#applied.push({commandId: command.commandId, outcome: result});
       this.#notify((o) => o.command?.(command, result));
       return {commandId: command.commandId, outcome: result};
@@ -156,13 +192,17 @@ export class LiveLoop {
     this.#stopping = true;
     this.#slots?.close();
     await this.#feed?.close();
+    if (this.#reconcileTimer !== null) clearInterval(this.#reconcileTimer);
+    if (this.#inflightTimer !== null) clearInterval(this.#inflightTimer);
     // No new bars arrive, so nothing new is entered; close-on-exit flattens and is recorded like an operator's close-all.
     if (this.#c.config.live.onExit === 'close') await this.command('close-all', `on exit: ${reason}`, 'shutdown');
     await this.#killSwitchWatch?.close();
     await this.#serial(async () => {
+      await this.#c.exchangeVenue?.flush();
       await this.#flushPending();
       await this.#d.stores.sessions.setStatus(this.#c.session.sessionId, 'stopped', Date.now());
     });
+    await this.#userStream?.close();
     for (const lock of this.#c.locks) await lock.release();
   }
 
@@ -193,11 +233,15 @@ export class LiveLoop {
     const byBar = new Map<number, SessionCommand[]>();
     for (const c of commands) if (c.appliedBeforeBarMs !== null) byBar.set(c.appliedBeforeBarMs, [...(byBar.get(c.appliedBeforeBarMs) ?? []), c]);
     const rows = new Map(committed.map((b) => [b.barOpenMs, b] as const));
+    const venue = this.#c.exchangeVenue;
+    venue?.beginReplay();
     for (const t of this.#timeline()) {
       if (t > lastCommitted) break;
-      for (const c of byBar.get(t) ?? []) await applyCommand(c, {...this.#targets(), replaySwitch});
       const row = rows.get(t);
       if (t >= session.firstBarMs && row === undefined) break;
+      // Live: what the exchange did in this slot comes from the stored journal, in the same order.
+      if (venue !== null) venue.replaySlot(stored.slice(this.#tracker.journalEnd, row?.journalEnd ?? this.#tracker.journalEnd).filter(isVenueEvent));
+      for (const c of byBar.get(t) ?? []) await applyCommand(c, {...this.#targets(), replaySwitch});
       parts.engine.setHealthInputs(row === undefined ? null : row);
       parts.engine.stepAt(t);
       this.#lastBarMs = t;
@@ -207,6 +251,11 @@ export class LiveLoop {
       }
     }
     relay.use(killSwitch);
+    if (venue !== null) {
+      venue.endReplay();
+      const restored = await venue.restoreUndelivered();
+      if (restored > 0) this.#d.log(`${restored} stored fills not yet delivered to the engine go out at the next bar`);
+    }
     if (committed.length > 0) this.#d.log(`replayed ${committed.length} committed bars of ${session.sessionId}${this.#mismatch === null ? ', journal identical' : `: REPLAY DIFFERS (${this.#mismatch})`}`);
     if (this.#mismatch !== null) {
       parts.gate.restrict('replay-mismatch', this.#c.config.live.onMismatch, this.#c.clock.now());
@@ -216,6 +265,31 @@ export class LiveLoop {
       if (c.appliedBeforeBarMs !== null) continue;
       const outcome = await applyCommand(c, this.#targets());
       this.#applied.push({commandId: c.commandId, outcome});
+    }
+    if (venue !== null) {
+      await venue.flush();
+      await this.#reconcile('start');
+    }
+  }
+
+  /** Live: the venue is the truth; what cannot be explained restricts trading and is journaled. */
+  async #reconcile(why: string): Promise<void> {
+    const venue = this.#c.exchangeVenue;
+    if (venue === null) return;
+    try {
+      const report = await reconcile({client: this.#d.client, venue, symbols: this.#c.series.map((s) => s.symbol), sinceMs: this.#c.session.firstBarMs - this.#tf, now: () => this.#c.clock.now()});
+      await venue.flush();
+      if (report.resolvedOrders + report.recoveredFills + report.adoptedOrders > 0) {
+        this.#d.log(`reconciliation (${why}): ${report.resolvedOrders} orders resolved, ${report.recoveredFills} fills recovered, ${report.adoptedOrders} external orders adopted`);
+      }
+      for (const m of report.mismatches) {
+        this.#c.journal.push({type: 'error', timeMs: this.#c.clock.now(), code: 'IFTB_E_VENUE_MISMATCH', message: m});
+        this.#d.log(`reconciliation mismatch: ${m}`);
+      }
+      if (report.mismatches.length > 0) this.#c.parts.gate.restrict('reconciliation', this.#c.config.live.onMismatch, this.#c.clock.now());
+      this.#notify((o) => o.reconciled?.(report));
+    } catch (error) {
+      this.#d.log(`reconciliation (${why}) failed: ${(error as Error).message}; retried at the next one`);
     }
   }
 
@@ -245,7 +319,6 @@ export class LiveLoop {
         if (bar === undefined) continue;
         s.bars.append(bar);
         s.analyzerBars.append(bar);
-        await this.#store(() => this.#d.stores.marketData.appendBars(s.bars.key, barColumnsOf(bar)).then(() => undefined));
         const i = s.analyzerBars.length - 1;
         for (const a of lanes[k].analyzers) await a.prepare?.(s.analyzerBars, i, i + 1, lanes[k].context);
       }
@@ -261,7 +334,11 @@ export class LiveLoop {
     const inputs = {dataAgeMs, decisionLatencyMs: this.#lastLatencyMs, venueRequests: 0, venueErrors: 0};
     parts.engine.setHealthInputs(inputs);
     parts.engine.stepAt(t);
+    // Decision latency: closing kline received → orders handed to the venue (the breaker's latency rule).
     this.#lastLatencyMs = Math.max(0, Date.now() - slot.firstReceivedMs);
+    await this.#c.exchangeVenue?.flush();
+    // The candles go to the store after the decision: a crash before this only means REST fetches them again.
+    if (!held) await this.#storeCandles(slot);
     this.#lastBarMs = t;
     this.#restrictForLocks();
     const health = parts.engine.lastHealth;
@@ -269,13 +346,20 @@ export class LiveLoop {
       barOpenMs: t, dataAgeMs: inputs.dataAgeMs, decisionLatencyMs: inputs.decisionLatencyMs, venueRequests: inputs.venueRequests, venueErrors: inputs.venueErrors,
       staleData: health.staleData, equity: health.equity, positionQty: parts.ledger.qty(0), committedMs: Date.now(),
     };
-    const commit = this.#tracker.next(bar, this.#metrics(), {deliveredFills: [], appliedCommands: this.#applied});
+    const commit = this.#tracker.next(bar, this.#metrics(), {deliveredFills: this.#c.exchangeVenue?.takeDelivered() ?? [], appliedCommands: this.#applied});
     this.#tracker.committed(commit);
     this.#applied = [];
     this.#pending.push(commit);
     await this.#flushPending();
     this.#notify((o) => o.slot?.({openTimeMs: t, decisionLatencyMs: this.#lastLatencyMs, dataAgeMs, events: commit.events}));
     if (config.live.statusLines) this.#d.log(this.#statusLine(t));
+  }
+
+  async #storeCandles(slot: Slot): Promise<void> {
+    for (const s of this.#c.series) {
+      const bar = slot.bars.get(s.symbol);
+      if (bar !== undefined) await this.#store(() => this.#d.stores.marketData.appendBars(s.bars.key, barColumnsOf(bar)).then(() => undefined));
+    }
   }
 
   /** Commits in order; a store that is down keeps them here (trading reducing) until it is back. */
@@ -320,6 +404,14 @@ export class LiveLoop {
           if (!Number.isFinite(due) || s.funding.lastTime >= due || Date.now() >= deadline) break;
           await new Promise((resolve) => setTimeout(resolve, 250));
         }
+        // Live: the exchange charged (or paid) the session's positions at the settlement.
+        const venue = this.#c.exchangeVenue;
+        if (venue !== null && Number.isFinite(due)) {
+          for (const fee of await this.#d.client.fundingFees(s.symbol, due - 60_000)) {
+            const k = s.funding.length - 1;
+            venue.onFundingFee(s.symbol, fee.amount, fee.timeMs, k >= 0 ? s.funding.rate[k] : Number.NaN, k >= 0 ? s.funding.markPrice[k] : Number.NaN);
+          }
+        }
         if (Number.isFinite(due) && s.funding.lastTime < due) {
           this.#c.journal.push({type: 'error', timeMs: closeMs, code: 'IFTB_E_DATA_MISSING', message: `${s.symbol}: funding settlement of ${new Date(due).toISOString()} not published ${FUNDING_WAIT_MS} ms after the close`});
         }
@@ -359,6 +451,11 @@ export class LiveLoop {
     for (const s of this.#c.series) for (let i = 0; i < s.bars.length; i++) times.add(s.bars.openTime[i]);
     return [...times].sort((a, b) => a - b);
   }
+}
+
+/** Journal events a venue produced (what a live restart hands back to the engine at each replayed slot). */
+function isVenueEvent(e: JournalEvent): e is JournalEvent & VenueEvent {
+  return e.type === 'fill' || e.type === 'funding' || e.type === 'liquidation' || ((e.type === 'canceled' || e.type === 'rejected') && e.symbol !== undefined);
 }
 
 function indexOf(times: Float64Array, length: number, t: number): number {

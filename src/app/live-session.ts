@@ -19,6 +19,8 @@ import {
 import {canonicalJson} from '../config/index.js';
 import {loadStrategy, type StrategyDefinition} from '../decision/index.js';
 import {ExchangeClock} from '../live/exchange-clock.js';
+import {ExchangeVenue} from '../live/exchange-venue.js';
+import {OrderTracker} from '../live/order-tracker.js';
 import {KillSwitchRelay, ReplaySwitch} from '../live/kill-switch-relay.js';
 import {hashSecret, KillSwitch} from '../risk/index.js';
 import {symbolEntries} from './backtest-config.js';
@@ -56,7 +58,8 @@ export interface ComposedSession {
   readonly replaySwitch: ReplaySwitch;
   readonly clock: ExchangeClock;
   readonly locks: readonly BotLockHandle[];
-  readonly venueKind: 'simulated' | 'binance-usdm';
+  /** Live mode: the exchange as the venue (its queue is flushed between steps); null for paper. */
+  readonly exchangeVenue: ExchangeVenue | null;
   /** Set while the lock of a symbol is lost (another bot may trade it): the loop keeps trading reducing. */
   readonly lostLocks: Set<string>;
 }
@@ -103,11 +106,13 @@ export async function composeLiveSession(config: LiveConfig, deps: LiveSessionDe
 
     const journal: JournalEvent[] = [];
     const sink = (event: JournalEvent) => journal.push(event);
-    const lanes = composeLanes(trading, strategy, entries, datas, sink, {modelsDir: deps.modelsDir, strict: false});
+    // Live: the ledger starts from the account's wallet balance when the session began (kept in its config).
+    const liveTrading = live.mode === 'live' ? {...trading, cash: await startingBalance(existing, client)} : trading;
+    const lanes = composeLanes(liveTrading, strategy, entries, datas, sink, {modelsDir: deps.modelsDir, strict: false});
     if (live.mode === 'live') refuseUnpinnedModels(lanes);
     const analyzers = lanes.flatMap((l) => l.analyzers);
     const ml = mlRunInfo(analyzers, firstBarMs, firstBarMs + tf, tf);
-    const identity = runIdentity(trading, strategy, lanes, null);
+    const identity = runIdentity(liveTrading, strategy, lanes, null);
     const models = (ml?.models ?? []).map((m) => ({ref: m.ref, model: m.model, sha256: m.onnxSha256}));
     const configJson = JSON.parse(canonicalJson({trading: identity.resolved, live: {mode: live.mode}})) as unknown;
 
@@ -139,16 +144,38 @@ export async function composeLiveSession(config: LiveConfig, deps: LiveSessionDe
     });
     const replaySwitch = new ReplaySwitch();
     const relay = new KillSwitchRelay(replaySwitch);
-    const venue = simulatedVenue(trading, lanes);
+    let exchangeVenue: ExchangeVenue | null = null;
+    if (live.mode === 'live') {
+      const tracker = new OrderTracker(session.sessionId, stores.sessions);
+      await tracker.load();
+      exchangeVenue = new ExchangeVenue({
+        client, tracker, initialBalance: liveTrading.cash, now: () => clock.now(), log,
+        lanes: lanes.map((l) => ({symbol: l.entry.symbol, bars: l.data.bars, instrument: l.instrument, leverage: l.entry.leverage ?? trading.leverage, marginMode: l.entry.marginMode ?? trading.marginMode})),
+      });
+      for (const l of lanes) {
+        await client.setMarginMode(l.entry.symbol, l.entry.marginMode ?? trading.marginMode);
+        await client.setLeverage(l.entry.symbol, l.entry.leverage ?? trading.leverage);
+      }
+    }
+    const venue = exchangeVenue ?? simulatedVenue(trading, lanes);
     const startMs = Math.min(...series.map((s) => (s.bars.length > 0 ? s.bars.openTime[0] : firstBarMs)));
-    const parts = composeTrading(trading, lanes, {
+    const parts = composeTrading(liveTrading, lanes, {
       runId: session.sessionId, venue, killSwitch: relay, journal: sink, startMs, capacity: Math.max(...series.map((s) => s.bars.length)) + 1024, now: () => clock.now(),
     });
-    return {config, strategy, session, resumed: existing !== null, series, lanes, parts, journal, killSwitch, relay, replaySwitch, clock, locks, venueKind: venue.kind, lostLocks};
+    return {config, strategy, session, resumed: existing !== null, series, lanes, parts, journal, killSwitch, relay, replaySwitch, clock, locks, exchangeVenue, lostLocks};
   } catch (error) {
     for (const lock of locks) await lock.release();
     throw error;
   }
+}
+
+/** A live session's starting wallet: the stored one when resuming, else the exchange's balance now. */
+async function startingBalance(existing: SessionRecord | null, client: ExchangeClient): Promise<number> {
+  const stored = (existing?.config as {trading?: {cash?: unknown}} | undefined)?.trading?.cash;
+  if (typeof stored === 'number') return stored;
+  const balance = await client.balance();
+  if (!(balance.walletBalance > 0)) throw new IftbError(ErrorCode.INPUT_INVALID, `--live: the account's ${balance.asset} wallet balance is ${balance.walletBalance}`);
+  return balance.walletBalance;
 }
 
 /** One bot per account and symbol: a second `iftb live` on the same one refuses to start. */

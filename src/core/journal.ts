@@ -17,8 +17,8 @@ export type JournalEvent =
   | {readonly type: 'fill'; readonly timeMs: number; readonly fill: Fill}
   | {readonly type: 'funding'; readonly timeMs: number; readonly funding: FundingPayment}
   | {readonly type: 'liquidation'; readonly timeMs: number; readonly liquidation: Liquidation}
-  | {readonly type: 'canceled'; readonly timeMs: number; readonly orderId: number; readonly reason: string}
-  | {readonly type: 'rejected'; readonly timeMs: number; readonly orderId: number; readonly reason: string}
+  | {readonly type: 'canceled'; readonly timeMs: number; readonly orderId: number; readonly reason: string; readonly symbol?: string}
+  | {readonly type: 'rejected'; readonly timeMs: number; readonly orderId: number; readonly reason: string; readonly symbol?: string}
   | {readonly type: 'state'; readonly timeMs: number; readonly from: TradingState; readonly to: TradingState; readonly cause: string}
   | {
       readonly type: 'breaker';

@@ -120,8 +120,9 @@ export type VenueEvent =
   | {readonly type: 'fill'; readonly fill: Fill}
   | {readonly type: 'funding'; readonly funding: FundingPayment}
   | {readonly type: 'liquidation'; readonly liquidation: Liquidation}
-  | {readonly type: 'canceled'; readonly orderId: number; readonly reason: string; readonly timeMs: number}
-  | {readonly type: 'rejected'; readonly orderId: number; readonly reason: string; readonly timeMs: number};
+  /** `symbol` is set by a live venue (a restart replay finds a slot's venue events by it); the simulated venue leaves it out. */
+  | {readonly type: 'canceled'; readonly orderId: number; readonly reason: string; readonly timeMs: number; readonly symbol?: string}
+  | {readonly type: 'rejected'; readonly orderId: number; readonly reason: string; readonly timeMs: number; readonly symbol?: string};
 
 export type OrderAck =
   | {readonly status: 'accepted'; readonly orderId: number}

@@ -40,8 +40,17 @@ export async function applyCommand(command: SessionCommand, t: CommandTargets): 
       return 'ok';
     case 'pause':
       return t.gate.pause(command.by, at) ? 'ok' : 'already paused';
-    case 'resume':
-      return t.gate.resume(command.by, at) ? 'ok' : 'not paused';
+    case 'resume': {
+      // An operator's resume also acknowledges a venue or replay mismatch (they restrict until someone looks).
+      const restrictions = t.gate.status().restrictions;
+      let lifted = false;
+      for (const cause of ['reconciliation', 'replay-mismatch']) {
+        if (restrictions[cause] === undefined) continue;
+        t.gate.restrict(cause, null, at);
+        lifted = true;
+      }
+      return t.gate.resume(command.by, at) || lifted ? 'ok' : 'not paused';
+    }
     case 'reset-breaker':
       return t.gate.resetBreaker(command.by, at) ? 'ok' : 'refused: the circuit breaker is CLOSED';
     case 'close-all':

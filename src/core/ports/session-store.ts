@@ -156,7 +156,8 @@ export interface TrackedOrder {
   readonly orderId: number;
   readonly symbol: SymbolId;
   readonly side: OrderSide;
-  readonly type: 'market' | 'limit' | 'stop-market' | 'take-profit-market';
+  /** 'other': an adopted external order of a type the bot never sends. */
+  readonly type: 'market' | 'limit' | 'stop-market' | 'take-profit-market' | 'other';
   readonly qty: number;
   /** NaN when not applicable. */
   readonly price: number;

@@ -1,0 +1,449 @@
+/**
+ * The exchange as the engine's venue (live mode). The engine's calls stay synchronous: `submit`
+ * validates and queues, `sync` hands over what the exchange did since the previous bar (fills,
+ * funding, cancellations, rejections), and the loop awaits `flush()` between steps to send the
+ * queue — each order stored before its request leaves, an ambiguous failure left 'unknown' for a
+ * query by client id, never resent. Stop-loss and take-profit rest on the exchange as reduce-only
+ * conditional orders (placed once the entry fills), so a crashed bot stays protected; their
+ * sibling is canceled when one fills (one-cancels-other) or when the position closes.
+ */
+import {
+  type BarColumns,
+  type ExchangeClient,
+  ExchangeError,
+  type ExchangeOrder,
+  type ExchangeOrderRequest,
+  type ExchangeTrade,
+  type ExecutionVenue,
+  type Fill,
+  type InstrumentSpec,
+  isExchangeError,
+  type MarginMode,
+  type OrderAck,
+  type OrderRequest,
+  type PositionView,
+  type SymbolId,
+  type TrackedOrder,
+  type VenueEvent,
+} from '../core/index.js';
+import {Grid} from '../sim/index.js';
+import {isTerminal, OrderTracker} from './order-tracker.js';
+
+export interface ExchangeLane {
+  readonly symbol: SymbolId;
+  readonly bars: BarColumns;
+  readonly instrument: InstrumentSpec;
+  readonly leverage: number;
+  readonly marginMode: MarginMode;
+}
+
+export interface ExchangeVenueOptions {
+  readonly client: ExchangeClient;
+  readonly tracker: OrderTracker;
+  readonly lanes: readonly ExchangeLane[];
+  /** The wallet balance the session's ledger started from. */
+  readonly initialBalance: number;
+  readonly now: () => number;
+  readonly log: (line: string) => void;
+  /** Called when work was queued outside a step (a fill placed protection): the loop flushes soon. */
+  readonly onWork?: () => void;
+}
+
+type Op = {readonly kind: 'create'; readonly order: TrackedOrder; readonly request: ExchangeOrderRequest} | {readonly kind: 'cancel'; readonly order: TrackedOrder; readonly reason: string};
+
+interface Lane {
+  readonly spec: ExchangeLane;
+  readonly tick: Grid;
+  readonly step: Grid;
+  qty: number;
+  entry: number;
+  /** The position as the exchange's fills left it (ahead of `qty`, which follows what the engine received). */
+  exchangeQty: number;
+  events: VenueEvent[];
+  /** Stored venue events handed to the engine during a restart replay. */
+  replay: VenueEvent[] | null;
+}
+
+const NO_EVENTS: readonly VenueEvent[] = Object.freeze([]);
+
+/** Sends of one order refused for clock skew (-1021) before it counts as rejected. */
+const CLOCK_SKEW_ATTEMPTS = 3;
+
+export class ExchangeVenue implements ExecutionVenue {
+  readonly kind = 'binance-usdm' as const;
+  readonly symbols: readonly SymbolId[];
+  readonly tracker: OrderTracker;
+  readonly #o: ExchangeVenueOptions;
+  readonly #lanes: Lane[];
+  readonly #laneOf = new Map<SymbolId, number>();
+  readonly #requests = new Map<string, OrderRequest>();
+  readonly #reference = new Map<string, number>();
+  #queue: Op[] = [];
+  #wallet: number;
+  #nextVenueId = -1;
+  #replaying = false;
+  /** Trade ids of the fills handed over since the last commit. */
+  #delivered: {symbol: SymbolId; tradeId: string}[] = [];
+  readonly #tradeIds = new WeakMap<Fill, string>();
+  readonly #fundingSeen = new Set<string>();
+
+  constructor(options: ExchangeVenueOptions) {
+    this.#o = options;
+    this.tracker = options.tracker;
+    this.symbols = options.lanes.map((l) => l.symbol);
+    this.#lanes = options.lanes.map((spec, k) => {
+      this.#laneOf.set(spec.symbol, k);
+      return {spec, tick: new Grid(spec.instrument.tickSize), step: new Grid(spec.instrument.stepSize), qty: 0, entry: 0, exchangeQty: 0, events: [], replay: null};
+    });
+    this.#wallet = options.initialBalance;
+    for (const o of this.tracker.all()) if (o.orderId < 0 && o.orderId <= this.#nextVenueId) this.#nextVenueId = o.orderId - 1;
+  }
+
+  /** Restart: the engine re-steps committed slots; their venue events come from the stored journal and nothing is sent. */
+  beginReplay(): void {
+    this.#replaying = true;
+  }
+
+  /** The stored venue events of the next replayed slot. */
+  replaySlot(events: readonly VenueEvent[]): void {
+    for (const lane of this.#lanes) lane.replay = [];
+    for (const e of events) {
+      const symbol = e.type === 'fill' ? e.fill.symbol : e.type === 'funding' ? e.funding.symbol : e.type === 'liquidation' ? e.liquidation.symbol : e.symbol;
+      const k = symbol === undefined ? undefined : this.#laneOf.get(symbol);
+      if (k !== undefined) this.#lanes[k].replay!.push(e);
+    }
+  }
+
+  endReplay(): void {
+    this.#replaying = false;
+    for (const lane of this.#lanes) lane.exchangeQty = lane.qty;
+    for (const lane of this.#lanes) lane.replay = null;
+    this.#queue = [];
+  }
+
+  sync(_index: number, lane: number): readonly VenueEvent[] {
+    const l = this.#lanes[lane];
+    const events = this.#replaying ? (l.replay ?? []) : l.events;
+    if (!this.#replaying) l.events = [];
+    for (const e of events) this.#mirror(l, e);
+    return events.length === 0 ? NO_EVENTS : events;
+  }
+
+  submit(order: OrderRequest): OrderAck {
+    const k = this.#laneOf.get(order.symbol);
+    if (k === undefined) return {status: 'rejected', orderId: order.id, reason: 'wrong-symbol'};
+    const lane = this.#lanes[k];
+    const reason = this.#rejection(lane, order);
+    if (reason !== null) return {status: 'rejected', orderId: order.id, reason};
+    this.#requests.set(order.clientOrderId, order);
+    this.#reference.set(order.clientOrderId, referencePrice(lane));
+    // Already tracked (a restart re-deciding a slot whose order was sent before the crash): never sent twice.
+    if (this.#replaying || this.tracker.get(order.clientOrderId) !== undefined) return {status: 'accepted', orderId: order.id};
+    const draft = this.tracker.draft(order, order.type, 'engine', null, this.#o.now());
+    this.#queue.push({kind: 'create', order: draft, request: requestOf(order, order.type)});
+    return {status: 'accepted', orderId: order.id};
+  }
+
+  amendStop(orderId: number, stopPrice: number): boolean {
+    const old = this.tracker.byEngineId(orderId);
+    if (old === undefined || isTerminal(old.state) || old.type !== 'stop-market' || !(stopPrice > 0)) return false;
+    const lane = this.#lanes[this.#laneOf.get(old.symbol)!];
+    const snapped = lane.tick.nearest(stopPrice);
+    if (this.#replaying) return true;
+    this.#queue.push({kind: 'cancel', order: old, reason: 'amended'});
+    this.#placeProtective(old.parentClientOrderId ?? old.clientOrderId, lane, old.side, 'stop-market', old.qty, snapped, `a${-this.#nextVenueId}`);
+    return true;
+  }
+
+  cancel(orderId: number, reason: string): boolean {
+    const order = this.tracker.byEngineId(orderId);
+    if (order === undefined || isTerminal(order.state)) return false;
+    if (!this.#replaying) this.#queue.push({kind: 'cancel', order, reason});
+    return true;
+  }
+
+  cancelAll(reason: string): number {
+    const open = this.tracker.open().filter((o) => o.origin !== 'external');
+    if (!this.#replaying) for (const order of open) this.#queue.push({kind: 'cancel', order, reason});
+    return open.length;
+  }
+
+  openOrders(lane: number): readonly OrderRequest[] {
+    const symbol = this.symbols[lane];
+    const canceling = new Set(this.#queue.filter((op) => op.kind === 'cancel').map((op) => op.order.clientOrderId));
+    return this.tracker.open().filter((o) => o.symbol === symbol && o.origin !== 'external' && !canceling.has(o.clientOrderId)).map(requestOfTracked);
+  }
+
+  position(lane: number): PositionView {
+    const l = this.#lanes[lane];
+    return {symbol: l.spec.symbol, qty: l.qty, entryPrice: l.entry, leverage: l.spec.leverage, marginMode: l.spec.marginMode, liquidationPrice: Number.NaN};
+  }
+
+  walletBalance(): number {
+    return this.#wallet;
+  }
+
+  /** The position a symbol will hold once the fills waiting for the next bar are delivered. */
+  expectedQty(symbol: SymbolId): number {
+    const k = this.#laneOf.get(symbol);
+    if (k === undefined) return 0;
+    const l = this.#lanes[k];
+    let qty = l.qty;
+    for (const e of l.events) if (e.type === 'fill') qty += e.fill.side === 'buy' ? e.fill.qty : -e.fill.qty;
+    return l.step.nearest(qty);
+  }
+
+  /** An order that never reached the exchange: the engine hears it was rejected ('lost'). */
+  onLost(order: TrackedOrder): void {
+    const k = this.#laneOf.get(order.symbol);
+    if (k !== undefined && order.origin !== 'external') {
+      this.#lanes[k].events.push({type: 'rejected', orderId: order.orderId, reason: 'lost: never reached the exchange', timeMs: this.#o.now(), symbol: order.symbol});
+    }
+  }
+
+  /**
+   * A position the exchange holds that no fill explains (opened before the session or by hand):
+   * adopted as an external fill at the exchange's entry price, stored like any fill.
+   */
+  async adoptPosition(symbol: SymbolId, qty: number, entryPrice: number, nowMs: number): Promise<void> {
+    const side = qty > 0 ? ('buy' as const) : ('sell' as const);
+    const order = await this.adoptExternal({
+      symbol, clientOrderId: `adopted-${symbol.replace(/[^A-Za-z0-9]/g, '')}-${nowMs}`, exchangeOrderId: `adopted-${nowMs}`, status: 'filled', side,
+      type: 'other', qty: Math.abs(qty), filledQty: Math.abs(qty), avgPrice: entryPrice, price: entryPrice, stopPrice: Number.NaN, reduceOnly: false, updateTimeMs: nowMs,
+    });
+    await this.onTrade({
+      tradeId: `adopted-${nowMs}`, exchangeOrderId: order.exchangeOrderId!, clientOrderId: order.clientOrderId, symbol, side, qty: Math.abs(qty), price: entryPrice,
+      fee: 0, feeAsset: 'USDT', realizedPnl: 0, maker: false, timeMs: nowMs,
+    }, order);
+  }
+
+  /** Orders queued and not yet sent. */
+  get queued(): number {
+    return this.#queue.length;
+  }
+
+  /** Sends the queue, in order. */
+  async flush(): Promise<void> {
+    while (this.#queue.length > 0) {
+      const op = this.#queue.shift()!;
+      if (op.kind === 'create') await this.#create(op.order, op.request);
+      else await this.#cancel(op.order, op.reason);
+    }
+  }
+
+  /** An order update (stream or REST): state, and its trade when it executed. */
+  async onOrderUpdate(order: ExchangeOrder, trade: ExchangeTrade | null): Promise<void> {
+    let tracked = this.tracker.get(order.clientOrderId) ?? this.tracker.byExchangeId(order.exchangeOrderId);
+    if (tracked === undefined) tracked = await this.adoptExternal(order);
+    else if (!isTerminal(tracked.state) || trade !== null) tracked = await this.tracker.update(tracked, order, this.#o.now());
+    if (trade !== null) await this.onTrade(trade, tracked);
+    if (order.status === 'canceled' || order.status === 'expired' || order.status === 'rejected') {
+      const k = this.#laneOf.get(tracked.symbol);
+      if (k !== undefined && tracked.origin !== 'external') {
+        this.#lanes[k].events.push({type: order.status === 'rejected' ? 'rejected' : 'canceled', orderId: tracked.orderId, reason: `exchange ${order.status}`, timeMs: order.updateTimeMs, symbol: tracked.symbol});
+      }
+    }
+  }
+
+  /** A trade (fill) of a tracked order: stored, then delivered once per trade id at the next bar; protection follows an entry. */
+  async onTrade(trade: ExchangeTrade, tracked: TrackedOrder): Promise<void> {
+    if (!(await this.tracker.recordFill(trade, tracked))) return;
+    const k = this.#laneOf.get(trade.symbol);
+    if (k === undefined) return;
+    const lane = this.#lanes[k];
+    lane.events.push({type: 'fill', fill: this.#fillOf(trade, tracked)});
+    this.#afterFill(lane, tracked, trade);
+  }
+
+  /** Fills stored but never handed to the engine (a restart): they go out at the next bar. */
+  async restoreUndelivered(): Promise<number> {
+    let n = 0;
+    for (const f of await this.tracker.undelivered()) {
+      const tracked = this.tracker.get(f.clientOrderId);
+      const k = this.#laneOf.get(f.symbol);
+      if (tracked === undefined || k === undefined) continue;
+      this.#lanes[k].events.push({type: 'fill', fill: this.#fillOf({...f, clientOrderId: f.clientOrderId}, tracked)});
+      n++;
+    }
+    return n;
+  }
+
+  /** Fills handed to the engine since the last call (the bar commit marks them delivered). */
+  takeDelivered(): {symbol: SymbolId; tradeId: string}[] {
+    const out = this.#delivered;
+    this.#delivered = [];
+    return out;
+  }
+
+  /** A funding fee the exchange charged (income FUNDING_FEE), delivered at the next bar, once per symbol and time. */
+  onFundingFee(symbol: SymbolId, amount: number, timeMs: number, rate: number, markPrice: number): void {
+    const k = this.#laneOf.get(symbol);
+    if (k === undefined || this.#fundingSeen.has(`${symbol}|${timeMs}`)) return;
+    this.#fundingSeen.add(`${symbol}|${timeMs}`);
+    const lane = this.#lanes[k];
+    lane.events.push({type: 'funding', funding: {symbol, timeMs, rate, markPrice, positionQty: lane.qty, amount}});
+  }
+
+  /** An order the bot did not place: recorded as external (never deleted, never canceled by the bot). */
+  async adoptExternal(order: ExchangeOrder): Promise<TrackedOrder> {
+    const adopted: TrackedOrder = {
+      sessionId: this.tracker.sessionId, clientOrderId: order.clientOrderId, orderId: 0, symbol: order.symbol, side: order.side, type: order.type,
+      qty: order.qty, price: order.price, stopPrice: order.stopPrice, reduceOnly: order.reduceOnly, reason: 'external', origin: 'external',
+      parentClientOrderId: null, state: 'open', exchangeOrderId: order.exchangeOrderId, filledQty: order.filledQty, avgPrice: order.avgPrice,
+      createdMs: order.updateTimeMs, updatedMs: this.#o.now(), detail: 'found at the exchange, not placed by this session',
+    };
+    this.#o.log(`adopted external order ${order.clientOrderId} (${order.symbol} ${order.side} ${order.qty} ${order.type})`);
+    return this.tracker.update(await this.tracker.save(adopted), order, this.#o.now());
+  }
+
+  #fillOf(trade: ExchangeTrade, tracked: TrackedOrder): Fill {
+    const reference = this.#reference.get(tracked.clientOrderId) ?? trade.price;
+    const fill: Fill = {
+      orderId: tracked.orderId, clientOrderId: tracked.clientOrderId, symbol: trade.symbol, side: trade.side, qty: trade.qty, price: trade.price,
+      fee: trade.feeAsset === 'USDT' ? trade.fee : 0, liquidity: trade.maker ? 'maker' : 'taker', slippage: Math.abs(trade.price - reference) * trade.qty,
+      timeMs: trade.timeMs, reason: tracked.origin === 'external' ? 'external' : tracked.reason, reduceOnly: tracked.reduceOnly,
+    };
+    this.#tradeIds.set(fill, trade.tradeId);
+    return fill;
+  }
+
+  /** The engine's position moves with every delivered event; the mirror follows for protection and views. */
+  #mirror(l: Lane, e: VenueEvent): void {
+    if (e.type === 'fill') {
+      const {qty, price, fee} = e.fill;
+      const signed = e.fill.side === 'buy' ? qty : -qty;
+      const before = l.qty;
+      let realised = 0;
+      if (before === 0 || Math.sign(before) === Math.sign(signed)) {
+        l.entry = (Math.abs(before) * l.entry + qty * price) / (Math.abs(before) + qty);
+      } else {
+        realised = Math.min(qty, Math.abs(before)) * (price - l.entry) * Math.sign(before);
+      }
+      l.qty = l.step.nearest(before + signed);
+      if (l.qty === 0) l.entry = 0;
+      else if (Math.sign(l.qty) !== Math.sign(before) && before !== 0) l.entry = price;
+      this.#wallet += realised - fee;
+      const tradeId = this.#tradeIds.get(e.fill);
+      if (!this.#replaying && tradeId !== undefined) this.#delivered.push({symbol: e.fill.symbol, tradeId});
+    } else if (e.type === 'funding') {
+      this.#wallet += e.funding.amount;
+      this.#fundingSeen.add(`${e.funding.symbol}|${e.funding.timeMs}`);
+    }
+  }
+
+  #afterFill(lane: Lane, tracked: TrackedOrder, trade: ExchangeTrade): void {
+    if (this.#replaying) return;
+    const before = lane.exchangeQty;
+    lane.exchangeQty = lane.step.nearest(before + (trade.side === 'buy' ? trade.qty : -trade.qty));
+    // Protection dies with the position it protects: on flat, or on a reversal.
+    if (lane.exchangeQty === 0 || Math.sign(lane.exchangeQty) !== Math.sign(before)) {
+      for (const o of this.tracker.open()) {
+        if (o.symbol === lane.spec.symbol && o.origin === 'protective' && o.clientOrderId !== tracked.clientOrderId && o.parentClientOrderId !== tracked.clientOrderId) {
+          this.#queue.push({kind: 'cancel', order: o, reason: 'position-closed'});
+        }
+      }
+    }
+    const request = this.#requests.get(tracked.clientOrderId);
+    const done = tracked.filledQty >= tracked.qty - lane.spec.instrument.stepSize * 1e-6;
+    // One-cancels-other: the sibling of a protective order that executed.
+    if (tracked.origin === 'protective' && tracked.parentClientOrderId !== null) {
+      for (const o of this.tracker.open()) {
+        if (o.parentClientOrderId === tracked.parentClientOrderId && o.clientOrderId !== tracked.clientOrderId) this.#queue.push({kind: 'cancel', order: o, reason: 'oco'});
+      }
+    }
+    if (done && request?.attached !== undefined) {
+      const {stopLoss, takeProfit} = request.attached;
+      const exit = trade.side === 'buy' ? 'sell' : 'buy';
+      const qty = Math.min(tracked.filledQty, Math.abs(lane.exchangeQty));
+      if (qty > 0 && stopLoss !== undefined) this.#placeProtective(tracked.clientOrderId, lane, exit, 'stop-market', qty, stopLoss, 'sl');
+      if (qty > 0 && takeProfit !== undefined) this.#placeProtective(tracked.clientOrderId, lane, exit, 'take-profit-market', qty, takeProfit, 'tp');
+    }
+    this.#o.onWork?.();
+  }
+
+  #placeProtective(parent: string, lane: Lane, side: 'buy' | 'sell', type: 'stop-market' | 'take-profit-market', qty: number, stopPrice: number, suffix: string): void {
+    const id = this.#nextVenueId--;
+    const request: OrderRequest = {
+      id, clientOrderId: `${parent}-${suffix}`, symbol: lane.spec.symbol, side, type: type === 'take-profit-market' ? 'limit' : 'stop-market', qty,
+      stopPrice, reduceOnly: true, reason: type === 'stop-market' ? 'stop-loss' : 'take-profit', createdMs: this.#o.now(),
+    };
+    const draft = {...this.tracker.draft(request, type, 'protective', parent, this.#o.now()), stopPrice};
+    this.#requests.set(request.clientOrderId, request);
+    this.#queue.push({kind: 'create', order: draft, request: {symbol: lane.spec.symbol, clientOrderId: request.clientOrderId, side, type, qty, stopPrice, reduceOnly: true}});
+  }
+
+  async #create(order: TrackedOrder, request: ExchangeOrderRequest): Promise<void> {
+    await this.tracker.save(order);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const seen = await this.#o.client.createOrder(request);
+        await this.tracker.update(order, seen, this.#o.now());
+        return;
+      } catch (error) {
+        // -1021 proves the request was refused before anything happened: resend after the client resynced its clock.
+        if (isExchangeError(error, 'clock-skew') && attempt < CLOCK_SKEW_ATTEMPTS) continue;
+        await this.#failed(order, error);
+        return;
+      }
+    }
+  }
+
+  async #failed(order: TrackedOrder, error: unknown): Promise<void> {
+    const e = isExchangeError(error) ? error : new ExchangeError('network', (error as Error).message ?? String(error), {cause: error});
+    const k = this.#laneOf.get(order.symbol)!;
+    if (e.ambiguous) {
+      this.#o.log(`order ${order.clientOrderId}: ${e.kind} (${e.message}); its fate is resolved by client id`);
+      await this.tracker.setState(order, 'unknown', e.reason, this.#o.now());
+      return;
+    }
+    // Proven not accepted (rejected, rate-limited before sending, auth): the engine hears of it at the next bar.
+    await this.tracker.setState(order, 'rejected', e.reason, this.#o.now());
+    this.#lanes[k].events.push({type: 'rejected', orderId: order.orderId, reason: e.reason, timeMs: this.#o.now(), symbol: order.symbol});
+  }
+
+  async #cancel(order: TrackedOrder, reason: string): Promise<void> {
+    const current = this.tracker.get(order.clientOrderId) ?? order;
+    if (isTerminal(current.state)) return;
+    try {
+      const seen = await this.#o.client.cancelOrder(current.symbol, current.clientOrderId);
+      if (seen === null) await this.tracker.setState(current, 'canceled', `${reason} (not found at the exchange)`, this.#o.now());
+      else await this.tracker.update(current, seen, this.#o.now());
+      const k = this.#laneOf.get(current.symbol)!;
+      if (reason === 'oco' || reason === 'position-closed') this.#lanes[k].events.push({type: 'canceled', orderId: current.orderId, reason, timeMs: this.#o.now(), symbol: current.symbol});
+    } catch (error) {
+      this.#o.log(`cancel of ${current.clientOrderId} failed (${(error as Error).message}); the reconciler retries`);
+    }
+  }
+
+  #rejection(lane: Lane, order: OrderRequest): string | null {
+    const spec = lane.spec.instrument;
+    if (!(order.qty > 0) || !lane.step.isMultiple(order.qty)) return 'qty-not-step-multiple';
+    if (order.qty < spec.minQty - spec.stepSize * 1e-9) return 'qty-below-min';
+    if (order.price !== undefined && !lane.tick.isMultiple(order.price)) return 'price-not-tick-multiple';
+    if (order.stopPrice !== undefined && !lane.tick.isMultiple(order.stopPrice)) return 'stop-price-not-tick-multiple';
+    const level = order.type === 'limit' ? (order.price ?? NaN) : order.type === 'stop-market' ? (order.stopPrice ?? NaN) : referencePrice(lane);
+    if (!order.reduceOnly && level === level && order.qty * level < spec.minNotional) return 'min-notional';
+    return null;
+  }
+}
+
+function referencePrice(lane: Lane): number {
+  const bars = lane.spec.bars;
+  return bars.length > 0 ? bars.close[bars.length - 1] : Number.NaN;
+}
+
+function requestOf(order: OrderRequest, type: OrderRequest['type']): ExchangeOrderRequest {
+  return {
+    symbol: order.symbol, clientOrderId: order.clientOrderId, side: order.side, type, qty: order.qty, reduceOnly: order.reduceOnly,
+    ...(order.price === undefined ? {} : {price: order.price}), ...(order.stopPrice === undefined ? {} : {stopPrice: order.stopPrice}),
+    ...(type === 'limit' ? {timeInForce: 'GTC' as const} : {}),
+  };
+}
+
+function requestOfTracked(o: TrackedOrder): OrderRequest {
+  const type = o.type === 'take-profit-market' ? 'limit' : o.type === 'other' ? 'limit' : o.type;
+  return {
+    id: o.orderId, clientOrderId: o.clientOrderId, symbol: o.symbol, side: o.side, type, qty: o.qty, reduceOnly: o.reduceOnly, reason: o.reason,
+    createdMs: o.createdMs, ...(o.price === o.price ? {price: o.price} : {}), ...(o.stopPrice === o.stopPrice ? {stopPrice: o.stopPrice} : {}),
+  };
+}
