@@ -13,7 +13,7 @@ import {
   klineLines,
   MINUTE,
   makeBars,
-  sharedDataFile,
+  fixtureDataFile,
   T0,
   writeCandleCsv,
   writeText,
@@ -141,9 +141,9 @@ describe('importFile: accepted layouts', () => {
     expect([...read.markPrice].every(Number.isNaN)).toBe(true);
   });
 
-  it('imports the real BTC funding history from shared/data', async () => {
+  it('imports the real BTC funding history (shipped copy of the sample file)', async () => {
     const {store} = await temp.open();
-    const report = await importFile(store.db, {file: sharedDataFile('btcusdt_perp_funding.csv.gz'), kind: 'funding', exchange: KEY.exchange, symbol: KEY.symbol});
+    const report = await importFile(store.db, {file: fixtureDataFile('btcusdt_perp_funding.csv.gz'), kind: 'funding', exchange: KEY.exchange, symbol: KEY.symbol});
     expect(report).toMatchObject({rows: 7_323, inserted: 7_323});
     expect(await store.marketData.lastFundingTime(KEY.exchange, KEY.symbol)).toBe(Date.UTC(2026, 4, 17));
   });
