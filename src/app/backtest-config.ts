@@ -20,6 +20,11 @@ const OperatorActionSchema = z.object({
   reason: z.string().default('scheduled operator action'),
 });
 
+/** One rule and one message for the starting cash and the leverage, whether set by a flag or a config file. */
+const Cash = z.number().positive({error: (issue) => `must be > 0 USDT, got ${String(issue.input)}`});
+const Leverage = z.number().min(1, {error: (issue) => `must be between 1 and 125, got ${String(issue.input)}`})
+  .max(125, {error: (issue) => `must be between 1 and 125, got ${String(issue.input)}`});
+
 /** Everything that decides a backtest's result; its canonical hash is the run's identity. */
 export const BacktestConfigSchema = z
   .object({
@@ -32,8 +37,8 @@ export const BacktestConfigSchema = z
     fromMs: z.number().int().optional(),
     /** End, exclusive. */
     toMs: z.number().int().optional(),
-    cash: z.number().positive().default(100_000),
-    leverage: z.number().min(1).max(125).default(3),
+    cash: Cash.default(100_000),
+    leverage: Leverage.default(3),
     marginMode: z.enum(['isolated', 'cross']).default('cross'),
     /** Fee rates as fractions; default: the instrument's (Binance VIP 0: maker 0.0002, taker 0.0005). */
     makerFee: z.number().min(0).max(0.01).optional(),

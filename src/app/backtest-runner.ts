@@ -95,6 +95,14 @@ export interface BacktestData {
 /** Funding settlements read before the first bar, so the first bars' funding features are defined. */
 const ANALYZER_FUNDING_LOOKBACK_MS = 3 * 86_400_000;
 
+/** Validates a raw config, its strategy and the strategy's params without touching a store: bad input fails before anything is opened. */
+export async function validateBacktestConfig(rawConfig: unknown): Promise<{config: BacktestConfig; strategy: StrategyDefinition}> {
+  const config = parseConfig(BacktestConfigSchema, rawConfig, 'backtest config');
+  const strategy = await loadStrategy(config.strategy);
+  parseParams(strategy, config.params);
+  return {config, strategy};
+}
+
 /** Composes a backtest from a validated config and runs it over stored candles. */
 export async function runBacktest(store: DuckDbStore, rawConfig: unknown, options: RunOptions = {}): Promise<BacktestRun> {
   const config = parseConfig(BacktestConfigSchema, rawConfig, 'backtest config');

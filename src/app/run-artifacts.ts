@@ -41,8 +41,8 @@ function equityColumns(bars: BarTrack, cash: number): Column[] {
   ];
 }
 
-/** Writes bars.parquet, the exports and index.html into `dir`; returns the path of index.html. */
-export async function writeRunArtifacts(store: DuckDbStore, dir: string, input: ReportInput): Promise<string> {
+/** Writes bars.parquet, the exports and index.html into `dir`; returns the path of index.html. Any DuckDB serves (it only writes files). */
+export async function writeRunArtifacts(store: Pick<DuckDbStore, 'db'>, dir: string, input: ReportInput): Promise<string> {
   const db = store.db;
   const cash = (input.summary.config as {cash: number}).cash;
   await writeColumnFile(db, barColumns(input.bars), join(dir, 'bars.parquet'), 'parquet');

@@ -64,12 +64,79 @@ export async function loadStrategy(nameOrPath: string): Promise<StrategyDefiniti
   return strategy;
 }
 
-/** Parses strategy params through the strategy's zod schema; every issue in one message. */
+/**
+ * Parses strategy params through the strategy's zod schema; every issue in one message. A key the
+ * schema does not name is an error listing the strategy's parameters: zod objects drop unknown
+ * keys, so a typo (`fsat=10`) would otherwise run silently on the default.
+ */
 export function parseParams(strategy: StrategyDefinition, raw: unknown): unknown {
+  assertKnownParams(strategy.name, strategy.params, raw, []);
   const result = strategy.params.safeParse(raw ?? {});
   if (!result.success) {
     const issues = result.error.issues.map((i) => `${i.path.join('.') || '(params)'}: ${i.message}`).join('; ');
     throw new IftbError(ErrorCode.CONFIG_INVALID, `strategy ${strategy.name} params: ${issues}`);
   }
   return result.data;
+}
+
+type Shape = Readonly<Record<string, unknown>>;
+
+/** The object shape behind a params schema (through defaults, optionals, refinements and pipes); null if it is not an object or takes any key. */
+function objectShape(schema: unknown): Shape | null {
+  let node = schema as {_zod?: {def?: Record<string, unknown>}} | undefined;
+  for (let depth = 0; depth < 16 && node; depth++) {
+    const def = node._zod?.def;
+    if (!def) return null;
+    if (def.type === 'object') {
+      const catchall = def.catchall as {_zod?: {def?: {type?: string}}} | undefined;
+      return catchall && catchall._zod?.def?.type !== 'never' ? null : (def.shape as Shape);
+    }
+    node = (def.innerType ?? def.in ?? def.schema) as typeof node;
+  }
+  return null;
+}
+
+function assertKnownParams(strategy: string, schema: unknown, raw: unknown, path: readonly string[]): void {
+  const shape = objectShape(schema);
+  if (shape === null || typeof raw !== 'object' || raw === null || Array.isArray(raw)) return;
+  const known = Object.keys(shape);
+  for (const [key, value] of Object.entries(raw)) {
+    if (!Object.hasOwn(shape, key)) {
+      const name = [...path, key].join('.');
+      const close = closest(key, known);
+      const where = path.length === 0 ? 'its parameters' : `parameters under ${path.join('.')}`;
+      throw new IftbError(
+        ErrorCode.CONFIG_INVALID,
+        `strategy ${strategy} has no parameter '${name}'${close ? ` (did you mean '${[...path, close].join('.')}'?)` : ''}; ${where}: ${known.join(', ') || 'none'}`,
+      );
+    }
+    assertKnownParams(strategy, shape[key], value, [...path, key]);
+  }
+}
+
+/** The known name within edit distance 2 of `name`, if there is exactly one best. */
+function closest(name: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const candidate of known) {
+    const d = editDistance(name.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+/** Levenshtein distance with adjacent transpositions (so `fsat` is one edit from `fast`). */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({length: a.length + 1}, (_, i) => Array.from({length: b.length + 1}, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
 }

@@ -1,8 +1,9 @@
 import {Command, Option} from 'commander';
-import {runBacktest} from '../../app/backtest-runner.js';
+import {runBacktest, validateBacktestConfig} from '../../app/backtest-runner.js';
 import {defaultModelsDir} from '../../app/models.js';
-import {saveBacktest} from '../../app/backtest-report.js';
+import {recordBacktest, writeBacktestFiles} from '../../app/backtest-report.js';
 import type {RunSummary} from '../../app/run-summary.js';
+import {ErrorCode, IftbError, isIftbError} from '../../core/index.js';
 import {collect, runConfigFromFlags} from '../run-config.js';
 import {type CliIo, reportsDirOption, type StoreOptions, storeOptions, withStore} from '../context.js';
 import {formatInt, formatTime, renderTable} from '../format.js';
@@ -36,6 +37,8 @@ function buildConfig(o: BacktestCliOptions, env = llmEnvironment()): Record<stri
   applyLlmOptions(config, o, env);
   return config;
 }
+
+const SAVE_WAIT_MS = 60_000;
 
 const pct = (x: number | null) => (x === null ? '-' : `${(x * 100).toFixed(2)}%`);
 const num = (x: number | null, digits = 2) => (x === null ? '-' : x.toFixed(digits));
@@ -90,8 +93,8 @@ export function backtestCommand(io: CliIo): Command {
       .option('--to <time>', 'end, exclusive', timeOption)
       .option('--config <file>', 'JSON backtest config; flags override it')
       .option('--param <key=value>', 'strategy parameter (repeatable; dots nest)', collect, [])
-      .option('--cash <amount>', 'starting wallet balance in USDT (default 100000)', numberOption('--cash', 0))
-      .option('--leverage <x>', 'leverage (default 3)', numberOption('--leverage', 1))
+      .option('--cash <amount>', 'starting wallet balance in USDT (default 100000)', numberOption('--cash'))
+      .option('--leverage <x>', 'leverage (default 3)', numberOption('--leverage'))
       .addOption(new Option('--margin <mode>', 'isolated or cross (default cross)').argParser(choiceOption(['isolated', 'cross'] as const)))
       .option('--taker-fee <rate>', 'taker fee as a fraction (default 0.0005)', numberOption('--taker-fee', 0))
       .option('--maker-fee <rate>', 'maker fee as a fraction (default 0.0002)', numberOption('--maker-fee', 0))
@@ -104,11 +107,21 @@ export function backtestCommand(io: CliIo): Command {
   )).action(async (options: BacktestCliOptions) => {
     const env = llmEnvironment();
     const config = buildConfig(options, env);
-    await withStore(options, async (store) => {
-      const run = await runBacktest(store, config, {progress: io.progress(), strict: options.strict, modelsDir: options.modelsDir, llm: {endpoint: env.endpoint}});
-      const saved = await saveBacktest(store, run, options.reportsDir);
-      if (options.json) io.out(JSON.stringify(saved.summary, null, 2));
-      else io.out(summaryText(saved.summary, saved.runJsonPath, saved.htmlPath));
-    });
+    await validateBacktestConfig(config);
+    // The run reads the store read-only (others may read it meanwhile); only `--llm call` writes answers as it goes.
+    const writesWhileRunning = (config.llm as {mode?: string} | undefined)?.mode === 'call';
+    const run = await withStore(options, (store) =>
+      runBacktest(store, config, {progress: io.progress(), strict: options.strict, modelsDir: options.modelsDir, llm: {endpoint: env.endpoint}}),
+    {readOnly: !writesWhileRunning}, io);
+    const saved = await writeBacktestFiles(run, options.reportsDir);
+    try {
+      // A finished run is worth waiting for: at least a minute for a busy store before giving up.
+      await withStore(options, (store) => recordBacktest(store, run, saved.summary, saved.reportDir), {minWaitMs: SAVE_WAIT_MS}, io);
+    } catch (error) {
+      if (!isIftbError(error, ErrorCode.STORE_BUSY)) throw error;
+      throw new IftbError(ErrorCode.STORE_BUSY, `${error.message}; run ${run.runId} is written to ${saved.reportDir} but not recorded in the store (\`iftb runs list\` will not show it): run it again later`);
+    }
+    if (options.json) io.out(JSON.stringify(saved.summary, null, 2));
+    else io.out(summaryText(saved.summary, saved.runJsonPath, saved.htmlPath));
   });
 }

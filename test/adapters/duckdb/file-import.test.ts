@@ -294,7 +294,7 @@ const BAD_FILES: BadFile[] = [
   {
     what: 'a candle that contradicts the stored one',
     name: 'conflict.csv',
-    text: csvText([row(next(0)), row({...GOOD[7], close: GOOD[7].close * 1.01}), row(next(1))], CANDLE_HEADER),
+    text: csvText([row(next(0)), row({...GOOD[7], close: GOOD[7].close * 1.01, high: GOOD[7].high * 1.01}), row(next(1))], CANDLE_HEADER),
     code: ErrorCode.DATA_CONFLICT,
     message: /^conflict\.csv line 3: candle 2025-01-01T07:00:00\.000Z differs from the one stored for BTC\/USDT:USDT 1h$/,
   },
@@ -435,7 +435,9 @@ describe('importFile: dry run', () => {
       'high-below-body': 1,
       'low-above-body': 1,
       'high-below-low': 2,
+      'non-positive-price': 0,
       'negative-volume': 1,
+      jump: 0,
     });
     const at = (kind: string) => quality.issues.filter((i) => i.kind === kind).map((i) => i.at);
     expect(at('nan')).toEqual(['messy.csv line 3']);
