@@ -65,6 +65,7 @@ module.exports = {
     vendorHome('ioredis', 'src/adapters/redis/'),
     vendorHome('vega', 'src/report/'),
     vendorHome('vega-lite', 'src/report/'),
+    vendorHome('tsx', 'src/decision/'),
   ],
   options: {
     doNotFollow: {path: 'node_modules'},

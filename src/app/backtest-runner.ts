@@ -22,6 +22,7 @@ import {dataHash, withAnalyzerFunding} from './data-hash.js';
 import {type MlRunInfo, mlRunInfo} from './ml-run.js';
 import {alignMarkBars} from './mark-alignment.js';
 import {OperatorScript} from './operator-script.js';
+import {guardedDecide, guardedSetup} from './strategy-guard.js';
 import {createStrategyKit, type StrategyKitOptions} from './strategy-kit.js';
 import {llmRunStats, type LlmWiring, NO_LLM_WIRING, storeLlmWiring} from './llm-runtime.js';
 import type {LlmRunStats} from '../signals/llm/index.js';
@@ -115,7 +116,7 @@ export async function runBacktest(store: DuckDbStore, rawConfig: unknown, option
 
 /** How much history the strategy's readings need, and whether an analyzer reads funding. */
 function needsOf(strategy: StrategyDefinition, params: unknown, kit: StrategyKitOptions): {warmup: number; analyzerFunding: boolean} {
-  const setup = strategy.setup(params, createStrategyKit(kit));
+  const setup = guardedSetup(strategy, params, createStrategyKit(kit));
   const readings = [...(setup.analyzers ?? []), ...Object.values(setup.indicators ?? {})];
   return {warmup: Math.max(0, ...readings.map((r) => r.warmupBars)), analyzerFunding: (setup.analyzers ?? []).some((a) => a.usesFunding === true)};
 }
@@ -167,7 +168,7 @@ export async function executeBacktest(
     config: config.llm, market: config, wiring: {...NO_LLM_WIRING, ...options.llm}, journal: (event: JournalEvent) => sink(event),
     decisionFromMs: bars.openTime[firstIndex], strict: options.strict ?? false,
   };
-  const setup = strategy.setup(params, createStrategyKit({modelsDir: options.modelsDir, llm}));
+  const setup = guardedSetup(strategy, params, createStrategyKit({modelsDir: options.modelsDir, llm}));
   const analyzers = setup.analyzers ?? [];
   const indicators = setup.indicators ?? {};
   const tf = timeframeMs(config.timeframe);
@@ -220,7 +221,7 @@ export async function executeBacktest(
   const risk = createRiskManager({...config.risk, maxLeverage: Math.min(config.risk.maxLeverage, config.leverage)}, {journal: sink});
   const engine = new TradingEngine({
     runId, symbol: config.symbol, timeframeMs: tf, bars, venue, ledger, gate, risk, instrument,
-    decide: (ctx) => strategy.decide(ctx, params), analyzers, indicators, weights: setup.weights, atr: setup.atr,
+    decide: guardedDecide(strategy, params), analyzers, indicators, weights: setup.weights, atr: setup.atr,
     journal: sink, warmupBars: firstIndex, simulatedLatencyMs: config.simulatedLatencyMs,
   });
 

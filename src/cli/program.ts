@@ -9,6 +9,7 @@ import {modelsCommand} from './commands/models.js';
 import {trainCommand} from './commands/train.js';
 import {reportCommand} from './commands/report.js';
 import {runsCommand} from './commands/runs.js';
+import {strategyCommand} from './commands/strategy.js';
 
 export function buildProgram(io: CliIo = processIo): Command {
   const program = new Command('iftb')
@@ -26,5 +27,6 @@ export function buildProgram(io: CliIo = processIo): Command {
   program.addCommand(compareCommand(io));
   program.addCommand(reportCommand(io));
   program.addCommand(runsCommand(io));
+  program.addCommand(strategyCommand(io));
   return program;
 }

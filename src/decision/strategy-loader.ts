@@ -4,8 +4,15 @@ import {basename, extname, join, resolve} from 'node:path';
 import {fileURLToPath, pathToFileURL} from 'node:url';
 import {ErrorCode, fromRoot, IftbError} from '../core/index.js';
 import {isStrategy, type StrategyDefinition} from './strategy.js';
+import {importModule, isTypeScriptFile} from './typescript-import.js';
 
 const sourceHashes = new WeakMap<StrategyDefinition, string>();
+const sourceFiles = new WeakMap<StrategyDefinition, string>();
+
+/** The file a strategy was loaded from (to point at it in errors); undefined for strategies defined in code. */
+export function strategySourceFile(strategy: StrategyDefinition): string | undefined {
+  return sourceFiles.get(strategy);
+}
 
 /**
  * sha256 of the module a strategy was loaded from: part of the run identity, so editing a strategy
@@ -15,53 +22,79 @@ export function strategySourceHash(strategy: StrategyDefinition): string | undef
   return sourceHashes.get(strategy);
 }
 
+/** Running compiled (dist/), where Node cannot import .ts itself; under vitest the sources load as they are. */
+const COMPILED = fileURLToPath(import.meta.url).includes(`${join('dist', 'src')}`);
+
 /** Built strategies (dist/strategies/*.js) when running compiled, the sources under vitest. */
 function strategiesDir(): {dir: string; ext: string} {
-  const compiled = fileURLToPath(import.meta.url).includes(`${join('dist', 'src')}`);
-  return compiled ? {dir: fromRoot('dist', 'strategies'), ext: '.js'} : {dir: fromRoot('strategies'), ext: '.ts'};
+  return COMPILED ? {dir: fromRoot('dist', 'strategies'), ext: '.js'} : {dir: fromRoot('strategies'), ext: '.ts'};
 }
 
+/** Strategies by name: built ones, and sources in strategies/ not built yet (a fresh `iftb strategy new`). */
 export function listStrategies(): string[] {
-  const {dir, ext} = strategiesDir();
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((f) => f.endsWith(ext) && !f.endsWith('.d.ts'))
-    .map((f) => basename(f, ext))
-    .sort();
+  const names = new Set<string>();
+  for (const {dir, ext} of [strategiesDir(), {dir: fromRoot('strategies'), ext: '.ts'}]) {
+    if (!existsSync(dir)) continue;
+    for (const f of readdirSync(dir)) if (f.endsWith(ext) && !f.endsWith('.d.ts') && !f.endsWith('.test.ts')) names.add(basename(f, ext));
+  }
+  return [...names].sort();
 }
 
-/** Loads a shipped strategy by name, or a compiled strategy module by path (.js/.mjs). */
+function strategyFileByName(name: string): string | null {
+  const {dir, ext} = strategiesDir();
+  const built = join(dir, `${name}${ext}`);
+  if (existsSync(built)) return built;
+  const source = fromRoot('strategies', `${name}.ts`);
+  return existsSync(source) ? source : null;
+}
+
+/**
+ * Loads a shipped strategy by name (strategies/NAME), or a strategy module by path: TypeScript
+ * (.ts, compiled on the fly) or JavaScript (.js/.mjs), anywhere on disk, importing `iftb/sdk`.
+ */
 export async function loadStrategy(nameOrPath: string): Promise<StrategyDefinition> {
   let file: string;
-  if (/^[a-z0-9][a-z0-9-]*$/.test(nameOrPath)) {
-    const {dir, ext} = strategiesDir();
-    file = join(dir, `${nameOrPath}${ext}`);
-    if (!existsSync(file)) {
-      throw new IftbError(ErrorCode.INPUT_INVALID, `unknown strategy '${nameOrPath}' (shipped: ${listStrategies().join(', ')})`);
+  const byName = /^[a-z0-9][a-z0-9-]*$/.test(nameOrPath);
+  if (byName) {
+    const found = strategyFileByName(nameOrPath);
+    if (found === null) {
+      throw new IftbError(ErrorCode.INPUT_INVALID, `unknown strategy '${nameOrPath}' (shipped: ${listStrategies().join(', ')}; or give a path, e.g. ./${nameOrPath}.ts)`);
     }
+    file = found;
   } else {
     file = resolve(nameOrPath);
     if (!existsSync(file)) throw new IftbError(ErrorCode.INPUT_INVALID, `strategy file ${nameOrPath} not found`);
   }
   let module: {default?: unknown};
   try {
-    module = await import(pathToFileURL(file).href);
+    // Under vitest every module is compiled already, so only the built CLI needs the TypeScript loader.
+    module = COMPILED ? await importModule(file, isTypeScriptFile(file)) : await import(pathToFileURL(file).href);
   } catch (error) {
-    throw new IftbError(ErrorCode.STRATEGY_FAILED, `cannot load strategy ${file}: ${(error as Error).message}`, {cause: error});
+    throw new IftbError(ErrorCode.STRATEGY_FAILED, `cannot load strategy ${file}: ${firstLines(error)}`, {cause: error});
   }
   const strategy = module.default;
   if (!isStrategy(strategy)) {
     throw new IftbError(ErrorCode.STRATEGY_FAILED, `${file} must export default defineStrategy({...})`);
   }
+  // By name, the file is the strategy's identity; a path may hold any strategy (its own name is reported).
   const expected = basename(file, extname(file));
-  if (/^[a-z0-9-]+$/.test(expected) && strategy.name !== expected) {
+  if (byName && strategy.name !== expected) {
     throw new IftbError(ErrorCode.STRATEGY_FAILED, `${file} defines strategy '${strategy.name}', expected '${expected}'`);
   }
   if (!/^\d+\.\d+\.\d+/.test(strategy.version)) {
     throw new IftbError(ErrorCode.STRATEGY_FAILED, `strategy ${strategy.name}: version '${strategy.version}' is not semver`);
   }
   sourceHashes.set(strategy, createHash('sha256').update(readFileSync(file)).digest('hex'));
+  sourceFiles.set(strategy, file);
   return strategy;
+}
+
+/** An import error in one line; a compile error as esbuild's message and its file:line:column. */
+function firstLines(error: unknown): string {
+  const lines = String((error as {message?: string}).message ?? error).split('\n');
+  const compile = lines.map((l) => /^(.*):(\d+):(\d+): ERROR: (.*)$/.exec(l.trim())).find((m) => m !== null);
+  if (compile) return `${compile[4]} (${basename(compile[1])}:${compile[2]}:${compile[3]})`;
+  return lines[0];
 }
 
 /**

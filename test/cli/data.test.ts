@@ -68,7 +68,7 @@ describe('iftb data (built CLI)', () => {
     const {db} = scratch();
     const run = await iftb(['data', 'list', '--db', db]);
     expect(run.code).toBe(0);
-    expect(run.stderr).toBe('');
+    expect(run.stderr).toBe(`note: ${db} does not exist: creating a new store, seeded with the shipped sample (datasets/)\n`);
     const lines = run.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^exchange\s+symbol\s+kind\s+tf\s+first \(UTC\)\s+last \(UTC\)\s+rows\s+gaps\s+missing$/);
     for (const symbol of ['BTC/USDT:USDT', 'ETH/USDT:USDT']) {

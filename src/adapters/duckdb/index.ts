@@ -2,7 +2,7 @@ export {busyMessage, DuckDb, type DuckDbOpenOptions, lockHolder, sqlString, type
 export {migrate, pendingMigrations, rollbackLatest, listMigrations} from './migrations.js';
 export {DuckDbMarketDataStore} from './market-data-store.js';
 export {importFile, type ImportReport, type ImportRequest} from './file-import.js';
-export {type FileKind} from './file-format.js';
+export {assertReadableFile, type FileKind} from './file-format.js';
 export {DEFAULT_JUMP_FACTOR, IMPOSSIBLE_KINDS, seriesQuality, storedSeriesQuality, type QualityIssue, type QualityIssueKind, type QualityReport} from './quality.js';
 export {CANDLE_TABLE} from './merge.js';
 export {listCoverage, type CoverageRow} from './coverage.js';

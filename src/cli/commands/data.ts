@@ -1,5 +1,7 @@
+import {resolve} from 'node:path';
 import {Command, Option} from 'commander';
 import {
+  assertReadableFile,
   CANDLE_TABLE,
   DEFAULT_JUMP_FACTOR,
   DuckDb,
@@ -111,6 +113,8 @@ export function dataCommand(io: CliIo): Command {
       return;
     }
     if (!options.symbol) throw new IftbError(ErrorCode.INPUT_INVALID, `--symbol is required to import ${options.kind}`);
+    // A file that cannot be data is refused before a store is opened (or created).
+    assertReadableFile(resolve(file));
     const kind = options.kind;
     await withStore(options, async (store) => {
       const report = await importFile(
