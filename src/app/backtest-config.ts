@@ -54,6 +54,11 @@ export const BacktestConfigSchema = z
     operatorActions: z.array(OperatorActionSchema).default([]),
     /** The LLM source: replay/call/off, model, budget, timeout, model cutoffs and prices (src/signals/llm/config.ts). */
     llm: LlmConfigSchema.prefault({}),
+    /**
+     * Research only: reset a breaker still OPEN this many bars after it tripped, so a strategy can
+     * be studied past its first trip (live trading has no such thing). Off when absent.
+     */
+    breakerResetAfterBars: z.int().positive().optional(),
   })
   .strict()
   .refine((c) => c.fromMs === undefined || c.toMs === undefined || c.fromMs < c.toMs, {message: 'from must be before to'});

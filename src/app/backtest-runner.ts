@@ -208,7 +208,15 @@ export async function executeBacktest(
     leverage: config.leverage, marginMode: config.marginMode, slippage: config.slippage, fundingEnabled: config.funding,
   });
   const ledger = new Ledger(config.symbol, config.cash, bars.openTime[0], tf);
-  const breaker = new CircuitBreaker(config.breaker, sink);
+  const resetAfter = config.breakerResetAfterBars;
+  // breakerResetAfterBars: each trip schedules a reset N bars on (the breaker journals its trips, so nothing runs per bar).
+  const breakerSink = resetAfter === undefined ? sink : (event: JournalEvent) => {
+    sink(event);
+    if (event.type === 'breaker' && event.level === 'trip') {
+      script.schedule({atMs: event.timeMs + resetAfter * tf, action: 'auto-reset-breaker', reason: `breakerResetAfterBars=${resetAfter}`});
+    }
+  };
+  const breaker = new CircuitBreaker(config.breaker, breakerSink);
   // The backtest's kill switch lives in memory: a scheduled activation must never latch the live one.
   let codes = 0;
   const script: OperatorScript = new OperatorScript(config.operatorActions, () => ({gate, breaker, killSwitch, engine, journal: sink}));

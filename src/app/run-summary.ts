@@ -5,6 +5,7 @@ import {signalAccuracy} from '../portfolio/signal-accuracy.js';
 import type {BacktestRun} from './backtest-runner.js';
 import type {MlRunInfo} from './ml-run.js';
 import type {LlmRunStats} from '../signals/llm/index.js';
+import {type Halt, haltsOf} from '../report/index.js';
 
 const YEAR_MS = 365 * 86_400_000;
 
@@ -50,6 +51,8 @@ export interface RunSummary {
   readonly llm?: LlmRunStats;
   readonly ensembleAccuracy: ReturnType<typeof signalAccuracy>;
   readonly events: Readonly<Record<string, number>>;
+  /** Each breaker trip and kill-switch activation: rule, time, figures, how long it held, how it ended. */
+  readonly halts: readonly Halt[];
   readonly tradeList: readonly ClosedTrade[];
 }
 
@@ -126,6 +129,7 @@ export function summarizeRun(run: BacktestRun): RunSummary {
       close, scores: r.ensembleScore, confidences: r.ensembleConfidence, active: r.ensembleActive, ...window,
     }),
     events,
+    halts: haltsOf(run.journal, bars.openTime[n - 1] + tf),
     tradeList: ledger.trades,
   };
 }

@@ -4,3 +4,4 @@ export {renderRunReport, runReportModel, type RunReportModel} from './run-report
 export {renderComparePage, type CompareRun, type CompareSection} from './compare.js';
 export {loadVegaRuntime, type VegaRuntime} from './runtime.js';
 export {escapeHtml} from './format.js';
+export {type Halt, haltLine, haltsOf} from './halts.js';

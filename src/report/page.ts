@@ -11,6 +11,8 @@ header{background:#1d2733;color:#fff;padding:18px 28px}
 header h1{margin:0 0 4px;font-size:20px}
 header p{margin:0;color:#c9d1db}
 header p.banner{margin-top:8px;padding:6px 10px;background:#b3261e;color:#fff;border-radius:4px}
+header div.halts{margin-top:8px;padding:6px 10px;background:#7a4b00;color:#fff;border-radius:4px}
+header div.halts ul{margin:4px 0 0;padding-left:20px}
 header a{color:#fff}
 nav{position:sticky;top:0;z-index:2;background:#fff;border-bottom:1px solid var(--line);padding:6px 28px;font-size:13px}
 nav a{margin-right:14px;color:#1f5aa6;text-decoration:none}

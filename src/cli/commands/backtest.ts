@@ -3,6 +3,7 @@ import {runBacktest, validateBacktestConfig} from '../../app/backtest-runner.js'
 import {defaultModelsDir} from '../../app/models.js';
 import {recordBacktest, writeBacktestFiles} from '../../app/backtest-report.js';
 import type {RunSummary} from '../../app/run-summary.js';
+import {type Halt, haltLine} from '../../report/index.js';
 import {ErrorCode, IftbError, isIftbError} from '../../core/index.js';
 import {collect, runConfigFromFlags} from '../run-config.js';
 import {type CliIo, reportsDirOption, type StoreOptions, storeOptions, withStore} from '../context.js';
@@ -40,6 +41,12 @@ function buildConfig(o: BacktestCliOptions, env = llmEnvironment()): Record<stri
 
 const SAVE_WAIT_MS = 60_000;
 
+/** What stopped the run trading, each on its line; a quiet run says so too. */
+function haltLines(halts: readonly Halt[]): string[] {
+  if (halts.length === 0) return ['halts: none (no breaker trip or kill switch)'];
+  return [`halts: ${halts.length}`, ...halts.map((h) => `  ${haltLine(h)}`)];
+}
+
 const pct = (x: number | null) => (x === null ? '-' : `${(x * 100).toFixed(2)}%`);
 const num = (x: number | null, digits = 2) => (x === null ? '-' : x.toFixed(digits));
 const money = (x: number) => x.toLocaleString('en-US', {minimumFractionDigits: 2, maximumFractionDigits: 2});
@@ -76,6 +83,7 @@ function summaryText(s: RunSummary, runJsonPath: string, htmlPath: string): stri
           (m.inSample ? `IN SAMPLE on ${m.inSampleBars} decision bars (--strict refuses this)` : 'out of sample'))
       : []),
     ...llmSummaryLines(s.llm),
+    ...haltLines(s.halts),
     `journal: ${events || 'no events'}`,
     `run.json: ${runJsonPath}`,
     `report:   ${htmlPath}`,
