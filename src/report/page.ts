@@ -16,7 +16,7 @@ header div.halts ul{margin:4px 0 0;padding-left:20px}
 header a{color:#fff}
 nav{position:sticky;top:0;z-index:2;background:#fff;border-bottom:1px solid var(--line);padding:6px 28px;font-size:13px}
 nav a{margin-right:14px;color:#1f5aa6;text-decoration:none}
-main{padding:8px 28px 40px;max-width:1280px}
+main{padding:8px 28px 40px;max-width:1920px}
 section{background:#fff;border:1px solid var(--line);border-radius:6px;padding:14px 18px;margin:16px 0}
 h2{font-size:16px;margin:0 0 10px}
 h3{font-size:14px;margin:14px 0 6px}
@@ -37,6 +37,9 @@ table.sortable th[data-dir=desc]::after{content:" ▼"}
 .pos{color:var(--good)}.neg{color:var(--bad)}
 .ok{color:var(--good)}.mismatch{color:var(--bad);font-weight:600}
 .scroll{max-height:640px;overflow:auto;border:1px solid var(--line)}
+table.trades{width:100%;font-size:12.5px}
+table.trades th,table.trades td{padding:3px 6px;white-space:nowrap}
+table.trades td.why{overflow:hidden;text-overflow:ellipsis;max-width:11vw}
 /* Off-screen long tables skip layout until scrolled to: a thousand-row trade list otherwise holds up the charts for a second. */
 .scroll{content-visibility:auto;contain-intrinsic-size:auto 640px}
 pre{background:#f5f7f9;border:1px solid var(--line);padding:10px;overflow:auto;font-size:12px;max-height:520px}

@@ -153,8 +153,12 @@ function haltBanner(halts: readonly Halt[]): string {
   const lead = never.length > 0
     ? `Trading stopped ${never.length === 1 ? 'once and never resumed' : `${never.length} times without resuming`} before the end of the run`
     : `Trading was stopped ${halts.length === 1 ? 'once' : `${halts.length} times`}`;
-  const items = halts.map((h) => `<li data-halt-rule="${escapeHtml(h.rule)}" data-halt-ended="${h.ended}">${escapeHtml(haltLine(h))}</li>`).join('');
-  return `\n<div class="banner halts" data-halts="${halts.length}"><b>${lead}</b> (see <a href="#risk">Risk events</a>):<ul>${items}</ul></div>`;
+  const item = (h: Halt) => `<li data-halt-rule="${escapeHtml(h.rule)}" data-halt-ended="${h.ended}">${escapeHtml(haltLine(h))}</li>`;
+  // Halts that never ended come first and are always in view; a long list of short ones folds away.
+  const first = [...halts.filter((h) => h.ended === 'never'), ...halts.filter((h) => h.ended !== 'never')];
+  const visible = first.slice(0, 4).map(item).join('');
+  const folded = first.length > 4 ? `<details><summary>${first.length - 4} more</summary><ul>${first.slice(4).map(item).join('')}</ul></details>` : '';
+  return `\n<div class="banner halts" data-halts="${halts.length}"><b>${lead}</b> (see <a href="#risk">Risk events</a>):<ul>${visible}</ul>${folded}</div>`;
 }
 
 function eventCounts(events: Readonly<Record<string, number>>): string {

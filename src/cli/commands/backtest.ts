@@ -41,10 +41,24 @@ function buildConfig(o: BacktestCliOptions, env = llmEnvironment()): Record<stri
 
 const SAVE_WAIT_MS = 60_000;
 
-/** What stopped the run trading, each on its line; a quiet run says so too. */
+const HALT_LINES = 6;
+
+/**
+ * What stopped the run trading; a quiet run says so too. A halt that never ended is always
+ * listed (it explains a flat tail); the rest fill up to HALT_LINES lines, newest first.
+ */
 function haltLines(halts: readonly Halt[]): string[] {
   if (halts.length === 0) return ['halts: none (no breaker trip or kill switch)'];
-  return [`halts: ${halts.length}`, ...halts.map((h) => `  ${haltLine(h)}`)];
+  const byRule = new Map<string, number>();
+  for (const h of halts) byRule.set(h.rule, (byRule.get(h.rule) ?? 0) + 1);
+  const open = halts.filter((h) => h.ended === 'never');
+  const rest = halts.filter((h) => h.ended !== 'never').slice(-Math.max(0, HALT_LINES - open.length));
+  const shown = halts.filter((h) => open.includes(h) || rest.includes(h));
+  const counts = [...byRule].map(([rule, n]) => `${rule} ${n}`).join(', ');
+  return [
+    `halts: ${halts.length} (${counts})${shown.length < halts.length ? `; ${halts.length - shown.length} earlier ones in run.json "halts"` : ''}`,
+    ...shown.map((h) => `  ${haltLine(h)}`),
+  ];
 }
 
 const pct = (x: number | null) => (x === null ? '-' : `${(x * 100).toFixed(2)}%`);

@@ -1,0 +1,10 @@
+import {chromium} from 'playwright-core';
+const [file, width, out, selector] = process.argv.slice(2);
+const ctx = await chromium.launchPersistentContext('/tmp/nu/prof', {executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'], headless: true, viewport: {width: Number(width), height: 900}});
+const page = await ctx.newPage();
+await page.goto('file://' + file);
+await page.waitForSelector('body[data-rendered]', {timeout: 60000});
+if (selector) await (await page.$(selector)).screenshot({path: out}); else await page.screenshot({path: out});
+const m = await page.evaluate(() => { const t = document.querySelector('#trade-list'); const s = t.closest('.scroll'); return {tableW: t.scrollWidth, boxW: s.clientWidth, rowH: t.tBodies[0].rows[0]?.getBoundingClientRect().height}; });
+console.log(JSON.stringify(m));
+await ctx.close();
