@@ -1,6 +1,6 @@
 /**
- * Shared pieces of the vega-lite specs. Specs are plain JSON objects: they are embedded in the
- * page and compiled there by vega-lite; the spec tests compile and render every one in Node.
+ * Shared pieces of the vega-lite specs. Specs are plain JSON objects, compiled to vega when the page
+ * is written (page.ts) and rendered by vega in the page; the spec tests compile and render every one in Node.
  */
 export type VlSpec = Record<string, unknown>;
 

@@ -8,7 +8,8 @@ import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {saveBacktest, type SavedRun} from '../../src/app/backtest-report.js';
 import {runBacktest} from '../../src/app/backtest-runner.js';
-import {loadVegaRuntime, renderRunReport} from '../../src/report/index.js';
+import {reportInputOf} from '../../src/app/run-artifacts.js';
+import {loadVegaRuntime, renderRunReport, type ReportInput, runReportModel} from '../../src/report/index.js';
 import {MIN_CALIBRATION_SAMPLES} from '../../src/report/specs-signals.js';
 import {type Browser, launchChromium, openReport} from '../support/browser.js';
 import {emptyReportInput} from '../support/report-input.js';
@@ -18,11 +19,13 @@ describe('report readability in chromium', () => {
   const sample = useSampleStore();
   let browser: Browser;
   let saved: SavedRun;
+  let input: ReportInput;
 
   beforeAll(async () => {
     browser = await launchChromium();
     const run = await runBacktest(sample.store(), {strategy: 'ensemble', symbol: 'BTC/USDT:USDT', timeframe: '1h', fromMs: Date.UTC(2024, 0, 1), toMs: Date.UTC(2025, 0, 1)});
     saved = await saveBacktest(sample.store(), run, join(sample.dir(), 'reports-readability'));
+    input = reportInputOf(run, saved.summary);
   }, 180_000);
   afterAll(async () => {
     await browser?.close();
@@ -55,16 +58,21 @@ describe('report readability in chromium', () => {
     await page.close();
   });
 
-  it('leaves calibration buckets under the minimum count out of the line, marked apart', async () => {
-    const {page} = await openReport(browser, saved.htmlPath);
-    const specs = JSON.parse(await page.$eval('#iftb-specs', (el) => el.textContent ?? '{}')) as Record<string, {hconcat?: Array<{title: string; layer: Array<{data?: {values: Array<{n: number}>}; layer?: unknown[]}>}>}>;
-    const panels = Object.entries(specs).filter(([id]) => id.startsWith('accuracy-')).map(([, s]) => s.hconcat!.find((p) => p.title === 'calibration')!);
+  it('leaves calibration buckets under the minimum count out of the line, and draws each apart as a hollow circle', async () => {
+    type Panel = {title: string; layer: Array<{data?: {values: Array<{n: number}>}; layer?: unknown[]; mark?: {filled?: boolean}}>};
+    const {specs} = runReportModel(input);
+    const panels = Object.entries(specs).filter(([id]) => id.startsWith('accuracy-')).map(([, s]) => (s.hconcat as Panel[]).find((p) => p.title === 'calibration')!);
     expect(panels.length).toBeGreaterThan(0);
+    let sparse = 0;
     for (const panel of panels) {
       const line = panel.layer.find((l) => l.layer !== undefined)!;
       expect(line.data!.values.every((b) => b.n >= MIN_CALIBRATION_SAMPLES)).toBe(true);
+      sparse += panel.layer.find((l) => l.mark?.filled === false)?.data!.values.length ?? 0;
     }
-    // Whether this run has such buckets depends on its data; specs.test.ts pins how one that does is drawn.
+    const {page} = await openReport(browser, saved.htmlPath);
+    const hollow = await page.$$eval('[data-chart^="accuracy-"] g.mark-symbol.role-mark path', (paths) =>
+      paths.filter((p) => getComputedStyle(p).fill === 'none' || getComputedStyle(p).fill === 'transparent' || getComputedStyle(p).fillOpacity === '0').length);
+    expect(hollow).toBe(sparse);
     await page.close();
   });
 
