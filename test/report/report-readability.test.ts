@@ -15,6 +15,24 @@ import {type Browser, launchChromium, openReport} from '../support/browser.js';
 import {emptyReportInput} from '../support/report-input.js';
 import {useSampleStore} from '../support/sample-store.js';
 
+/** The browser globals the page callbacks below use: they run in chromium, and the test tsconfig has no DOM lib. */
+interface Box {
+  readonly right: number;
+  readonly height: number;
+}
+interface Cell {
+  readonly textContent: string | null;
+  getBoundingClientRect(): Box;
+}
+interface TableLike {
+  readonly scrollWidth: number;
+  closest(selector: string): {readonly clientWidth: number; getBoundingClientRect(): Box} | null;
+  readonly tBodies: ArrayLike<{readonly rows: ArrayLike<{readonly cells: ArrayLike<Cell>} & Cell>}>;
+  readonly tHead: {readonly rows: ArrayLike<{readonly cells: ArrayLike<Cell>}>} | null;
+}
+declare const getComputedStyle: (element: unknown) => {fill: string; opacity: string; fillOpacity: string; lineHeight: string};
+declare const document: {querySelectorAll(selector: string): {readonly length: number}};
+
 describe('report readability in chromium', () => {
   const sample = useSampleStore();
   let browser: Browser;
@@ -34,11 +52,12 @@ describe('report readability in chromium', () => {
   it.each([1280, 1440, 1920])('fits the trade table in a %i px window: one line per trade, every column in view', async (width) => {
     const {page} = await openReport(browser, saved.htmlPath);
     await page.setViewportSize({width, height: 900});
-    const fit = await page.$eval('#trade-list', (table) => {
+    const fit = await page.$eval('#trade-list', (element) => {
+      const table = element as unknown as TableLike;
       const box = table.closest('.scroll')!;
-      const rows = Array.from((table as HTMLTableElement).tBodies[0].rows).slice(0, 200);
+      const rows = Array.from(table.tBodies[0].rows).slice(0, 200);
       const lineHeight = parseFloat(getComputedStyle(rows[0].cells[0]).lineHeight) || 18;
-      const last = (table as HTMLTableElement).tHead!.rows[0].cells;
+      const last = table.tHead!.rows[0].cells;
       return {
         overflow: table.scrollWidth - box.clientWidth,
         tallest: Math.max(...rows.map((r) => r.getBoundingClientRect().height)),
