@@ -4,13 +4,15 @@
  * strategy's file and line when the stack shows it. The engine only sees a decide function.
  */
 import {basename} from 'node:path';
-import {type DecisionContext, ErrorCode, IftbError, type Intent} from '../core/index.js';
+import {type DecisionContext, ErrorCode, IftbError, type Intent, isIftbError} from '../core/index.js';
 import {strategySourceFile, type StrategyDefinition, type StrategyKit, type StrategySetup} from '../decision/index.js';
 
 const time = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
 
 /** "strategy NAME@VERSION failed in PART …: message (at file.ts:12:7)". */
 export function strategyFailure(strategy: StrategyDefinition, part: string, error: unknown, where = ''): IftbError {
+  // Errors iftb raised itself (a tampered model, a missing pin) already say what is wrong, with their own code.
+  if (isIftbError(error)) return error;
   const message = error instanceof Error ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}` : String(error);
   const at = locate(strategy, error);
   return new IftbError(

@@ -2,6 +2,6 @@ export * from './types.js';
 export {minMaxIndices, downsample} from './downsample.js';
 export {renderRunReport, runReportModel, type RunReportModel} from './run-report.js';
 export {renderComparePage, type CompareRun, type CompareSection} from './compare.js';
-export {loadVegaRuntime, type VegaRuntime} from './runtime.js';
+export {loadVegaCompiler, loadVegaRuntime, type VegaRuntime} from './runtime.js';
 export {escapeHtml} from './format.js';
 export {type Halt, haltLine, haltsOf} from './halts.js';

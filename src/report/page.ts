@@ -1,5 +1,4 @@
 /** The HTML shell shared by run and comparison pages: style, inlined vega runtime, chart rendering, sortable tables. */
-import {compile, type TopLevelSpec} from 'vega-lite';
 import {escapeHtml, scriptJson} from './format.js';
 import type {VegaRuntime} from './runtime.js';
 import type {VlSpec} from './spec-common.js';
@@ -47,8 +46,8 @@ pre{background:#f5f7f9;border:1px solid var(--line);padding:10px;overflow:auto;f
 code{font-size:12.5px}
 `;
 
-// Renders every [data-chart] element from the embedded vega specs (compiled from vega-lite when the
-// page is written, so opening it runs no compiler), then flags the body so tests and benchmarks
+// Renders every [data-chart] element from the embedded specs (vega, compiled from vega-lite when the
+// page was written; or vega-lite, compiled here), then flags the body so tests and benchmarks
 // know when the page is complete; a failing chart shows its error instead of a blank.
 const RENDER = `
 (function(){
@@ -58,6 +57,7 @@ const RENDER = `
     return Promise.resolve().then(function(){
       var spec = specs[el.getAttribute('data-chart')];
       if (spec.iftbError) throw new Error(spec.iftbError);
+      if (/vega-lite/.test(spec.$schema || '')) spec = vegaLite.compile(spec).spec;
       var view = new vega.View(vega.parse(spec), {renderer: 'svg', container: el, hover: true});
       return view.runAsync();
     }).catch(function(error){
@@ -123,8 +123,8 @@ export function renderPage(parts: PageParts, runtime: VegaRuntime): string {
 <main>
 ${parts.body}
 </main>
-<script id="iftb-specs" type="application/json">${scriptJson(compileSpecs(parts.specs))}</script>
-<script>${runtime.vega}</script>
+<script id="iftb-specs" type="application/json">${scriptJson(runtime.compile ? compileSpecs(parts.specs, runtime.compile) : parts.specs)}</script>
+<script>${runtime.vega}</script>${runtime.compile ? '' : `\n<script>${runtime.vegaLite}</script>`}
 <script>${RENDER}</script>
 <script>${SORT}</script>
 </body>
@@ -137,11 +137,11 @@ ${parts.body}
  * time (vega-lite's own 270 kB to evaluate, then every spec); the result is the same JSON. A spec
  * that does not compile becomes an error the page shows in its place.
  */
-export function compileSpecs(specs: Readonly<Record<string, VlSpec>>): Record<string, unknown> {
+export function compileSpecs(specs: Readonly<Record<string, VlSpec>>, compile: (spec: unknown) => unknown): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [id, spec] of Object.entries(specs)) {
     try {
-      out[id] = compile(spec as unknown as TopLevelSpec).spec;
+      out[id] = compile(spec);
     } catch (error) {
       out[id] = {iftbError: (error as Error).message};
     }
