@@ -75,6 +75,7 @@ module.exports = {
       from: {path: '^src/optimize/'},
       to: {path: '^src/(app|cli|report|api|adapters|sim|ml|live)/'},
     },
+    vendorHome('tsx', 'src/decision/'),
   ],
   options: {
     doNotFollow: {path: 'node_modules'},

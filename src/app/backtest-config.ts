@@ -21,13 +21,18 @@ const OperatorActionSchema = z.object({
   reason: z.string().default('scheduled operator action'),
 });
 
+/** One rule and one message for the starting cash and the leverage, whether set by a flag or a config file. */
+const Cash = z.number().positive({error: (issue) => `must be > 0 USDT, got ${String(issue.input)}`});
+const Leverage = z.number().min(1, {error: (issue) => `must be between 1 and 125, got ${String(issue.input)}`})
+  .max(125, {error: (issue) => `must be between 1 and 125, got ${String(issue.input)}`});
+
 /** One symbol of a portfolio run, with what it changes for that symbol. */
 const SymbolEntrySchema = z
   .object({
     symbol: z.string(),
     /** Strategy parameters for this symbol, over the run's `params`. */
     params: z.record(z.string(), z.unknown()).optional(),
-    leverage: z.number().min(1).max(125).optional(),
+    leverage: Leverage.optional(),
     marginMode: z.enum(['isolated', 'cross']).optional(),
     /** Per-symbol risk limits over the run's `risk` (e.g. a cap `maxPositionPct`, or its own sizing). */
     risk: RiskConfigSchema.partial().optional(),
@@ -54,8 +59,8 @@ export const BacktestConfigSchema = z
     fromMs: z.number().int().optional(),
     /** End, exclusive. */
     toMs: z.number().int().optional(),
-    cash: z.number().positive().default(100_000),
-    leverage: z.number().min(1).max(125).default(3),
+    cash: Cash.default(100_000),
+    leverage: Leverage.default(3),
     marginMode: z.enum(['isolated', 'cross']).default('cross'),
     /** Fee rates as fractions; default: the instrument's (Binance VIP 0: maker 0.0002, taker 0.0005). */
     makerFee: z.number().min(0).max(0.01).optional(),
@@ -73,6 +78,11 @@ export const BacktestConfigSchema = z
     operatorActions: z.array(OperatorActionSchema).default([]),
     /** The LLM source: replay/call/off, model, budget, timeout, model cutoffs and prices (src/signals/llm/config.ts). */
     llm: LlmConfigSchema.prefault({}),
+    /**
+     * Research only: reset a breaker still OPEN this many bars after it tripped, so a strategy can
+     * be studied past its first trip (live trading has no such thing). Off when absent.
+     */
+    breakerResetAfterBars: z.int().positive().optional(),
   })
   .strict()
   .refine((c) => c.fromMs === undefined || c.toMs === undefined || c.fromMs < c.toMs, {message: 'from must be before to'});

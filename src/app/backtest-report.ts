@@ -1,6 +1,6 @@
 import {mkdirSync, writeFileSync} from 'node:fs';
 import {join, resolve} from 'node:path';
-import type {DuckDbStore} from '../adapters/duckdb/index.js';
+import {DuckDb, type DuckDbStore} from '../adapters/duckdb/index.js';
 import {fromRoot} from '../core/index.js';
 import type {BacktestRun} from './backtest-runner.js';
 import {reportInputOf, writeRunArtifacts} from './run-artifacts.js';
@@ -21,10 +21,38 @@ export interface SavedRun {
  */
 export async function saveBacktest(store: DuckDbStore, run: BacktestRun, reportsDir = DEFAULT_REPORTS_DIR): Promise<SavedRun> {
   const summary = summarizeRun(run);
-  const reportDir = resolve(join(reportsDir, run.runId));
+  const {reportDir, runJsonPath} = writeRunJson(summary, reportsDir);
+  await recordBacktest(store, run, summary, reportDir);
+  const htmlPath = await writeRunArtifacts(store, reportDir, reportInputOf(run, summary));
+  return {summary, reportDir, runJsonPath, htmlPath};
+}
+
+/**
+ * saveBacktest in two steps for a caller that does not hold the store while it writes files:
+ * run.json and the report files first (through an in-memory DuckDB), then `recordBacktest`.
+ */
+export async function writeBacktestFiles(run: BacktestRun, reportsDir = DEFAULT_REPORTS_DIR): Promise<SavedRun> {
+  const summary = summarizeRun(run);
+  const {reportDir, runJsonPath} = writeRunJson(summary, reportsDir);
+  const scratch = await DuckDb.open(':memory:');
+  try {
+    const htmlPath = await writeRunArtifacts({db: scratch}, reportDir, reportInputOf(run, summary));
+    return {summary, reportDir, runJsonPath, htmlPath};
+  } finally {
+    scratch.close();
+  }
+}
+
+function writeRunJson(summary: RunSummary, reportsDir: string): {reportDir: string; runJsonPath: string} {
+  const reportDir = resolve(join(reportsDir, summary.runId));
   mkdirSync(reportDir, {recursive: true});
   const runJsonPath = join(reportDir, 'run.json');
   writeFileSync(runJsonPath, `${JSON.stringify(summary, null, 2)}\n`);
+  return {reportDir, runJsonPath};
+}
+
+/** Stores the run with its journal, cash ledger and trades (what `iftb runs` and `iftb report` read back). */
+export async function recordBacktest(store: DuckDbStore, run: BacktestRun, summary: RunSummary, reportDir: string): Promise<void> {
   const c = run.config;
   await store.runs.save(
     {
@@ -37,6 +65,4 @@ export async function saveBacktest(store: DuckDbStore, run: BacktestRun, reports
     run.ledger.entries,
     run.ledger.trades,
   );
-  const htmlPath = await writeRunArtifacts(store, reportDir, reportInputOf(run, summary));
-  return {summary, reportDir, runJsonPath, htmlPath};
 }

@@ -1,7 +1,7 @@
 import type {DuckDbStore} from '../adapters/duckdb/index.js';
 import {type BarSeries, ErrorCode, type FundingSeries, IftbError, type JournalEvent, type ProgressSink, SILENT_PROGRESS, timeframeMs} from '../core/index.js';
 import {configHash, parseConfig} from '../config/index.js';
-import {DEFAULT_WEIGHTS, loadStrategy, type SourceWeights, type StrategyDefinition} from '../decision/index.js';
+import {DEFAULT_WEIGHTS, loadStrategy, parseParams, type SourceWeights, type StrategyDefinition} from '../decision/index.js';
 import type {TradingEngine} from '../engine/trading-engine.js';
 import type {Ledger} from '../portfolio/ledger.js';
 import {KillSwitch, MemoryKillSwitchRepository} from '../risk/index.js';
@@ -14,7 +14,7 @@ import {llmRunStats, type LlmWiring, storeLlmWiring} from './llm-runtime.js';
 import {type MlRunInfo, mlRunInfo} from './ml-run.js';
 import {OperatorScript} from './operator-script.js';
 import {checkPrepareCausality, type PrepareProbe, prepareCuts} from './prepare-causality.js';
-import {composeLanes, composeTrading, laneInstrumentConfig, prepareLanes, runIdentity, runNeeds, simulatedVenue} from './run-composition.js';
+import {composeLanes, composeTrading, laneInstrumentConfig, laneParams, prepareLanes, runIdentity, runNeeds, simulatedVenue} from './run-composition.js';
 export {BacktestConfigSchema};
 
 export interface BacktestRun {
@@ -99,6 +99,14 @@ const CHUNK = 200_000;
 
 export type {BacktestData};
 
+/** Validates a raw config, its strategy and the strategy's params (every symbol's) without touching a store: bad input fails before anything is opened. */
+export async function validateBacktestConfig(rawConfig: unknown): Promise<{config: BacktestConfig; strategy: StrategyDefinition}> {
+  const config = parseConfig(BacktestConfigSchema, rawConfig, 'backtest config');
+  const strategy = await loadStrategy(config.strategy);
+  for (const entry of symbolEntries(config)) parseParams(strategy, laneParams(config, entry));
+  return {config, strategy};
+}
+
 /** Composes a backtest from a validated config and runs it over stored candles (one symbol or a portfolio). */
 export async function runBacktest(store: DuckDbStore, rawConfig: unknown, options: RunOptions = {}): Promise<BacktestRun> {
   const config = parseConfig(BacktestConfigSchema, rawConfig, 'backtest config');
@@ -164,7 +172,15 @@ export async function executeBacktest(
     journal: sink,
     now: () => script.nowMs,
   });
-  const {ledger, breaker, gate, engine} = composeTrading(config, lanes, {runId, venue, killSwitch, journal: sink, startMs: timeline[0], capacity: timeline.length});
+  const resetAfter = config.breakerResetAfterBars;
+  // breakerResetAfterBars: each trip schedules a reset N bars on (the breaker journals its trips, so nothing runs per bar).
+  const breakerJournal = resetAfter === undefined ? sink : (event: JournalEvent) => {
+    sink(event);
+    if (event.type === 'breaker' && event.level === 'trip') {
+      script.schedule({atMs: event.timeMs + resetAfter * tf, action: 'auto-reset-breaker', reason: `breakerResetAfterBars=${resetAfter}`});
+    }
+  };
+  const {ledger, breaker, gate, engine} = composeTrading(config, lanes, {runId, venue, killSwitch, journal: sink, breakerJournal, startMs: timeline[0], capacity: timeline.length});
 
   const journalEnds = new Uint32Array(timeline.length);
   const n = timeline.length;

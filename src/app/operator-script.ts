@@ -3,6 +3,9 @@ import type {TradingEngine} from '../engine/trading-engine.js';
 import type {CircuitBreaker, KillSwitch, OperableTradingGate} from '../risk/index.js';
 import type {OperatorAction} from './backtest-config.js';
 
+/** A scheduled action, or the automatic breaker reset of `breakerResetAfterBars` (scheduled as trips happen). */
+type ScriptAction = OperatorAction | {readonly atMs: number; readonly action: 'auto-reset-breaker'; readonly reason: string};
+
 export interface OperatorTargets {
   readonly gate: OperableTradingGate;
   readonly breaker: CircuitBreaker;
@@ -19,12 +22,19 @@ export interface OperatorTargets {
 export class OperatorScript {
   /** The time of the bar close being processed; the kill switch reads it as its clock. */
   nowMs = -Infinity;
-  readonly #actions: OperatorAction[];
+  readonly #actions: ScriptAction[];
   #next = 0;
   #lastCode: string | null = null;
 
   constructor(actions: readonly OperatorAction[], private readonly targets: () => OperatorTargets) {
     this.#actions = [...actions].sort((a, b) => a.atMs - b.atMs);
+  }
+
+  /** Adds an action due at `atMs` (not before the next pending one's turn: actions already applied stay applied). */
+  schedule(action: ScriptAction): void {
+    let k = this.#actions.length;
+    while (k > this.#next && this.#actions[k - 1].atMs > action.atMs) k--;
+    this.#actions.splice(k, 0, action);
   }
 
   pendingAt(closeTimeMs: number): boolean {
@@ -55,6 +65,10 @@ export class OperatorScript {
           break;
         case 'reset-breaker':
           t.breaker.reset('operator-script', closeTimeMs);
+          break;
+        case 'auto-reset-breaker':
+          // Only a breaker still OPEN: one that recovered on its own (cooldown, new day) is left alone.
+          if (t.breaker.state === 'OPEN') t.breaker.reset(action.reason, closeTimeMs);
           break;
         case 'close-all':
           t.engine.closeAll(action.reason);

@@ -8,7 +8,7 @@ import {z} from 'zod';
 import {type Column, type DuckDbStore, readColumnFile, writeColumnFile} from '../adapters/duckdb/index.js';
 import {type ClosedTrade, ErrorCode, IftbError} from '../core/index.js';
 import {drawdownSeries} from '../portfolio/metrics.js';
-import {type BarTrack, loadVegaRuntime, renderRunReport, type ReportInput, type ReportSummary} from '../report/index.js';
+import {type BarTrack, loadVegaCompiler, renderRunReport, type ReportInput, type ReportSummary} from '../report/index.js';
 import {type BacktestRun, runBacktest} from './backtest-runner.js';
 import {barColumns, barTrackFromColumns, barTrackOf} from './run-bars.js';
 
@@ -41,8 +41,8 @@ function equityColumns(bars: BarTrack, cash: number): Column[] {
   ];
 }
 
-/** Writes bars.parquet, the exports and index.html into `dir`; returns the path of index.html. */
-export async function writeRunArtifacts(store: DuckDbStore, dir: string, input: ReportInput): Promise<string> {
+/** Writes bars.parquet, the exports and index.html into `dir`; returns the path of index.html. Any DuckDB serves (it only writes files). */
+export async function writeRunArtifacts(store: Pick<DuckDbStore, 'db'>, dir: string, input: ReportInput): Promise<string> {
   const db = store.db;
   const cash = (input.summary.config as {cash: number}).cash;
   await writeColumnFile(db, barColumns(input.bars), join(dir, 'bars.parquet'), 'parquet');
@@ -51,7 +51,7 @@ export async function writeRunArtifacts(store: DuckDbStore, dir: string, input: 
     await writeColumnFile(db, equityColumns(input.bars, cash), join(dir, `equity.${format}`), format);
   }
   const html = join(dir, 'index.html');
-  writeFileSync(html, renderRunReport(input, loadVegaRuntime()));
+  writeFileSync(html, renderRunReport(input, await loadVegaCompiler()));
   return html;
 }
 

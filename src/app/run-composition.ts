@@ -29,6 +29,7 @@ import {builtinInstrument, instrumentForRun, instrumentIdentity, type Instrument
 import {type LlmWiring, NO_LLM_WIRING} from './llm-runtime.js';
 import type {MlRunInfo} from './ml-run.js';
 import type {PrepareProbe} from './prepare-causality.js';
+import {guardedDecide, guardedSetup} from './strategy-guard.js';
 import {createStrategyKit, type StrategyKitOptions} from './strategy-kit.js';
 
 /** One symbol of a composed run. */
@@ -54,7 +55,7 @@ export interface LaneOptions {
 
 /** How much history the strategy's readings need, and whether an analyzer reads funding. */
 export function needsOf(strategy: StrategyDefinition, params: unknown, kit: StrategyKitOptions): DataNeeds {
-  const setup = strategy.setup(params, createStrategyKit(kit));
+  const setup = guardedSetup(strategy, params, createStrategyKit(kit));
   const readings = [...(setup.analyzers ?? []), ...Object.values(setup.indicators ?? {})];
   return {warmup: Math.max(0, ...readings.map((r) => r.warmupBars)), analyzerFunding: (setup.analyzers ?? []).some((a) => a.usesFunding === true)};
 }
@@ -95,12 +96,12 @@ export function composeLanes(
       decisionFromMs: data.bars.openTime[data.firstIndex], strict: options.strict,
     };
     const kit = (sink: JournalSink) => createStrategyKit({modelsDir: options.modelsDir, llm: {...llm, journal: sink}});
-    const setup = strategy.setup(params, kit(journal));
+    const setup = guardedSetup(strategy, params, kit(journal));
     const analyzers = setup.analyzers ?? [];
     const context = {timeframeMs: tf, funding: data.analyzerFunding !== undefined ? data.analyzerFunding : data.funding};
     const instrumentInfo = instrumentForRun(data.instrument ?? builtinInstrument(config.exchange, symbol), laneInstrumentConfig(config, entry));
-    const probe: PrepareProbe = {context, analyzers: () => strategy.setup(params, kit(discard)).analyzers ?? []};
-    const decide = (ctx: DecisionContext) => strategy.decide(ctx, params);
+    const probe: PrepareProbe = {context, analyzers: () => guardedSetup(strategy, params, kit(discard)).analyzers ?? []};
+    const decide = guardedDecide(strategy, params);
     return {entry, data, params, analyzers, setup, instrument: instrumentInfo.spec, instrumentInfo, context, probe, decide};
   });
 }
@@ -182,13 +183,15 @@ export interface TradingWiring {
   readonly capacity: number;
   /** Live: the clock for state changes noticed between bars (a kill switch engaged from the API). */
   readonly now?: () => number;
+  /** Where the breaker journals (default `journal`): a backtest's breakerResetAfterBars watches its trips there. */
+  readonly breakerJournal?: JournalSink;
 }
 
 /** Ledger, breaker, gate, risk managers and the engine over the lanes and a venue. */
 export function composeTrading(config: BacktestConfig, lanes: readonly ComposedLane[], w: TradingWiring): TradingParts {
   const tf = timeframeMs(config.timeframe);
   const ledger = new Ledger(lanes.map((l) => l.entry.symbol), config.cash, w.startMs, tf);
-  const breaker = new CircuitBreaker(config.breaker, w.journal);
+  const breaker = new CircuitBreaker(config.breaker, w.breakerJournal ?? w.journal);
   const gate = createTradingGate({breaker, killSwitch: w.killSwitch, journal: w.journal, ...(w.now === undefined ? {} : {now: w.now})});
   const riskFor = (over: Partial<BacktestConfig['risk']> | undefined, leverage: number) => {
     const merged = over === undefined ? config.risk : {...config.risk, ...over};

@@ -3,7 +3,7 @@ import {writeFileSync, mkdirSync} from 'node:fs';
 import {dirname, join, relative, resolve} from 'node:path';
 import type {DuckDbStore, RunSummary as StoredRun} from '../adapters/duckdb/index.js';
 import {ErrorCode, IftbError} from '../core/index.js';
-import {type CompareRun, loadVegaRuntime, renderComparePage} from '../report/index.js';
+import {type CompareRun, loadVegaCompiler, renderComparePage} from '../report/index.js';
 import {findRunFiles, loadReportInput, loadRunBars, writeRunArtifacts} from './run-artifacts.js';
 
 /** Rebuilds reports/<run-id>/index.html (and bars.parquet and the exports) from the store and run.json. */
@@ -35,6 +35,6 @@ export async function compareRuns(store: DuckDbStore, runIds: readonly string[],
     runs.push({summary: files.summary, timeMs: bars.timeMs, equity: bars.equity, href});
   }
   mkdirSync(dirname(path), {recursive: true});
-  writeFileSync(path, renderComparePage(runs, loadVegaRuntime()));
+  writeFileSync(path, renderComparePage(runs, await loadVegaCompiler()));
   return path;
 }

@@ -6,6 +6,7 @@ import type {BacktestRun} from './backtest-runner.js';
 import type {MlRunInfo} from './ml-run.js';
 import type {InstrumentRunInfo} from './instrument-resolution.js';
 import type {LlmRunStats} from '../signals/llm/index.js';
+import {type Halt, haltsOf} from '../report/index.js';
 
 const YEAR_MS = 365 * 86_400_000;
 
@@ -53,6 +54,8 @@ export interface RunSummary {
   readonly instrument: InstrumentRunInfo;
   readonly ensembleAccuracy: ReturnType<typeof signalAccuracy>;
   readonly events: Readonly<Record<string, number>>;
+  /** Each breaker trip and kill-switch activation: rule, time, figures, how long it held, how it ended. */
+  readonly halts: readonly Halt[];
   readonly tradeList: readonly ClosedTrade[];
 }
 
@@ -130,6 +133,7 @@ export function summarizeRun(run: BacktestRun): RunSummary {
       close, scores: r.ensembleScore, confidences: r.ensembleConfidence, active: r.ensembleActive, ...window,
     }),
     events,
+    halts: haltsOf(run.journal, bars.openTime[n - 1] + tf),
     tradeList: ledger.trades,
   };
 }

@@ -13,6 +13,7 @@ import {dbCommand} from './commands/db.js';
 import {liveCommand} from './commands/live.js';
 import {optimizeCommand} from './commands/optimize.js';
 import {workerCommand} from './commands/worker.js';
+import {strategyCommand} from './commands/strategy.js';
 
 export function buildProgram(io: CliIo = processIo): Command {
   const program = new Command('iftb')
@@ -34,5 +35,6 @@ export function buildProgram(io: CliIo = processIo): Command {
   program.addCommand(liveCommand(io));
   program.addCommand(optimizeCommand(io));
   program.addCommand(workerCommand(io));
+  program.addCommand(strategyCommand(io));
   return program;
 }

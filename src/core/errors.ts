@@ -17,6 +17,8 @@ export const ErrorCode = {
   DEPENDENCY_MISSING: 'IFTB_E_DEPENDENCY_MISSING',
   STRATEGY_FAILED: 'IFTB_E_STRATEGY_FAILED',
   STORE_FAILED: 'IFTB_E_STORE_FAILED',
+  /** Another process holds the DuckDB store (its file lock); retryable: wait, or use another store. */
+  STORE_BUSY: 'IFTB_E_STORE_BUSY',
   VENUE_FATAL: 'IFTB_E_VENUE_FATAL',
   VENUE_TEMPORARY: 'IFTB_E_VENUE_TEMPORARY',
   KILL_SWITCH: 'IFTB_E_KILL_SWITCH',

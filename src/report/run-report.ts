@@ -7,6 +7,7 @@ import {attribute, type Attribution} from './attribution.js';
 import {checksSection} from './checks.js';
 import {downsample} from './downsample.js';
 import {escapeHtml, int, pct, time} from './format.js';
+import {type Halt, haltLine, haltsOf} from './halts.js';
 import {costTotals, cumulativeFunding, riskEvents, thinMarkers, tradeMarkers} from './journal-views.js';
 import {chartDiv, renderPage} from './page.js';
 import {barsPerYear, buyAndHold, calendarReturns, histogram, rollingSharpe, rollingWindowBars} from './series.js';
@@ -113,7 +114,7 @@ export function renderRunReport(input: ReportInput, runtime: VegaRuntime): strin
 <p>${escapeHtml(m.symbol)} ${escapeHtml(m.timeframe)} on ${escapeHtml(m.exchange)} · ${time(m.firstBarMs)} → ${time(m.lastBarMs)} UTC ·
 ${int(summary.bars)} bars · starting cash ${int(cfg.cash)} USDT · total return ${pct(summary.metrics.totalReturn)}</p>${summary.ml?.inSample
     ? '\n<p class="banner" data-in-sample="true">In sample: the decision range overlaps an ML model\'s training or validation window (see <a href="#run">Config</a>); these results overstate what the model can do.</p>'
-    : ''}`;
+    : ''}${haltBanner(haltsOf(journal, m.lastBarMs + timeframeMs(parseTimeframe(m.timeframe))))}`;
   const body = `
 <section id="summary"><h2>Headline metrics</h2>${headlineTable(summary.metrics, netPnl)}
 <p class="note">From run.json; every figure is recomputed from the stored bars, journal and trades in <a href="#checks">Checks</a>.
@@ -143,6 +144,21 @@ ${attributionTable(model.attribution)}</section>
     body,
     specs: model.specs,
   }, runtime);
+}
+
+/** The header says what stopped the run trading, so a flat stretch of the equity curve is never a mystery. */
+function haltBanner(halts: readonly Halt[]): string {
+  if (halts.length === 0) return '';
+  const never = halts.filter((h) => h.ended === 'never');
+  const lead = never.length > 0
+    ? `Trading stopped ${never.length === 1 ? 'once and never resumed' : `${never.length} times without resuming`} before the end of the run`
+    : `Trading was stopped ${halts.length === 1 ? 'once' : `${halts.length} times`}`;
+  const item = (h: Halt) => `<li data-halt-rule="${escapeHtml(h.rule)}" data-halt-ended="${h.ended}">${escapeHtml(haltLine(h))}</li>`;
+  // Halts that never ended come first and are always in view; a long list of short ones folds away.
+  const first = [...halts.filter((h) => h.ended === 'never'), ...halts.filter((h) => h.ended !== 'never')];
+  const visible = first.slice(0, 4).map(item).join('');
+  const folded = first.length > 4 ? `<details><summary>${first.length - 4} more</summary><ul>${first.slice(4).map(item).join('')}</ul></details>` : '';
+  return `\n<div class="banner halts" data-halts="${halts.length}"><b>${lead}</b> (see <a href="#risk">Risk events</a>):<ul>${visible}</ul>${folded}</div>`;
 }
 
 function eventCounts(events: Readonly<Record<string, number>>): string {

@@ -1,6 +1,6 @@
 /**
- * Shared pieces of the vega-lite specs. Specs are plain JSON objects: they are embedded in the
- * page and compiled there by vega-lite; the spec tests compile and render every one in Node.
+ * Shared pieces of the vega-lite specs. Specs are plain JSON objects, compiled to vega when the page
+ * is written (page.ts) and rendered by vega in the page; the spec tests compile and render every one in Node.
  */
 export type VlSpec = Record<string, unknown>;
 
@@ -33,7 +33,10 @@ export function chart(title: string, body: VlSpec, subtitle?: string | readonly 
  */
 export function timeX(field = 't', title = '', span?: readonly [number, number]): VlSpec {
   const scale = span ? {type: 'utc', domainMin: span[0], domainMax: span[1]} : {type: 'utc'};
-  return {field, type: 'temporal', title, scale, axis: {format: '%Y-%m-%d', labelOverlap: true}};
+  // A tick at UTC midnight shows its date, any other its time: a 1-minute run's hourly ticks read
+  // 09:00, 10:00 … instead of repeating the same date, a multi-year run's monthly ticks stay dates.
+  const label = "utchours(datum.value) === 0 && utcminutes(datum.value) === 0 ? utcFormat(datum.value, '%Y-%m-%d') : utcFormat(datum.value, '%H:%M')";
+  return {field, type: 'temporal', title, scale, axis: {labelExpr: label, labelOverlap: true}};
 }
 
 /** A UTC time in a tooltip (a utc time unit is what makes vega-lite format it in UTC). */

@@ -14,18 +14,25 @@ const MARKER_STYLE: Record<string, {shape: string; color: string}> = {
   liquidation: {shape: 'square', color: '#000000'},
 };
 
+/** Above this many fills the markers start hidden (a checkbox shows them): thousands of them bury the price line. */
+export const FILLS_SHOWN_BY_DEFAULT = 400;
+
 export function priceSpec(symbol: string, price: readonly Point[], markers: readonly Marker[], fills = markers.length): VlSpec {
   const kinds = MARKER_KINDS;
+  const many = markers.length > FILLS_SHOWN_BY_DEFAULT;
   // An empty layer would make vega warn about an infinite extent.
   const markerLayer = markers.length === 0 ? [] : [
     {
-      data: {values: markers.map((m) => ({t: m.t, p: m.price, k: m.kind, r: m.reason}))},
-      mark: {type: 'point', filled: true, size: 36, opacity: 0.85},
+      // Hidden markers are filtered out, all but the first, kept invisible: an empty layer would make vega warn about an infinite extent.
+      data: {values: markers.map((m, i) => ({t: m.t, p: m.price, k: m.kind, r: m.reason, ...(i === 0 ? {f: 1} : {})}))},
+      transform: [{filter: 'showFills || datum.f === 1'}],
+      mark: {type: 'point', filled: true, size: many ? 20 : 36},
       encoding: {
         x: timeX(),
         y: {field: 'p', type: 'quantitative'},
         shape: {field: 'k', type: 'nominal', title: null, scale: {domain: kinds, range: kinds.map((k) => MARKER_STYLE[k].shape)}},
         color: {field: 'k', type: 'nominal', title: null, scale: {domain: kinds, range: kinds.map((k) => MARKER_STYLE[k].color)}},
+        opacity: {condition: {test: 'showFills', value: many ? 0.6 : 0.85}, value: 0},
         tooltip: [TIME_TOOLTIP(), {field: 'k', title: 'fill'}, {field: 'p', title: 'price', format: ',.2f'}, {field: 'r', title: 'reason'}],
       },
     },
@@ -33,6 +40,7 @@ export function priceSpec(symbol: string, price: readonly Point[], markers: read
   return chart(`${symbol} close with fills`, {
     width: WIDTH,
     height: 300,
+    ...(markers.length === 0 ? {} : {params: [{name: 'showFills', value: !many, bind: {input: 'checkbox', name: `show ${markers.length} fill markers `}}]}),
     layer: [
       {
         data: {values: price},
@@ -43,6 +51,7 @@ export function priceSpec(symbol: string, price: readonly Point[], markers: read
     ],
   }, [
     'The close line passes through every time bucket\'s minimum and maximum; one marker per fill or liquidation (hover for the reason).',
+    ...(many ? [`${markers.length} fill markers start hidden so the price line stays readable: tick the box below the chart to show them.`] : []),
     ...(markers.length < fills ? [`${markers.length} of ${fills} fills drawn: every stop and liquidation, entries and exits thinned evenly.`] : []),
   ]);
 }
@@ -113,7 +122,16 @@ export function monthlySpec(returns: readonly PeriodReturn[]): VlSpec {
           tooltip: [{field: 'y', title: 'year'}, {field: 'm', title: 'month'}, {field: 'v', title: 'return', format: '.2%'}],
         },
       },
-      {mark: {type: 'text', fontSize: 10}, encoding: {text: {field: 'v', type: 'quantitative', format: '.1%'}}},
+      {
+        mark: {type: 'text', fontSize: 10},
+        encoding: {
+          text: {field: 'v', type: 'quantitative', format: '.1%'},
+          // Text colour from the cell's own colour: white where it contrasts more than black does, i.e. on
+          // cells of relative luminance below 0.179 (where (L + 0.05)² = 1.05 · 0.05), so the contrast is
+          // never under 4.58:1 (WCAG AA asks 4.5).
+          color: {condition: {test: "luminance(scale('color', datum.v)) < 0.179", value: 'white'}, value: 'black'},
+        },
+      },
     ],
   });
 }

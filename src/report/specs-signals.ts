@@ -3,6 +3,9 @@ import type {SignalAccuracy} from '../portfolio/signal-accuracy.js';
 import type {PeriodHits} from './accuracy.js';
 import {chart, PANEL_WIDTH, TIME_TOOLTIP, timeX, type VlSpec} from './spec-common.js';
 
+/** Calibration buckets with fewer samples are marked, not drawn into the line. */
+export const MIN_CALIBRATION_SAMPLES = 30;
+
 const HALF = {data: {values: [{y: 0.5}]}, mark: {type: 'rule', color: '#999', strokeDash: [4, 3]}, encoding: {y: {field: 'y', type: 'quantitative'}}};
 
 export function accuracySpec(label: string, overTime: readonly PeriodHits[], period: string, buckets: SignalAccuracy, calibration: SignalAccuracy): VlSpec {
@@ -10,7 +13,10 @@ export function accuracySpec(label: string, overTime: readonly PeriodHits[], per
   const byBucket = buckets.byConfidence.map((b) => ({
     b: `${b.from.toFixed(2)}–${b.to.toFixed(2)}`, r: b.hitRate, n: b.samples, m: b.meanSignedReturn,
   }));
-  const calib = calibration.byConfidence.filter((b) => b.samples > 0).map((b) => ({c: b.meanConfidence, r: b.hitRate, n: b.samples}));
+  const filled = calibration.byConfidence.filter((b) => b.samples > 0).map((b) => ({c: b.meanConfidence, r: b.hitRate, n: b.samples}));
+  // A bucket of a handful of bars is noise: drawn as a hollow grey mark off the line, never joined to it.
+  const calib = filled.filter((b) => b.n >= MIN_CALIBRATION_SAMPLES);
+  const sparse = filled.filter((b) => b.n < MIN_CALIBRATION_SAMPLES);
   const time = {
     title: `hit rate per ${period}`,
     width: PANEL_WIDTH,
@@ -77,11 +83,22 @@ export function accuracySpec(label: string, overTime: readonly PeriodHits[], per
           tooltip: [{field: 'c', title: 'mean confidence', format: '.2f'}, {field: 'r', title: 'hit rate', format: '.1%'}, {field: 'n', title: 'samples'}],
         },
       },
+      ...(sparse.length === 0 ? [] : [{
+        data: {values: sparse},
+        mark: {type: 'point', shape: 'circle', filled: false, color: '#9aa3ad', size: 30},
+        encoding: {
+          x: {field: 'c', type: 'quantitative'},
+          y: {field: 'r', type: 'quantitative'},
+          tooltip: [{field: 'c', title: 'mean confidence', format: '.2f'}, {field: 'r', title: 'hit rate', format: '.1%'},
+            {field: 'n', title: `samples (under ${MIN_CALIBRATION_SAMPLES}: too few to read)`}],
+        },
+      }]),
     ],
   };
   const horizon = buckets.horizonBars;
   return chart(`${label}: signal accuracy`, {hconcat: [time, bucket, calibrationPanel], spacing: 36}, [
     `Hit: the score's sign matches the close ${horizon} bars later. Bar labels: samples per bucket.`,
     'Calibration: 10 confidence buckets, dot size = samples; dashed line = hit rate ½ + confidence/2, what a confidence would promise read as a probability of being right.',
+    `Buckets with fewer than ${MIN_CALIBRATION_SAMPLES} samples are hollow grey circles, left out of the line.`,
   ]);
 }

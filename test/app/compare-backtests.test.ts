@@ -107,7 +107,7 @@ describe('iftb compare: two backtests identical except the model', () => {
   });
 
   it('refuses a strategy that does not read params.model, and the same model twice', async () => {
-    await expect(compare({strategy: 'sma-cross', fromMs: day(2024, 3, 1)})).rejects.toThrow(/strategy sma-cross has no 'model' parameter/);
+    await expect(compare({strategy: 'sma-cross', fromMs: day(2024, 3, 1)})).rejects.toThrow(/strategy sma-cross has no (parameter )?'model'/);
     await expect(
       compareBacktests(sample.store(), {a: 'tiny@1', b: 'tiny@1'}, {modelsDir: join(dir, 'models'), reportsDir: join(dir, 'reports')}),
     ).rejects.toThrow(/both tiny@1/);

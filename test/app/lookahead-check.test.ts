@@ -35,7 +35,7 @@ describe('look-ahead is impossible by construction', () => {
   });
 
   it('refuses a strategy that writes into its bars, and the venue never fills at a rigged price', async () => {
-    await expect(runBacktest(sample.store(), {...RANGE, strategy: fixture('rig-future')})).rejects.toThrow(TypeError);
+    await expect(runBacktest(sample.store(), {...RANGE, strategy: fixture('rig-future')})).rejects.toMatchObject({code: ErrorCode.STRATEGY_FAILED, message: expect.stringMatching(/failed in decide at the bar closing .*TypeError/)});
   });
 
   it("catches an analyzer whose batch prepare peeks on every 97th bar, and --strict refuses the run", async () => {

@@ -17,4 +17,14 @@ describe('the iftb binary', () => {
       expect(stdout).toContain(command);
     }
   });
+
+  it('runs through npm (`npx iftb`) without npm warnings, and npm never runs onnxruntime-node\'s GPU download', async () => {
+    // A project .npmrc key npm does not know (the old onnxruntime-node-install=skip) makes npm warn on every call;
+    // the install script is denied in package.json's allowScripts instead (the CPU runtime ships in the package).
+    const {stdout, stderr} = await promisify(execFile)('npm', ['exec', '--offline', '--', 'iftb', '--version'], {cwd: ROOT});
+    expect(stdout.trim()).toBe('0.1.0');
+    expect(stderr).not.toMatch(/npm warn/i);
+    const pkg = JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8'));
+    expect(pkg.allowScripts['onnxruntime-node']).toBe(false);
+  });
 });

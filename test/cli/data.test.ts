@@ -68,7 +68,7 @@ describe('iftb data (built CLI)', () => {
     const {db} = scratch();
     const run = await iftb(['data', 'list', '--db', db]);
     expect(run.code).toBe(0);
-    expect(run.stderr).toBe('');
+    expect(run.stderr).toBe(`note: ${db} does not exist: creating a new store, seeded with the shipped sample (datasets/)\n`);
     const lines = run.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^exchange\s+symbol\s+kind\s+tf\s+first \(UTC\)\s+last \(UTC\)\s+rows\s+gaps\s+missing$/);
     for (const symbol of ['BTC/USDT:USDT', 'ETH/USDT:USDT']) {
@@ -123,7 +123,7 @@ describe('iftb data (built CLI)', () => {
     const bars = makeBars(10);
     await iftb(['data', 'import', writeCandleCsv(dir, 'good.csv', bars), ...BTC, '--timeframe', '1h', '--db', db, '--no-seed']);
     const before = await coverage(db);
-    const changed = writeCandleCsv(dir, 'changed.csv', [bars[3], {...bars[4], close: bars[4].close + 1}]);
+    const changed = writeCandleCsv(dir, 'changed.csv', [bars[3], {...bars[4], close: bars[4].close + 1, high: bars[4].high + 1}]);
     const run = await iftb(['data', 'import', changed, ...BTC, '--timeframe', '1h', '--db', db, '--no-seed']);
     expect(run.code).not.toBe(0);
     expect(run.stderr).toMatch(/^error: changed\.csv line 3: candle 2025-01-01T04:00:00\.000Z differs from the one stored/);

@@ -95,7 +95,7 @@ describe('iftb train, models and backtest', {timeout: 240_000}, () => {
     const refused = await fail(['backtest', ...db, ...where, '--reports-dir', join(dir, 'r'), '--from', '2024-04-01', '--to', '2024-05-01']);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/model xgb-dir@1 failed its integrity check/);
-  });
+  }, 240_000); // a dozen CLI runs (training twice); under a loaded 2-core machine each start-up alone takes seconds
 
   it('refuses bad training input with one clear line', async () => {
     const cases: Array<[string[], RegExp]> = [
@@ -115,7 +115,7 @@ describe('iftb train, models and backtest', {timeout: 240_000}, () => {
       expect(result.stderr, args.join(' ')).toMatch(message);
       expect(result.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
     }
-  });
+  }, 180_000);
 
   it('says what to install when libxgboost is missing', async () => {
     const result = await fail([...TRAIN, '--version', '99'], {IFTB_XGBOOST_LIB: '/nonexistent/libxgboost.so.0'});

@@ -82,12 +82,13 @@ describe('HTML report in chromium', () => {
 
   it('sorts the trade list by a clicked header', async () => {
     const {page} = await openReport(browser, saved.htmlPath);
-    const netPnl = () => page.$$eval('#trade-list tbody tr', (rows) => rows.map((r) => Number(r.cells[12].getAttribute('data-v'))));
+    const column = await page.$$eval('#trade-list thead th', (ths) => ths.findIndex((th) => th.textContent === 'net PnL'));
+    const netPnl = () => page.$$eval('#trade-list tbody tr', (rows, k) => rows.map((r) => Number(r.cells[k].getAttribute('data-v'))), column);
     const before = await netPnl();
-    await page.click('#trade-list th:nth-child(13)');
+    await page.click(`#trade-list th:nth-child(${column + 1})`);
     const ascending = await netPnl();
     expect(ascending).toEqual([...before].sort((a, b) => a - b));
-    await page.click('#trade-list th:nth-child(13)');
+    await page.click(`#trade-list th:nth-child(${column + 1})`);
     expect(await netPnl()).toEqual([...before].sort((a, b) => b - a));
     await page.close();
   });

@@ -83,6 +83,22 @@ describe('report specs on a real run', () => {
     const svg = await renderSvg(accuracySpec('TA', [{t: Date.UTC(2024, 0, 1), samples: 10, hits: 6, hitRate: 0.6}], 'month', acc, acc));
     expect(svg).toContain('hit rate by confidence bucket');
   });
+
+  it('keeps calibration buckets with fewer than the minimum samples out of the line, drawn hollow apart', async () => {
+    const acc = input.summary.sources[0].accuracy;
+    const bucket = (from: number, samples: number, hitRate: number) => ({from, to: from + 0.1, samples, hits: Math.round(samples * hitRate), hitRate,
+      meanConfidence: from + 0.05, meanSignedReturn: 0});
+    // The picture: a 3-sample bucket at 100 % next to real ones near 50 %.
+    const calibration = {...acc, byConfidence: [bucket(0, 3, 1), bucket(0.1, 400, 0.52), bucket(0.2, 250, 0.55), bucket(0.3, 29, 0.2), bucket(0.4, 0, 0)]};
+    const spec = accuracySpec('TA', [{t: Date.UTC(2024, 0, 1), samples: 10, hits: 6, hitRate: 0.6}], 'month', acc, calibration as typeof acc);
+    const panel = (spec.hconcat as Array<{title: string; layer: Array<{data?: {values: Array<{n: number}>}; layer?: unknown[]; mark?: {filled?: boolean}}>}>)
+      .find((p) => p.title === 'calibration')!;
+    const line = panel.layer.find((l) => l.layer !== undefined)!;
+    expect(line.data!.values.map((b) => b.n)).toEqual([400, 250]);
+    const apart = panel.layer.find((l) => l.layer === undefined && l.mark?.filled === false)!;
+    expect(apart.data!.values.map((b) => b.n)).toEqual([3, 29]);
+    expect(await renderSvg(spec)).toContain('hollow grey circles');
+  });
 });
 
 describe('report of an empty run', () => {

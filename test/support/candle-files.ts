@@ -1,7 +1,7 @@
 /**
  * Fixture files for importer tests: candles and funding as CSV or CSV.gz, in the layouts the
- * importer accepts (6-column OHLCV, Binance 12-column kline, funding), plus paths to the real
- * Binance sample in ../shared/data.
+ * importer accepts (6-column OHLCV, Binance 12-column kline, funding), plus paths to real Binance
+ * data: small slices shipped in test/fixtures/data (always there), and the full developer sample.
  */
 import {existsSync, mkdtempSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
@@ -10,8 +10,13 @@ import {gzipSync} from 'node:zlib';
 import type {Bar} from '../../src/core/index.js';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
-/** Real Binance data; in CI the repo is cloned with `shared/` beside it. */
-export const SHARED_DATA = resolve(REPO_ROOT, '..', 'shared', 'data');
+/**
+ * The full real-data sample (../shared/data, or $IFTB_REAL_DATA): tests over whole histories read it
+ * and skip, saying why, where a plain clone has nothing beside it. Everything else uses FIXTURE_DATA.
+ */
+export const REAL_DATA = resolve(process.env.IFTB_REAL_DATA ?? resolve(REPO_ROOT, '..', 'shared', 'data'));
+/** Real slices shipped with the repo (test/fixtures/data/README.md: provenance and how they were cut). */
+export const FIXTURE_DATA = resolve(REPO_ROOT, 'test', 'fixtures', 'data');
 /** The built CLI (`npm test` builds first). */
 export const CLI = resolve(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
 
@@ -30,12 +35,21 @@ export function tempDir(prefix = 'iftb-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** Path of a file in the shared real-data folder; fails loudly when the folder is not there. */
-export function sharedDataFile(name: string): string {
-  const file = join(SHARED_DATA, name);
-  if (!existsSync(file)) throw new Error(`real data file ${file} not found (expected shared/data beside the repo)`);
+/** Path of a shipped real-data fixture; fails loudly when it is missing. */
+export function fixtureDataFile(name: string): string {
+  const file = join(FIXTURE_DATA, name);
+  if (!existsSync(file)) throw new Error(`fixture ${file} not found`);
   return file;
 }
+
+/** A file of the full real-data sample, or null when that sample is not beside the repo. */
+export function realDataFile(name: string): string | null {
+  const file = join(REAL_DATA, name);
+  return existsSync(file) ? file : null;
+}
+
+/** Why a full-history test did not run, for `it.skipIf(...)` titles and logs. */
+export const NO_REAL_DATA = `needs the full real-data sample in ${REAL_DATA} (set IFTB_REAL_DATA); the shipped slices are tested instead`;
 
 /** Deterministic PRNG in [0, 1) (mulberry32). */
 function random(seed: number): () => number {

@@ -11,8 +11,9 @@ export async function sampleReportInput(store: DuckDbStore, config: Record<strin
 }
 
 /** A run with nothing in it: flat equity, no journal, no trades, one abstaining source. */
-export function emptyReportInput(bars = 200): ReportInput {
-  const timeMs = Float64Array.from({length: bars}, (_, i) => Date.UTC(2024, 0, 1) + (i + 1) * 3_600_000);
+export function emptyReportInput(bars = 200, interval: {timeframe: string; stepMs: number} = {timeframe: '1h', stepMs: 3_600_000}): ReportInput {
+  const step = interval.stepMs;
+  const timeMs = Float64Array.from({length: bars}, (_, i) => Date.UTC(2024, 0, 1) + (i + 1) * step);
   const zeros = () => new Float64Array(bars);
   const accuracy = {
     horizonBars: 12, samples: 0, hits: 0, hitRate: null, meanSignedReturn: null,
@@ -27,7 +28,7 @@ export function emptyReportInput(bars = 200): ReportInput {
   return {
     summary: {
       runId: 'empty0000000', mode: 'backtest', strategy: {name: 'idle', version: '0.0.1', params: {}},
-      market: {exchange: 'binanceusdm', symbol: 'BTC/USDT:USDT', timeframe: '1h', firstBarMs: timeMs[0] - 3_600_000, lastBarMs: timeMs[bars - 1] - 3_600_000, warmupBars: 0},
+      market: {exchange: 'binanceusdm', symbol: 'BTC/USDT:USDT', timeframe: interval.timeframe, firstBarMs: timeMs[0] - step, lastBarMs: timeMs[bars - 1] - step, warmupBars: 0},
       config: {cash: 1000, funding: false}, configHash: 'c'.repeat(64), dataHash: 'd'.repeat(64), finalEquity: 1000, bars, trades: 0, metrics,
       sources: [{id: 'llm.read@v1', source: 'llm', activeBars: 0, status: 'abstained', note: 'no LLM endpoint configured', weight: 0.25, accuracy}],
       ensembleAccuracy: accuracy, events: {},

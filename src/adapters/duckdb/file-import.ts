@@ -11,9 +11,20 @@ import {
   timeframeMs,
 } from '../../core/index.js';
 import {type DuckDb, firstLine, sqlString} from './database.js';
-import {assertReadableFile, csvLayout, type FileKind, type FileLayout, isParquet, parquetLayout, readFirstLine} from './file-format.js';
+import {
+  assertCompleteGzip,
+  assertReadableFile,
+  csvLayout,
+  type FileKind,
+  type FileLayout,
+  isParquet,
+  parquetLayout,
+  printable,
+  readFirstLine,
+} from './file-format.js';
+import {assertPlausibleTimes, assertTimeframe} from './file-checks.js';
 import {mergeStagedBars, mergeStagedFunding} from './merge.js';
-import {type QualityReport, seriesQuality} from './quality.js';
+import {IMPOSSIBLE_KINDS, type QualityReport, seriesQuality} from './quality.js';
 
 export interface ImportRequest {
   readonly file: string;
@@ -22,8 +33,10 @@ export interface ImportRequest {
   readonly symbol: SymbolId;
   /** Required for candle files, ignored for funding. */
   readonly timeframe?: Timeframe;
-  /** Validate and report quality only: nothing is written, NaN rows are counted instead of refused. */
+  /** Validate and report quality only: nothing is written, NaN and impossible rows are counted instead of refused. */
   readonly dryRun?: boolean;
+  /** Also flag implausible jumps (quality.ts) at this multiple of the rolling median range. */
+  readonly jumpFactor?: number;
 }
 
 export interface ImportReport {
@@ -41,22 +54,23 @@ const TYPED = '_stage_import';
 /** Epoch values above this are microseconds (Binance spot klines since 2025). */
 const MICROS_THRESHOLD = 100_000_000_000_000;
 
-function reader(layout: FileLayout, file: string): string {
+function reader(layout: FileLayout, file: string, gzip: boolean): string {
   if (layout.format === 'parquet') return `read_parquet(${sqlString(file)})`;
   const columns = layout.columns.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(', ');
+  // Compression from the content, not the name: a gzip file without .gz is still read.
   return `read_csv(${sqlString(file)}, header=${layout.header}, auto_detect=false, delim=',', quote='"', escape='"',
-    strict_mode=true, null_padding=false, columns={${columns}})`;
+    strict_mode=true, null_padding=false, compression=${gzip ? "'gzip'" : "'none'"}, columns={${columns}})`;
 }
 
 /**
  * The file's rows with their 1-based position `rn`. Parquet carries its own row numbers, so its scan
  * stays parallel; CSV rows are numbered by a window over the (ordered) scan.
  */
-function numberedRows(layout: FileLayout, file: string): string {
+function numberedRows(layout: FileLayout, file: string, gzip: boolean): string {
   if (layout.format === 'parquet') {
     return `(SELECT file_row_number + 1 AS rn, * EXCLUDE (file_row_number) FROM read_parquet(${sqlString(file)}, file_row_number = true))`;
   }
-  return `(SELECT row_number() OVER () AS rn, * FROM ${reader(layout, file)})`;
+  return `(SELECT row_number() OVER () AS rn, * FROM ${reader(layout, file, gzip)})`;
 }
 
 /** Turns DuckDB's multi-line CSV error into "file line N: reason". */
@@ -114,7 +128,7 @@ async function assertParsed(db: DuckDb, source: string, columns: ParsedColumns, 
   const [typed, column] = found[0];
   const rn = Number(firsts[typed]);
   const [row] = await db.rows(`SELECT ${quoteIdent(column)}::VARCHAR AS raw FROM ${source} WHERE rn = ${rn}`);
-  const raw = row?.raw === null || row?.raw === undefined ? 'an empty value' : `'${row.raw}'`;
+  const raw = row?.raw === null || row?.raw === undefined ? 'an empty value' : `'${printable(String(row.raw), 40)}'`;
   throw new IftbError(ErrorCode.INPUT_INVALID, `${label(rn)}: cannot read ${column} from ${raw}`);
 }
 
@@ -140,6 +154,17 @@ async function assertAligned(db: DuckDb, hasCloseTime: boolean, timeframe: Timef
   }
 }
 
+/** A candle no market produces (NaN, price ≤ 0, high below low or the body, negative volume) refuses the whole file. */
+function assertPossible(quality: QualityReport): void {
+  const first = quality.issues.filter((i) => IMPOSSIBLE_KINDS.includes(i.kind)).sort((a, b) => a.timeMs - b.timeMs)[0];
+  if (!first) return;
+  const total = IMPOSSIBLE_KINDS.reduce((n, k) => n + quality.counts[k], 0);
+  throw new IftbError(
+    ErrorCode.INPUT_INVALID,
+    `${first.at}: impossible candle (${first.kind}: ${first.detail})${total > 1 ? `, ${total} such problems in the file` : ''}; nothing was imported (\`iftb data check FILE\` lists them)`,
+  );
+}
+
 /** Polls DuckDB's query progress into the sink while a long statement runs. */
 async function withProgress<T>(db: DuckDb, progress: ProgressSink, label: string, work: () => Promise<T>): Promise<T> {
   progress.start(100, label);
@@ -163,19 +188,32 @@ async function withProgress<T>(db: DuckDb, progress: ProgressSink, label: string
 export async function importFile(db: DuckDb, request: ImportRequest, progress: ProgressSink = SILENT_PROGRESS): Promise<ImportReport> {
   const started = performance.now();
   const file = resolve(request.file);
-  assertReadableFile(file);
+  const content = assertReadableFile(file);
   if ((request.kind === 'candles' || request.kind === 'mark') && !request.timeframe) {
     throw new IftbError(ErrorCode.INPUT_INVALID, `${basename(file)}: --timeframe is required for ${request.kind}`);
   }
-  const parquet = isParquet(file);
-  const layout = parquet
-    ? parquetLayout([...(await parquetColumns(db, file)).keys()], request.kind, file)
-    : csvLayout(await readFirstLine(file), request.kind, file);
+  const parquet = isParquet(file, content);
+  const gzip = content === 'gzip';
+  // Read to its end alongside DuckDB's scan (zlib runs on the thread pool): a truncated file is refused before anything is merged.
+  const gzipChecked = gzip ? assertCompleteGzip(file).then(() => null, (error: unknown) => error) : Promise.resolve(null);
+  const gzipComplete = async () => {
+    const error = await gzipChecked;
+    if (error) throw error;
+  };
+  let layout: FileLayout;
+  try {
+    layout = parquet
+      ? parquetLayout([...(await parquetColumns(db, file)).keys()], request.kind, file)
+      : csvLayout(await readFirstLine(file, gzip), request.kind, file);
+  } catch (error) {
+    await gzipComplete();
+    throw error;
+  }
   const name = basename(file);
   const label = (rn: number) => (parquet ? `${name} row ${rn}` : `${name} line ${rn + layout.firstDataLine - 1}`);
   const showProgress = statSync(file).size > 8 * 1024 * 1024 ? progress : SILENT_PROGRESS;
 
-  const source = numberedRows(layout, file);
+  const source = numberedRows(layout, file, gzip);
   const types = layout.format === 'parquet' ? await describe(db, source) : new Map(layout.columns.map((c) => [c, 'VARCHAR']));
   const f = layout.fields;
   const time = timeExpression(f.time!, types);
@@ -183,7 +221,9 @@ export async function importFile(db: DuckDb, request: ImportRequest, progress: P
   const stage = async (columns: string) =>
     withProgress(db, showProgress, `import ${name}`, () =>
       db.run(`CREATE OR REPLACE TEMP TABLE ${TYPED} AS SELECT rn, ${columns} FROM ${source}`),
-    ).catch((error) => {
+    ).then(gzipComplete, async (error) => {
+      // A cut file makes DuckDB fail on its last, partial line: the truncation is the real story.
+      await gzipComplete();
       throw csvError(error, file);
     });
   // A dry run has no transaction to roll back, so a refused file must not leave its stage behind.
@@ -202,6 +242,7 @@ export async function importFile(db: DuckDb, request: ImportRequest, progress: P
       const mark = f.mark_price ? numeric(f.mark_price) : 'NULL::DOUBLE';
       await stage(`${time} AS funding_time_ms, ${numeric(f.rate!)} AS funding_rate, ${mark} AS mark_price`);
       await assertParsed(db, source, [['funding_time_ms', f.time!], ['funding_rate', f.rate!]], label);
+      await assertPlausibleTimes(db, TYPED, 'funding_time_ms', label);
       await db.run(`ALTER TABLE ${TYPED} ALTER funding_time_ms TYPE BIGINT`);
       result = request.dryRun ? {inserted: 0, skipped: 0} : await mergeStagedFunding(db, TYPED, request.exchange, request.symbol, label);
     } else {
@@ -211,9 +252,12 @@ export async function importFile(db: DuckDb, request: ImportRequest, progress: P
       const priceColumns = ['open', 'high', 'low', 'close', 'volume'].map((c) => [c, f[c]!] as const);
       await assertParsed(db, source, [['open_time_ms', f.time!]], label);
       await assertParsed(db, source, priceColumns, label, request.dryRun);
+      await assertPlausibleTimes(db, TYPED, 'open_time_ms', label);
+      await assertTimeframe(db, TYPED, request.timeframe!, name);
       await assertAligned(db, Boolean(f.close_time), request.timeframe!, label);
       await db.run(`ALTER TABLE ${TYPED} ALTER open_time_ms TYPE BIGINT`);
-      quality = await seriesQuality(db, TYPED, request.timeframe!, label);
+      quality = await seriesQuality(db, TYPED, request.timeframe!, label, {jumpFactor: request.jumpFactor});
+      if (!request.dryRun) assertPossible(quality);
       const key = {exchange: request.exchange, symbol: request.symbol, timeframe: request.timeframe!};
       result = request.dryRun
         ? {inserted: 0, skipped: 0}

@@ -32,6 +32,13 @@ async function appliedVersions(db: DuckDb): Promise<Set<number>> {
   return new Set(rows.map((row) => Number(row.version)));
 }
 
+/** Versions with a migration file that this store has not applied (read-only: creates nothing). */
+export async function pendingMigrations(db: DuckDb): Promise<number[]> {
+  const [exists] = await db.rows(`SELECT count(*) AS n FROM duckdb_tables() WHERE table_name = 'schema_migrations' AND schema_name = 'main'`);
+  const applied = Number(exists.n) === 0 ? new Set<number>() : new Set((await db.rows('SELECT version FROM schema_migrations')).map((r) => Number(r.version)));
+  return listMigrations().map((m) => m.version).filter((v) => !applied.has(v));
+}
+
 /** Applies every pending migration, each in its own transaction. Returns the versions applied. */
 export async function migrate(db: DuckDb): Promise<number[]> {
   const applied = await appliedVersions(db);

@@ -27,11 +27,8 @@ export const SAMPLE_DIR = fromRoot('datasets');
  * manifest is refused rather than imported.
  */
 export async function seedSample(db: DuckDb, dir = SAMPLE_DIR): Promise<number> {
-  const manifest = ManifestSchema.parse(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')));
-  const seeded = new Set((await db.rows('SELECT sha256 FROM dataset_seeds')).map((row) => String(row.sha256)));
   let imported = 0;
-  for (const entry of manifest.files) {
-    if (seeded.has(entry.sha256)) continue;
+  for (const entry of await pendingSeeds(db, dir)) {
     const path = join(dir, entry.file);
     const actual = createHash('sha256').update(readFileSync(path)).digest('hex');
     if (actual !== entry.sha256) {
@@ -44,4 +41,11 @@ export async function seedSample(db: DuckDb, dir = SAMPLE_DIR): Promise<number> 
     imported++;
   }
   return imported;
+}
+
+/** Manifest files not yet imported into this store (each file once per content hash). */
+export async function pendingSeeds(db: DuckDb, dir = SAMPLE_DIR): Promise<Array<z.output<typeof ManifestSchema>['files'][number]>> {
+  const manifest = ManifestSchema.parse(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')));
+  const seeded = new Set((await db.rows('SELECT sha256 FROM dataset_seeds')).map((row) => String(row.sha256)));
+  return manifest.files.filter((entry) => !seeded.has(entry.sha256));
 }

@@ -1,21 +1,22 @@
+import {existsSync} from 'node:fs';
 import {fromRoot} from '../../core/index.js';
-import {DuckDb} from './database.js';
+import {DuckDb, type DuckDbOpenOptions} from './database.js';
 import {DuckDbMarketDataStore} from './market-data-store.js';
 import {DuckDbRunStore} from './run-store.js';
 import {DuckDbLlmAnswerStore} from './llm-answer-store.js';
 import {DuckDbNewsStore} from './news.js';
 import {DuckDbSweepStore} from './sweep-store.js';
-import {migrate} from './migrations.js';
+import {migrate, pendingMigrations} from './migrations.js';
 import {SqlSessionStore} from '../sql/session-store.js';
 import {duckDbExecutor} from './sql-executor.js';
 import {DuckDbKillSwitchRepository} from './kill-switch-repository.js';
-import {seedSample} from './sample-seed.js';
+import {pendingSeeds, seedSample} from './sample-seed.js';
 import {DuckDbInstrumentStore} from './instrument-store.js';
 import {seedBuiltinInstruments} from './instrument-seed.js';
 
 export const DEFAULT_DB_PATH = fromRoot('datasets', 'iftb.duckdb');
 
-export interface OpenStoreOptions {
+export interface OpenStoreOptions extends DuckDbOpenOptions {
   /** Import the shipped sample on first use (default true). */
   readonly seed?: boolean;
 }
@@ -43,21 +44,48 @@ export class DuckDbStore {
     this.sweeps = new DuckDbSweepStore(db);
   }
 
+  /**
+   * Opens the store, migrating it and importing the shipped sample first when it needs that.
+   * `readOnly` opens it so other readers may share it; a store that is new, behind on migrations
+   * or unseeded is first brought up to date read-write (once), then reopened read-only.
+   */
   static async open(path: string = DEFAULT_DB_PATH, options: OpenStoreOptions = {}): Promise<DuckDbStore> {
-    const db = await DuckDb.open(path);
+    const seed = options.seed ?? true;
+    if (options.readOnly && path !== ':memory:' && existsSync(path)) {
+      const db = await DuckDb.open(path, options);
+      try {
+        if (!(await needsSetup(db, seed))) return new DuckDbStore(db);
+      } catch (error) {
+        db.close();
+        throw error;
+      }
+      db.close();
+    }
+    const db = await DuckDb.open(path, {...options, readOnly: false});
     try {
       await migrate(db);
       // Two rows, always (unlike the sample): every store can resolve the built-in symbols.
       await seedBuiltinInstruments(db, new DuckDbInstrumentStore(db));
-      if (options.seed ?? true) await seedSample(db);
+      if (seed) await seedSample(db);
     } catch (error) {
       db.close();
       throw error;
     }
-    return new DuckDbStore(db);
+    if (!options.readOnly || path === ':memory:') return new DuckDbStore(db);
+    db.close();
+    return new DuckDbStore(await DuckDb.open(path, options));
+  }
+
+  get readOnly(): boolean {
+    return this.db.readOnly;
   }
 
   close(): void {
     this.db.close();
   }
+}
+
+async function needsSetup(db: DuckDb, seed: boolean): Promise<boolean> {
+  if ((await pendingMigrations(db)).length > 0) return true;
+  return seed && (await pendingSeeds(db)).length > 0;
 }

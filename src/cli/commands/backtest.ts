@@ -1,8 +1,10 @@
 import {Command, Option} from 'commander';
-import {runBacktest} from '../../app/backtest-runner.js';
+import {runBacktest, validateBacktestConfig} from '../../app/backtest-runner.js';
 import {defaultModelsDir} from '../../app/models.js';
-import {saveBacktest} from '../../app/backtest-report.js';
+import {recordBacktest, writeBacktestFiles} from '../../app/backtest-report.js';
 import type {RunSummary} from '../../app/run-summary.js';
+import {type Halt, haltLine} from '../../report/index.js';
+import {ErrorCode, IftbError, isIftbError} from '../../core/index.js';
 import {addRunConfigOptions, runConfigFromFlags} from '../run-config.js';
 import {type CliIo, reportsDirOption, type StoreOptions, storeOptions, withStore} from '../context.js';
 import {formatInt, formatTime, renderTable} from '../format.js';
@@ -36,6 +38,28 @@ function buildConfig(o: BacktestCliOptions, env = llmEnvironment()): Record<stri
   const config = runConfigFromFlags(o);
   applyLlmOptions(config, o, env);
   return config;
+}
+
+const SAVE_WAIT_MS = 60_000;
+
+const HALT_LINES = 6;
+
+/**
+ * What stopped the run trading; a quiet run says so too. A halt that never ended is always
+ * listed (it explains a flat tail); the rest fill up to HALT_LINES lines, newest first.
+ */
+function haltLines(halts: readonly Halt[]): string[] {
+  if (halts.length === 0) return ['halts: none (no breaker trip or kill switch)'];
+  const byRule = new Map<string, number>();
+  for (const h of halts) byRule.set(h.rule, (byRule.get(h.rule) ?? 0) + 1);
+  const open = halts.filter((h) => h.ended === 'never');
+  const rest = halts.filter((h) => h.ended !== 'never').slice(-Math.max(0, HALT_LINES - open.length));
+  const shown = halts.filter((h) => open.includes(h) || rest.includes(h));
+  const counts = [...byRule].map(([rule, n]) => `${rule} ${n}`).join(', ');
+  return [
+    `halts: ${halts.length} (${counts})${shown.length < halts.length ? `; ${halts.length - shown.length} earlier ones in run.json "halts"` : ''}`,
+    ...shown.map((h) => `  ${haltLine(h)}`),
+  ];
 }
 
 const pct = (x: number | null) => (x === null ? '-' : `${(x * 100).toFixed(2)}%`);
@@ -75,6 +99,7 @@ function summaryText(s: RunSummary, runJsonPath: string, htmlPath: string): stri
       : []),
     ...llmSummaryLines(s.llm),
     ...instrumentSummaryLines(s.instrument),
+    ...haltLines(s.halts),
     `journal: ${events || 'no events'}`,
     `run.json: ${runJsonPath}`,
     `report:   ${htmlPath}`,
@@ -92,11 +117,21 @@ export function backtestCommand(io: CliIo): Command {
   )).action(async (options: BacktestCliOptions) => {
     const env = llmEnvironment();
     const config = buildConfig(options, env);
-    await withStore(options, async (store) => {
-      const run = await runBacktest(store, config, {progress: io.progress(), strict: options.strict, modelsDir: options.modelsDir, llm: {endpoint: env.endpoint}});
-      const saved = await saveBacktest(store, run, options.reportsDir);
-      if (options.json) io.out(JSON.stringify(saved.summary, null, 2));
-      else io.out(summaryText(saved.summary, saved.runJsonPath, saved.htmlPath));
-    });
+    await validateBacktestConfig(config);
+    // The run reads the store read-only (others may read it meanwhile); only `--llm call` writes answers as it goes.
+    const writesWhileRunning = (config.llm as {mode?: string} | undefined)?.mode === 'call';
+    const run = await withStore(options, (store) =>
+      runBacktest(store, config, {progress: io.progress(), strict: options.strict, modelsDir: options.modelsDir, llm: {endpoint: env.endpoint}}),
+    {readOnly: !writesWhileRunning}, io);
+    const saved = await writeBacktestFiles(run, options.reportsDir);
+    try {
+      // A finished run is worth waiting for: at least a minute for a busy store before giving up.
+      await withStore(options, (store) => recordBacktest(store, run, saved.summary, saved.reportDir), {minWaitMs: SAVE_WAIT_MS}, io);
+    } catch (error) {
+      if (!isIftbError(error, ErrorCode.STORE_BUSY)) throw error;
+      throw new IftbError(ErrorCode.STORE_BUSY, `${error.message}; run ${run.runId} is written to ${saved.reportDir} but not recorded in the store (\`iftb runs list\` will not show it): run it again later`);
+    }
+    if (options.json) io.out(JSON.stringify(saved.summary, null, 2));
+    else io.out(summaryText(saved.summary, saved.runJsonPath, saved.htmlPath));
   });
 }

@@ -1,5 +1,6 @@
 import {Command} from 'commander';
 import {checkLookahead} from '../../app/lookahead-check.js';
+import {EXIT} from '../exit-codes.js';
 import {type CliIo, type StoreOptions, storeOptions, withStore} from '../context.js';
 import {formatTime} from '../format.js';
 import {numberOption, symbolOption, timeframeOption, timeOption} from '../options.js';
@@ -43,8 +44,8 @@ export function checkCommand(io: CliIo): Command {
           io.out(`  truncated at bar ${v.truncatedAt}: bar ${v.barIndex} (${formatTime(v.timeMs)}) ${v.what} changed`);
         }
       }
-      if (report.violations.length > 0) process.exitCode = 4;
-    });
+      if (report.violations.length > 0) process.exitCode = EXIT.lookahead;
+    }, {readOnly: true}, io);
   });
   return check;
 }

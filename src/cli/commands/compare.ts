@@ -9,6 +9,7 @@ import {choiceOption, numberOption, symbolOption, timeframeOption, timeOption} f
 
 interface CompareCliOptions {
   db: string;
+  wait?: number;
   a: string;
   b: string;
   symbol?: string;
@@ -105,8 +106,8 @@ export function compareCommand(io: CliIo): Command {
       .option('--strategy <name>', 'strategy whose params.model is set to A and B (default ensemble)')
       .option('--config <file>', 'JSON backtest config both runs share; flags override it')
       .option('--param <key=value>', 'strategy parameter (repeatable; dots nest)', collect, [])
-      .option('--cash <amount>', 'starting wallet balance in USDT', numberOption('--cash', 0))
-      .option('--leverage <x>', 'leverage', numberOption('--leverage', 1))
+      .option('--cash <amount>', 'starting wallet balance in USDT', numberOption('--cash'))
+      .option('--leverage <x>', 'leverage', numberOption('--leverage'))
       .addOption(new Option('--funding <on|off>', 'apply funding payments (default on)').argParser(choiceOption(['on', 'off'] as const)))
       .option('--out <file>', 'comparison page (default reports/compare-<a>-<b>.html; the .json goes beside it)')
       .addOption(reportsDirOption())
@@ -120,7 +121,7 @@ export function compareCommand(io: CliIo): Command {
       .addOption(new Option('--models-dir <dir>', 'model registry folder').env('IFTB_MODELS_DIR').default(defaultModelsDir(), 'models'))
       .option('--json', 'print JSON'),
   ).action(async (o: CompareCliOptions) => {
-    await withStore({db: o.db, seed: true}, async (store) => {
+    await withStore({db: o.db, seed: true, wait: o.wait}, async (store) => {
       if (o.rowsOnly) {
         const config = {a: o.a, b: o.b, symbol: o.symbol, timeframe: o.timeframe, fromMs: o.from, toMs: o.to, resamples: o.resamples, blockBars: o.block, seed: o.seed};
         const result = await compareModels(store, config, {modelsDir: o.modelsDir});
@@ -130,6 +131,6 @@ export function compareCommand(io: CliIo): Command {
       const config = {a: o.a, b: o.b, backtest: runConfigFromFlags(o), resamples: o.resamples, blockBars: o.block, seed: o.seed};
       const result = await compareBacktests(store, config, {modelsDir: o.modelsDir, reportsDir: o.reportsDir, out: o.out, progress: io.progress()});
       io.out(o.json ? JSON.stringify(result, null, 2) : backtestText(result));
-    });
+    }, {}, io);
   });
 }

@@ -47,6 +47,6 @@ export function registerDownload(data: Command, io: CliIo): void {
         `${formatInt(report.candlesSkipped)} already stored, ${formatTime(report.firstMs)} → ${formatTime(report.lastMs)}` +
         (options.funding ? `, ${formatInt(report.fundingInserted)} new funding rates` : '') +
         ` (${report.requests} requests, ${report.retries} retries)`);
-    });
+    }, {}, io);
   });
 }

@@ -1,6 +1,9 @@
+import {resolve} from 'node:path';
 import {Command, Option} from 'commander';
 import {
+  assertReadableFile,
   CANDLE_TABLE,
+  DEFAULT_JUMP_FACTOR,
   DuckDb,
   migrate,
   exportSeries,
@@ -13,9 +16,10 @@ import {
   storedSeriesQuality,
 } from '../../adapters/duckdb/index.js';
 import {DEFAULT_EXCHANGE, ErrorCode, IftbError, type Timeframe, TIMEFRAMES} from '../../core/index.js';
+import {EXIT} from '../exit-codes.js';
 import {type CliIo, type StoreOptions, storeOptions, withStore} from '../context.js';
 import {formatInt, formatTime, renderTable} from '../format.js';
-import {choiceOption, symbolOption, timeframeOption, timeOption} from '../options.js';
+import {choiceOption, numberOption, symbolOption, timeframeOption, timeOption} from '../options.js';
 import {registerDownload} from './data-download.js';
 import {registerInstruments} from './data-instruments.js';
 
@@ -24,6 +28,7 @@ const IMPORT_KINDS = [...KINDS, 'news'] as const;
 
 interface SeriesOptions extends StoreOptions {
   symbol: string;
+  jumpFactor?: number;
   timeframe?: Timeframe;
   exchange: string;
   kind: FileKind;
@@ -31,7 +36,7 @@ interface SeriesOptions extends StoreOptions {
 }
 
 /** Problems that make data unfit to trade on; gaps are real exchange outages and are only reported. */
-const HARD_ISSUES = ['duplicate', 'unsorted', 'nan', 'high-below-body', 'low-above-body', 'high-below-low', 'negative-volume'] as const;
+const HARD_ISSUES = ['duplicate', 'unsorted', 'nan', 'high-below-body', 'low-above-body', 'high-below-low', 'non-positive-price', 'negative-volume', 'jump'] as const;
 
 function qualityLines(title: string, quality: QualityReport): string[] {
   const hard = HARD_ISSUES.filter((k) => quality.counts[k] > 0).map((k) => `${k} ${quality.counts[k]}`);
@@ -60,7 +65,7 @@ async function checkFile(file: string, options: Partial<SeriesOptions>): Promise
     await migrate(scratch);
     const report = await importFile(scratch, {
       file, kind: options.kind ?? 'candles', exchange: options.exchange ?? DEFAULT_EXCHANGE,
-      symbol: options.symbol ?? 'UNKNOWN/UNKNOWN', timeframe: options.timeframe, dryRun: true,
+      symbol: options.symbol ?? 'UNKNOWN/UNKNOWN', timeframe: options.timeframe, dryRun: true, jumpFactor: options.jumpFactor ?? DEFAULT_JUMP_FACTOR,
     });
     return {series: file, quality: report.quality!};
   } finally {
@@ -77,7 +82,8 @@ async function checkStore(db: DuckDb, options: Partial<SeriesOptions>): Promise<
   const results: CheckResult[] = [];
   for (const s of series) {
     const key = {exchange: s.exchange, symbol: s.symbol, timeframe: s.timeframe as Timeframe};
-    results.push({series: `${s.exchange} ${s.symbol} ${s.timeframe} ${kind}`, quality: await storedSeriesQuality(db, CANDLE_TABLE[kind], key)});
+    const quality = await storedSeriesQuality(db, CANDLE_TABLE[kind], key, {jumpFactor: options.jumpFactor ?? DEFAULT_JUMP_FACTOR});
+    results.push({series: `${s.exchange} ${s.symbol} ${s.timeframe} ${kind}`, quality});
   }
   return results;
 }
@@ -104,22 +110,24 @@ export function dataCommand(io: CliIo): Command {
         if (options.json) return io.out(JSON.stringify(report, null, 2));
         io.out(`imported ${report.file}: ${formatInt(report.rows)} headlines, ${formatInt(report.inserted)} new, ` +
           `${formatInt(report.skipped)} already stored${options.symbol ? ` (for ${options.symbol})` : ' (market-wide)'}`);
-      });
+      }, {}, io);
       return;
     }
     if (!options.symbol) throw new IftbError(ErrorCode.INPUT_INVALID, `--symbol is required to import ${options.kind}`);
+    // A file that cannot be data is refused before a store is opened (or created).
+    assertReadableFile(resolve(file));
     const kind = options.kind;
     await withStore(options, async (store) => {
       const report = await importFile(
         store.db,
-        {file, kind, exchange: options.exchange, symbol: options.symbol, timeframe: options.timeframe},
+        {file, kind, exchange: options.exchange, symbol: options.symbol, timeframe: options.timeframe, jumpFactor: DEFAULT_JUMP_FACTOR},
         io.progress(),
       );
       if (options.json) return io.out(JSON.stringify(report, null, 2));
       io.out(`imported ${report.file}: ${formatInt(report.rows)} rows, ${formatInt(report.inserted)} new, ` +
         `${formatInt(report.skipped)} already stored (${report.seconds.toFixed(2)} s)`);
       if (report.quality) io.out(qualityLines('file', report.quality).join('\n'));
-    });
+    }, {}, io);
   });
 
   registerDownload(data, io);
@@ -135,24 +143,25 @@ export function dataCommand(io: CliIo): Command {
           ['exchange', 'symbol', 'kind', 'tf', 'first (UTC)', 'last (UTC)', 'rows', 'gaps', 'missing'],
           rows.map((r) => [r.exchange, r.symbol, r.kind, r.timeframe, formatTime(r.firstMs), formatTime(r.lastMs), formatInt(r.rows), r.gaps, r.missing]),
         ));
-      });
+      }, {readOnly: true}, io);
     },
   );
 
   storeOptions(
     data
       .command('check [file]')
-      .description('report gaps, duplicates, unsorted rows, NaN, impossible OHLC and negative volume (never fixes)')
+      .description('report gaps, duplicates, unsorted rows, NaN, impossible OHLC, prices ≤ 0, negative volume and implausible jumps (never fixes)')
       .option('--symbol <symbol>', 'only this symbol', symbolOption)
       .option('--timeframe <tf>', 'only this timeframe (required with a file)', timeframeOption)
+      .option('--jump-factor <n>', `flag a bar moving more than n × the median range of the 100 bars before (default ${DEFAULT_JUMP_FACTOR})`, numberOption('--jump-factor', 1))
       .addOption(new Option('--kind <kind>', 'candles or mark').argParser(choiceOption(['candles', 'mark'] as const)).default('candles'))
       .addOption(exchangeOption())
       .option('--json', 'print JSON'),
   ).action(async (file: string | undefined, options: Partial<SeriesOptions>) => {
-    const results = file ? [await checkFile(file, options)] : await withStore(options, (store) => checkStore(store.db, options));
+    const results = file ? [await checkFile(file, options)] : await withStore(options, (store) => checkStore(store.db, options), {readOnly: true}, io);
     if (options.json) io.out(JSON.stringify(results, null, 2));
     else io.out(results.flatMap((r) => qualityLines(r.series, r.quality)).join('\n'));
-    if (results.some((r) => hasHardIssues(r.quality))) process.exitCode = 3;
+    if (results.some((r) => hasHardIssues(r.quality))) process.exitCode = EXIT.dataProblems;
   });
 
   storeOptions(
@@ -169,7 +178,7 @@ export function dataCommand(io: CliIo): Command {
       const r = await resampleBars(store.db, key, options.to);
       io.out(`resampled ${options.symbol} ${options.fromTimeframe} → ${options.to}: ${formatInt(r.buckets)} buckets, ` +
         `${formatInt(r.inserted)} new, ${formatInt(r.skipped)} already stored, ${formatInt(r.incomplete)} incomplete left out`);
-    });
+    }, {}, io);
   });
 
   storeOptions(
@@ -191,7 +200,7 @@ export function dataCommand(io: CliIo): Command {
       const range = {fromMs: options.from ?? -Infinity, toMs: options.to ?? Infinity};
       const n = await exportSeries(store.db, key, options.kind, range, options.format, options.out);
       io.out(`exported ${formatInt(n)} rows to ${options.out}`);
-    });
+    }, {readOnly: true}, io);
   });
 
   return data;

@@ -67,7 +67,7 @@ export function llmCommand(io: CliIo): Command {
       const report = await recordLlmAnswers(store, {config, every: o.every, progress: io.progress(), llm: {endpoint: env.endpoint}});
       io.out(o.json ? JSON.stringify(report, null, 2) : reportText(report));
       if (report.stoppedBy === 'failures') process.exitCode = 1;
-    });
+    }, {}, io);
   });
 
   return llm;

@@ -16,6 +16,6 @@ export function reportCommand(io: CliIo): Command {
     await withStore(o, async (store) => {
       const {htmlPath} = await rebuildReport(store, runId, o.reportsDir);
       io.out(htmlPath);
-    });
+    }, {readOnly: true}, io);
   });
 }

@@ -32,7 +32,7 @@ export function runsCommand(io: CliIo): Command {
           String(r.metrics.tradeCount ?? '-'),
         ]),
       ));
-    });
+    }, {readOnly: true}, io);
   });
   storeOptions(
     runs
@@ -42,7 +42,7 @@ export function runsCommand(io: CliIo): Command {
       .option('--out <file>', 'where to write the page (default <reports-dir>/compare-<ids>.html)')
       .addOption(reportsDirOption()),
   ).action(async (ids: string[], o: CompareOptions) => {
-    await withStore(o, async (store) => io.out(await compareRuns(store, ids, o.reportsDir, o.out)));
+    await withStore(o, async (store) => io.out(await compareRuns(store, ids, o.reportsDir, o.out)), {readOnly: true}, io);
   });
   return runs;
 }

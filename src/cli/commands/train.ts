@@ -9,6 +9,7 @@ import {durationOption, numberOption, symbolOption, timeframeOption, timeOption}
 
 interface TrainCliOptions {
   db: string;
+  wait?: number;
   name: string;
   features: string;
   label: string;
@@ -72,7 +73,7 @@ export function trainCommand(io: CliIo): Command {
       throw new IftbError(ErrorCode.INPUT_INVALID, '--walk-forward needs --train and --test, e.g. --train 180d --test 30d');
     }
     // --seed is the model's random seed here; a new store is always seeded with the sample.
-    await withStore({db: o.db, seed: true}, async (store) => {
+    await withStore({db: o.db, seed: true, wait: o.wait}, async (store) => {
       let report: TrainReport;
       let walkForward: WalkForward | undefined;
       if (o.walkForward) ({model: report, walkForward} = await trainWalkForward(store, config, {trainMs: o.train!, testMs: o.test!}, {modelsDir: o.modelsDir}));
@@ -84,7 +85,7 @@ export function trainCommand(io: CliIo): Command {
       if (walkForward) io.out(`${walkForwardText(walkForward)}\n\nmodel to deploy: trained on the last --train span\n`);
       io.out(renderPairs(modelRows(report)));
       io.out(`pin it with: iftb models pin ${report.manifest.name}@${report.manifest.version} --channel live`);
-    });
+    }, {readOnly: true}, io);
   });
 }
 

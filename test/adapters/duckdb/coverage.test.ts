@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest';
 import {importFile, listCoverage} from '../../../src/adapters/duckdb/index.js';
 import {barColumnsFromBars, type FundingColumns} from '../../../src/core/index.js';
-import {HOUR, makeBars, sharedDataFile, T0} from '../../support/candle-files.js';
+import {fixtureDataFile, HOUR, makeBars, T0} from '../../support/candle-files.js';
 import {useTempStores} from '../../support/duckdb-stores.js';
 
 function funding(times: readonly number[]): FundingColumns {
@@ -21,19 +21,19 @@ describe('listCoverage', () => {
     expect(await listCoverage(store.db)).toEqual([]);
   });
 
-  it('lists the real spot 1h, perpetual 1m, mark and funding series with their rows, ends and gaps', async () => {
+  it('lists real spot 1h, perpetual 1m (shipped slices), mark and funding series with their rows, ends and gaps', async () => {
     const {store} = await temp.open();
     const perp = {exchange: 'binanceusdm', symbol: 'BTC/USDT:USDT'};
-    await importFile(store.db, {file: sharedDataFile('btcusdt_spot_1h.csv.gz'), kind: 'candles', exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1h'});
-    await importFile(store.db, {file: sharedDataFile('btcusdt_perp_1m.csv.gz'), kind: 'candles', ...perp, timeframe: '1m'});
-    await importFile(store.db, {file: sharedDataFile('btcusdt_perp_funding.csv.gz'), kind: 'funding', ...perp});
+    await importFile(store.db, {file: fixtureDataFile('btcusdt_spot_1h@0.csv.gz'), kind: 'candles', exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1h'});
+    await importFile(store.db, {file: fixtureDataFile('btcusdt_perp_1m@0.csv.gz'), kind: 'candles', ...perp, timeframe: '1m'});
+    await importFile(store.db, {file: fixtureDataFile('btcusdt_perp_funding.csv.gz'), kind: 'funding', ...perp});
     await store.marketData.appendBars({...perp, timeframe: '1h'}, barColumnsFromBars(makeBars(3)), 'mark');
 
     expect(await listCoverage(store.db)).toEqual([
       {kind: 'candles', exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1h',
-        firstMs: Date.UTC(2018, 0, 1), lastMs: Date.UTC(2026, 4, 16, 18), rows: 73_265, gaps: 27, missing: 122},
+        firstMs: Date.UTC(2018, 0, 1), lastMs: Date.UTC(2018, 1, 13, 1), rows: 1_000, gaps: 2, missing: 34},
       {kind: 'candles', ...perp, timeframe: '1m',
-        firstMs: Date.UTC(2025, 4, 4, 15, 33), lastMs: Date.UTC(2025, 5, 24, 10, 31), rows: 73_139, gaps: 0, missing: 0},
+        firstMs: Date.UTC(2025, 4, 4, 15, 33), lastMs: Date.UTC(2025, 4, 5, 16, 32), rows: 1_500, gaps: 0, missing: 0},
       {kind: 'funding', ...perp, timeframe: '8h',
         firstMs: Date.UTC(2019, 8, 10, 8), lastMs: Date.UTC(2026, 4, 17), rows: 7_323, gaps: 0, missing: 0},
       {kind: 'mark', ...perp, timeframe: '1h', firstMs: T0, lastMs: T0 + 2 * HOUR, rows: 3, gaps: 0, missing: 0},

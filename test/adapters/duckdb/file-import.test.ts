@@ -13,7 +13,7 @@ import {
   klineLines,
   MINUTE,
   makeBars,
-  sharedDataFile,
+  fixtureDataFile,
   T0,
   writeCandleCsv,
   writeText,
@@ -141,9 +141,9 @@ describe('importFile: accepted layouts', () => {
     expect([...read.markPrice].every(Number.isNaN)).toBe(true);
   });
 
-  it('imports the real BTC funding history from shared/data', async () => {
+  it('imports the real BTC funding history (shipped copy of the sample file)', async () => {
     const {store} = await temp.open();
-    const report = await importFile(store.db, {file: sharedDataFile('btcusdt_perp_funding.csv.gz'), kind: 'funding', exchange: KEY.exchange, symbol: KEY.symbol});
+    const report = await importFile(store.db, {file: fixtureDataFile('btcusdt_perp_funding.csv.gz'), kind: 'funding', exchange: KEY.exchange, symbol: KEY.symbol});
     expect(report).toMatchObject({rows: 7_323, inserted: 7_323});
     expect(await store.marketData.lastFundingTime(KEY.exchange, KEY.symbol)).toBe(Date.UTC(2026, 4, 17));
   });
@@ -294,7 +294,7 @@ const BAD_FILES: BadFile[] = [
   {
     what: 'a candle that contradicts the stored one',
     name: 'conflict.csv',
-    text: csvText([row(next(0)), row({...GOOD[7], close: GOOD[7].close * 1.01}), row(next(1))], CANDLE_HEADER),
+    text: csvText([row(next(0)), row({...GOOD[7], close: GOOD[7].close * 1.01, high: GOOD[7].high * 1.01}), row(next(1))], CANDLE_HEADER),
     code: ErrorCode.DATA_CONFLICT,
     message: /^conflict\.csv line 3: candle 2025-01-01T07:00:00\.000Z differs from the one stored for BTC\/USDT:USDT 1h$/,
   },
@@ -435,7 +435,9 @@ describe('importFile: dry run', () => {
       'high-below-body': 1,
       'low-above-body': 1,
       'high-below-low': 2,
+      'non-positive-price': 0,
       'negative-volume': 1,
+      jump: 0,
     });
     const at = (kind: string) => quality.issues.filter((i) => i.kind === kind).map((i) => i.at);
     expect(at('nan')).toEqual(['messy.csv line 3']);

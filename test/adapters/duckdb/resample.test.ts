@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest';
 import {importFile, resampleBars} from '../../../src/adapters/duckdb/index.js';
 import {barColumnsFromBars, ErrorCode, IftbError, type SeriesKey} from '../../../src/core/index.js';
-import {HOUR, makeBars, MINUTE, sharedDataFile, T0} from '../../support/candle-files.js';
+import {fixtureDataFile, HOUR, makeBars, MINUTE, NO_REAL_DATA, realDataFile, T0} from '../../support/candle-files.js';
 import {tableCounts, useTempStores} from '../../support/duckdb-stores.js';
 
 const ALL = {fromMs: -Infinity, toMs: Infinity};
@@ -17,23 +17,24 @@ async function caught(promise: Promise<unknown>): Promise<IftbError> {
 describe('resampleBars', () => {
   const temp = useTempStores();
 
-  it('rolls the real perpetual 1m series up into 1,218 full hours that match Binance 1h candles', async () => {
+  /** Resamples real 1m candles to 1h and compares every hour with Binance's own 1h candles. */
+  async function resampleMatchesBinance(m1File: string, h1File: string, expected: {full: number; first: number; last: number}) {
     const {store} = await temp.open();
-    await importFile(store.db, {file: sharedDataFile('btcusdt_perp_1m.csv.gz'), kind: 'candles', ...M1});
+    await importFile(store.db, {file: m1File, kind: 'candles', ...M1});
     // The exchange's own 1h candles, under another symbol so they do not mix with the resampled ones.
     const reference: SeriesKey = {...H1, symbol: 'REF/USDT:USDT'};
-    await importFile(store.db, {file: sharedDataFile('btcusdt_perp_1h.csv.gz'), kind: 'candles', ...reference});
+    await importFile(store.db, {file: h1File, kind: 'candles', ...reference});
 
     const report = await resampleBars(store.db, M1, '1h');
-    // 15:33 .. 10:31 spans 1,220 hours; the first and last are partial and left out.
-    expect(report).toEqual({inserted: 1_218, skipped: 0, buckets: 1_220, incomplete: 2});
+    // The first and last hours are partial and left out.
+    expect(report).toEqual({inserted: expected.full, skipped: 0, buckets: expected.full + 2, incomplete: 2});
 
     const mine = await store.marketData.readBars(H1, ALL);
-    expect(mine.length).toBe(1_218);
-    expect(mine.openTime[0]).toBe(Date.UTC(2025, 4, 4, 16));
-    expect(mine.openTime[mine.length - 1]).toBe(Date.UTC(2025, 5, 24, 9));
+    expect(mine.length).toBe(expected.full);
+    expect(mine.openTime[0]).toBe(expected.first);
+    expect(mine.openTime[mine.length - 1]).toBe(expected.last);
     const theirs = await store.marketData.readBars(reference, {fromMs: mine.openTime[0], toMs: mine.openTime[mine.length - 1] + HOUR});
-    expect(theirs.length).toBe(1_218);
+    expect(theirs.length).toBe(expected.full);
 
     const mismatches: string[] = [];
     for (let i = 0; i < mine.length; i++) {
@@ -47,6 +48,19 @@ describe('resampleBars', () => {
       }
     }
     expect(mismatches).toEqual([]);
+  }
+
+  it('rolls the shipped real perpetual 1m slice up into 24 full hours that match Binance 1h candles', async () => {
+    // 2025-05-04 15:33 .. 2025-05-05 16:32: 26 hours touched, 24 complete.
+    await resampleMatchesBinance(fixtureDataFile('btcusdt_perp_1m@0.csv.gz'), fixtureDataFile('btcusdt_perp_1h@49555.csv.gz'),
+      {full: 24, first: Date.UTC(2025, 4, 4, 16), last: Date.UTC(2025, 4, 5, 15)});
+  });
+
+  const m1 = realDataFile('btcusdt_perp_1m.csv.gz');
+  const h1 = realDataFile('btcusdt_perp_1h.csv.gz');
+  it.skipIf(!m1 || !h1)(`rolls the whole real perpetual 1m series up into 1,218 full hours that match Binance 1h candles${m1 && h1 ? '' : ` — ${NO_REAL_DATA}`}`, async () => {
+    // 15:33 .. 10:31 spans 1,220 hours; the first and last are partial and left out.
+    await resampleMatchesBinance(m1!, h1!, {full: 1_218, first: Date.UTC(2025, 4, 4, 16), last: Date.UTC(2025, 5, 24, 9)});
   });
 
   it('builds each bucket from its first open, highest high, lowest low, last close and summed volume', async () => {

@@ -1,11 +1,11 @@
 import {readFileSync} from 'node:fs';
 import {gunzipSync} from 'node:zlib';
 import type {FundingSeries} from '../../../src/core/index.js';
-import {sharedDataPath} from '../ta/real-candles.js';
+import {fixtureDataFile} from '../../support/candle-files.js';
 
-/** Funding settlements from ../shared/data (`funding_time_ms,funding_rate,…` CSV.gz). */
+/** Funding settlements from test/fixtures/data (a copy of ../shared/data's file: `funding_time_ms,funding_rate,…` CSV.gz). */
 export function loadFunding(file: string, symbol = 'BTC/USDT:USDT'): FundingSeries {
-  const lines = gunzipSync(readFileSync(sharedDataPath(file))).toString('utf8').split('\n').slice(1).filter((l) => l.length > 0);
+  const lines = gunzipSync(readFileSync(fixtureDataFile(file))).toString('utf8').split('\n').slice(1).filter((l) => l.length > 0);
   const time = new Float64Array(lines.length);
   const rate = new Float64Array(lines.length);
   lines.forEach((line, i) => {
