@@ -102,3 +102,11 @@ export function symbolEntries(config: BacktestConfig): SymbolEntry[] {
   return entries;
 }
 export type OperatorAction = z.output<typeof OperatorActionSchema>;
+
+/** Commands that judge one symbol's readings (model A/B, look-ahead replays) refuse a raw config of several symbols. */
+export function refusePortfolio(raw: unknown, command: string): void {
+  const symbols = (raw as {symbols?: unknown} | null)?.symbols;
+  if (Array.isArray(symbols) && symbols.length > 1) {
+    throw new IftbError(ErrorCode.CONFIG_INVALID, `${command} runs on one symbol; the config lists ${symbols.length} (\`symbols\`): run it for each symbol on its own`);
+  }
+}

@@ -57,7 +57,7 @@ export async function recordBacktest(store: DuckDbStore, run: BacktestRun, summa
   await store.runs.save(
     {
       runId: run.runId, mode: 'backtest', strategy: run.strategy.name, strategyVersion: run.strategy.version,
-      exchange: c.exchange, symbol: c.symbol, timeframe: c.timeframe,
+      exchange: c.exchange, symbol: run.lanes.map((l) => l.symbol).join(','), timeframe: c.timeframe,
       fromMs: summary.market.firstBarMs, toMs: summary.market.lastBarMs, config: {...c, params: run.params},
       configHash: run.configHash, dataHash: run.dataHash, metrics: summary.metrics, reportDir,
     },

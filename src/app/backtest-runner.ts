@@ -135,6 +135,8 @@ export async function executeBacktest(
 ): Promise<BacktestRun> {
   const progress = options.progress ?? SILENT_PROGRESS;
   const entries = symbolEntries(config);
+  // A portfolio's `symbol` is its first (what the run id already hashes), so readers of config.symbol see it.
+  if (config.symbols !== undefined && config.symbol !== entries[0].symbol) config = {...config, symbol: entries[0].symbol};
   const full = Array.isArray(dataIn) ? (dataIn as readonly BacktestData[]) : [dataIn as BacktestData];
   if (full.length !== entries.length) throw new IftbError(ErrorCode.INPUT_INVALID, `${full.length} data sets for ${entries.length} symbols`);
   const fullTimeline = mergeTimeline(full);
@@ -150,7 +152,10 @@ export async function executeBacktest(
   const allAnalyzers = lanes.flatMap((l) => l.analyzers);
   const first = lanes[0].data;
   const firstSlot = Math.min(...lanes.map((l) => firstIndexIn(timeline, l.data.bars.openTime[l.data.firstIndex])));
-  const ml = mlRunInfo(allAnalyzers, timeline[firstSlot], timeline[timeline.length - 1] + tf, tf);
+  const lastClose = timeline[timeline.length - 1] + tf;
+  // A portfolio's symbols each run the strategy's analyzers: a model shared by them is listed once.
+  const mlAnalyzers = lanes.length === 1 ? allAnalyzers : allAnalyzers.filter((a, k) => allAnalyzers.findIndex((b) => b.id === a.id) === k);
+  const ml = mlRunInfo(mlAnalyzers, timeline[firstSlot], lastClose, tf);
   if (strict && ml?.inSample) {
     const m = ml.models.find((x) => x.inSample)!;
     throw new IftbError(

@@ -26,6 +26,7 @@ import {z} from 'zod';
 import type {DuckDbStore} from '../adapters/duckdb/index.js';
 import {ErrorCode, IftbError, type ProgressSink, timeframeMs, type Timeframe} from '../core/index.js';
 import {canonicalJson, parseConfig, sha256Hex} from '../config/index.js';
+import {refusePortfolio} from './backtest-config.js';
 import {type AbVerdict, decideAb, SIGNIFICANCE, type Verdict} from '../ml/ab-verdict.js';
 import {compareSharpe, type PairedHitTest, pairedHitTest, type SharpeComparison} from '../ml/compare.js';
 import {barReturns} from '../portfolio/returns.js';
@@ -130,6 +131,7 @@ export async function compareBacktests(store: DuckDbStore, raw: unknown, options
   const config = parseConfig(BacktestCompareSchema, raw, 'compare config');
   if (config.a === config.b) throw new IftbError(ErrorCode.INPUT_INVALID, `--a and --b are both ${config.a}: compare two different models`);
   const base: Record<string, unknown> = {strategy: 'ensemble', ...config.backtest};
+  refusePortfolio(base, 'compare');
   if (base.fromMs === undefined) {
     // Default: start after both models' windows, so both runs are out of sample.
     const registry = openRegistry(options.modelsDir);

@@ -1,6 +1,7 @@
 import type {DuckDbStore} from '../adapters/duckdb/index.js';
 import type {BacktestRun} from './backtest-runner.js';
 import {runBacktest} from './backtest-runner.js';
+import {refusePortfolio} from './backtest-config.js';
 import {checkPrepareCausality, type CutPlan, prepareCuts} from './prepare-causality.js';
 
 export interface LookaheadViolation {
@@ -44,6 +45,7 @@ function barState(run: BacktestRun, i: number): string {
  * journal must be unchanged.
  */
 export async function checkLookahead(store: DuckDbStore, config: unknown, options: LookaheadOptions = {}): Promise<LookaheadReport> {
+  refusePortfolio(config, 'check lookahead');
   const points = options.points ?? 24;
   const full = await runBacktest(store, config);
   const n = full.bars.length;

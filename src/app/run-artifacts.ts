@@ -16,11 +16,12 @@ export const REPORT_FILES = ['index.html', 'bars.parquet', 'trades.csv', 'trades
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-function tradeColumns(trades: readonly ClosedTrade[]): Column[] {
+/** A portfolio's trades name their symbol (one symbol's export stays as it was). */
+function tradeColumns(trades: readonly ClosedTrade[], portfolio: boolean): Column[] {
   const num = (name: string, pick: (t: ClosedTrade) => number, type: Column['type'] = 'DOUBLE'): Column => ({name, type, values: trades.map(pick)});
   const text = (name: string, pick: (t: ClosedTrade) => string): Column => ({name, type: 'VARCHAR', values: trades.map(pick)});
   return [
-    num('trade_id', (t) => t.id, 'INTEGER'), text('side', (t) => t.side), num('qty', (t) => t.qty),
+    num('trade_id', (t) => t.id, 'INTEGER'), ...(portfolio ? [text('symbol', (t) => t.symbol)] : []), text('side', (t) => t.side), num('qty', (t) => t.qty),
     num('entry_time_ms', (t) => t.entryTimeMs, 'BIGINT'), text('entry_time_utc', (t) => iso(t.entryTimeMs)),
     num('exit_time_ms', (t) => t.exitTimeMs, 'BIGINT'), text('exit_time_utc', (t) => iso(t.exitTimeMs)),
     num('entry_price', (t) => t.entryPrice), num('exit_price', (t) => t.exitPrice), num('gross_pnl', (t) => t.grossPnl),
@@ -31,6 +32,15 @@ function tradeColumns(trades: readonly ClosedTrade[]): Column[] {
 }
 
 function equityColumns(bars: BarTrack, cash: number): Column[] {
+  if (bars.lanes !== undefined) {
+    return [
+      {name: 'time_ms', type: 'BIGINT', values: bars.timeMs},
+      {name: 'time_utc', type: 'VARCHAR', values: Array.from(bars.timeMs, iso)},
+      {name: 'equity', type: 'DOUBLE', values: bars.equity},
+      {name: 'drawdown', type: 'DOUBLE', values: drawdownSeries(bars.equity, cash)},
+      ...bars.lanes.map((l): Column => ({name: `position_qty@${l.symbol}`, type: 'DOUBLE', values: l.position})),
+    ];
+  }
   return [
     {name: 'time_ms', type: 'BIGINT', values: bars.timeMs},
     {name: 'time_utc', type: 'VARCHAR', values: Array.from(bars.timeMs, iso)},
@@ -47,7 +57,7 @@ export async function writeRunArtifacts(store: Pick<DuckDbStore, 'db'>, dir: str
   const cash = (input.summary.config as {cash: number}).cash;
   await writeColumnFile(db, barColumns(input.bars), join(dir, 'bars.parquet'), 'parquet');
   for (const format of ['csv', 'parquet'] as const) {
-    await writeColumnFile(db, tradeColumns(input.trades), join(dir, `trades.${format}`), format);
+    await writeColumnFile(db, tradeColumns(input.trades, input.summary.portfolio !== undefined), join(dir, `trades.${format}`), format);
     await writeColumnFile(db, equityColumns(input.bars, cash), join(dir, `equity.${format}`), format);
   }
   const html = join(dir, 'index.html');
@@ -114,7 +124,7 @@ export async function loadRunBars(store: DuckDbStore, files: StoredRunFiles): Pr
   let bars: BarTrack;
   if (existsSync(file)) {
     const {rows, columns} = await readColumnFile(store.db, file);
-    bars = barTrackFromColumns(file, columns, rows, summary.sources);
+    bars = barTrackFromColumns(file, columns, rows, summary.sources, summary.portfolio);
   } else {
     const run = await runBacktest(store, summary.config);
     if (run.runId !== summary.runId) {

@@ -7,6 +7,7 @@ import type {MlRunInfo} from './ml-run.js';
 import type {InstrumentRunInfo} from './instrument-resolution.js';
 import type {LlmRunStats} from '../signals/llm/index.js';
 import {type Halt, haltsOf} from '../report/index.js';
+import {type PortfolioSource, type PortfolioSummary, summarizePortfolio} from './portfolio-summary.js';
 
 const YEAR_MS = 365 * 86_400_000;
 
@@ -34,6 +35,8 @@ export interface RunSummary {
     readonly firstBarMs: number;
     readonly lastBarMs: number;
     readonly warmupBars: number;
+    /** A portfolio's symbols, in the config's order (absent for one symbol). */
+    readonly symbols?: readonly string[];
   };
   readonly config: unknown;
   readonly configHash: string;
@@ -42,7 +45,8 @@ export interface RunSummary {
   readonly bars: number;
   readonly trades: number;
   readonly metrics: Metrics;
-  readonly sources: readonly SourceSummary[];
+  /** Per analyzer; in a portfolio each source's accuracy is pooled over the symbols (per symbol: `portfolio.symbols[].sources`). */
+  readonly sources: readonly (SourceSummary | PortfolioSource)[];
   /** The ML models the run used and whether its decision range overlaps their training window (absent without one). */
   readonly ml?: MlRunInfo;
   /**
@@ -56,6 +60,8 @@ export interface RunSummary {
   readonly events: Readonly<Record<string, number>>;
   /** Each breaker trip and kill-switch activation: rule, time, figures, how long it held, how it ended. */
   readonly halts: readonly Halt[];
+  /** A run of several symbols: per-symbol breakdown, correlation of their returns, account exposure (absent for one symbol). */
+  readonly portfolio?: PortfolioSummary;
   readonly tradeList: readonly ClosedTrade[];
 }
 
@@ -67,6 +73,8 @@ export function summarizeRun(run: BacktestRun): RunSummary {
   const times = r.timeMs.subarray(firstIndex, n);
   const totals = ledger.totals;
   const tf = timeframeMs(config.timeframe);
+  // A portfolio's figures are per slot (one equity curve); its readings are per symbol, on its own bars.
+  const portfolio = run.lanes.length > 1 ? summarizePortfolio(run) : null;
   const metrics = computeMetrics({
     timeMs: times,
     equity,
@@ -77,7 +85,7 @@ export function summarizeRun(run: BacktestRun): RunSummary {
     totalLiquidationFees: totals.liquidationFees,
     totalSlippage: totals.slippage,
     liquidations: totals.liquidations,
-    exposureBars: countExposure(r.positionQty, firstIndex, n),
+    exposureBars: portfolio ? portfolio.exposureSlots : countExposure(r.positionQty, firstIndex, n),
     barsPerYear: YEAR_MS / tf,
   });
   const window = {startIndex: firstIndex, endIndex: n, horizonBars: config.accuracyHorizonBars};
@@ -85,7 +93,7 @@ export function summarizeRun(run: BacktestRun): RunSummary {
   const unavailable = new Map(run.unavailableSources.map((s) => [s.id, s.reason]));
   const perSource: Record<string, number> = {};
   for (const s of r.signals) perSource[s.source] = (perSource[s.source] ?? 0) + 1;
-  const sources: SourceSummary[] = r.signals.map((s) => {
+  const sources = portfolio ? portfolio.sources : r.signals.map((s): SourceSummary => {
     let activeBars = 0;
     for (let i = firstIndex; i < n; i++) activeBars += s.active[i];
     return {
@@ -117,6 +125,7 @@ export function summarizeRun(run: BacktestRun): RunSummary {
       firstBarMs: bars.openTime[firstIndex],
       lastBarMs: bars.openTime[n - 1],
       warmupBars: firstIndex,
+      ...(portfolio ? {symbols: run.lanes.map((l) => l.symbol)} : {}),
     },
     config: replayableConfig(run),
     configHash: run.configHash,
@@ -129,11 +138,12 @@ export function summarizeRun(run: BacktestRun): RunSummary {
     ...(run.ml ? {ml: run.ml} : {}),
     ...(run.llm ? {llm: run.llm} : {}),
     instrument: run.instrument,
-    ensembleAccuracy: signalAccuracy({
+    ensembleAccuracy: portfolio ? portfolio.ensembleAccuracy : signalAccuracy({
       close, scores: r.ensembleScore, confidences: r.ensembleConfidence, active: r.ensembleActive, ...window,
     }),
     events,
     halts: haltsOf(run.journal, bars.openTime[n - 1] + tf),
+    ...(portfolio ? {portfolio: portfolio.portfolio} : {}),
     tradeList: ledger.trades,
   };
 }

@@ -12,6 +12,15 @@ function wrap<T>(parse: (value: string) => T): (value: string) => T {
 }
 
 export const symbolOption = wrap(parseSymbol);
+
+/** 'BTC/USDT:USDT,ETH/USDT:USDT': a portfolio's symbols, each a ccxt unified symbol, none twice. */
+export const symbolsOption = wrap((value: string): string[] => {
+  const symbols = value.split(',').map((s) => s.trim()).filter((s) => s !== '').map(parseSymbol);
+  if (symbols.length === 0) throw new Error('--symbols needs at least one symbol, e.g. BTC/USDT:USDT,ETH/USDT:USDT');
+  const twice = symbols.find((s, k) => symbols.indexOf(s) !== k);
+  if (twice !== undefined) throw new Error(`--symbols lists ${twice} twice`);
+  return symbols;
+});
 export const timeframeOption = wrap(parseTimeframe);
 
 /** '2024-01-01', '2024-01-01T12:00', a full ISO time, or epoch milliseconds; always UTC. */

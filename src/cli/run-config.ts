@@ -1,6 +1,7 @@
 import {type Command, Option} from 'commander';
 import {applyOverrides, readConfigFile} from '../config/index.js';
 import {choiceOption, numberOption, symbolOption, timeframeOption, timeOption} from './options.js';
+import {ErrorCode, IftbError} from '../core/index.js';
 
 /** The backtest-config flags several commands share; each is optional, absent means "keep the file's". */
 export interface RunConfigFlags {
@@ -18,6 +19,8 @@ export interface RunConfigFlags {
   readonly slippageBps?: number;
   readonly funding?: 'on' | 'off';
   readonly param?: readonly string[];
+  /** A portfolio (--symbols A,B): replaces the file's `symbols`, keeping the file's per-symbol overrides of the symbols it still lists. */
+  readonly symbols?: readonly string[];
 }
 
 /** Commander collector for repeatable options (--param). */
@@ -41,6 +44,7 @@ export function runConfigFromFlags(o: RunConfigFlags): Record<string, unknown> {
   set('makerFee', o.makerFee);
   if (o.slippageBps !== undefined) config.slippage = {kind: 'fixed', bps: o.slippageBps};
   if (o.funding !== undefined) config.funding = o.funding === 'on';
+  if (o.symbols !== undefined) config.symbols = portfolioSymbols(o, config);
   if (o.param && o.param.length > 0) config.params = applyOverrides((config.params as Record<string, unknown>) ?? {}, o.param);
   return config;
 }
@@ -62,4 +66,13 @@ export function addRunConfigOptions(command: Command, strategyHelp = 'strategy i
     .option('--maker-fee <rate>', 'maker fee as a fraction (default 0.0002)', numberOption('--maker-fee', 0))
     .option('--slippage-bps <bps>', 'fixed slippage in basis points (default 2)', numberOption('--slippage-bps', 0))
     .addOption(new Option('--funding <on|off>', 'apply funding payments (default on)').argParser(choiceOption(['on', 'off'] as const)));
+}
+
+/** --symbols over the file's `symbols`: a symbol the file configures keeps its entry (params, leverage, risk, …). */
+function portfolioSymbols(o: RunConfigFlags, config: Record<string, unknown>): unknown[] {
+  if (o.symbol !== undefined) throw new IftbError(ErrorCode.INPUT_INVALID, '--symbol and --symbols cannot be combined: a portfolio\'s first symbol is the first of --symbols');
+  const listed = Array.isArray(config.symbols) ? (config.symbols as unknown[]) : [];
+  const entryOf = (symbol: string) => listed.find((e) => e === symbol || (typeof e === 'object' && e !== null && (e as {symbol?: unknown}).symbol === symbol));
+  delete config.symbol;
+  return (o.symbols ?? []).map((symbol) => entryOf(symbol) ?? symbol);
 }

@@ -12,7 +12,14 @@ export type JournalEvent =
       /** The symbol decided on; present in portfolio runs only (a single-symbol journal stays as it was). */
       readonly symbol?: string;
     }
-  | {readonly type: 'denied'; readonly timeMs: number; readonly reason: string; readonly detail: string}
+  | {
+      readonly type: 'denied';
+      readonly timeMs: number;
+      readonly reason: string;
+      readonly detail: string;
+      /** The symbol refused; present in portfolio runs only. */
+      readonly symbol?: string;
+    }
   | {readonly type: 'order'; readonly timeMs: number; readonly order: OrderRequest}
   | {readonly type: 'fill'; readonly timeMs: number; readonly fill: Fill}
   | {readonly type: 'funding'; readonly timeMs: number; readonly funding: FundingPayment}

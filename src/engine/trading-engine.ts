@@ -46,7 +46,6 @@ export class TradingEngine {
   readonly #o: EngineOptions;
   readonly #lanes: readonly LaneState[];
   readonly #health: HealthSnapshot = {timeMs: 0, equity: 0, staleData: false, dataAgeMs: 0, decisionLatencyMs: 0, venueRequests: 0, venueErrors: 0};
-  readonly #exposure = {gross: 0, open: 0};
   readonly #hasHealthSources: boolean;
   #slot = 0;
   #orderSeq = 0;
@@ -304,7 +303,7 @@ export class TradingEngine {
       }
       l.lastDenial = key;
       this.#journalIntent(l, intent, timeMs);
-      o.journal({type: 'denied', timeMs, reason: verdict.reason, detail: verdict.detail});
+      this.#journalDenied(l, timeMs, verdict.reason, verdict.detail);
       return;
     }
     l.lastDenial = '';
@@ -312,27 +311,49 @@ export class TradingEngine {
     for (const draft of verdict.orders) this.#submit(l, draft, timeMs);
   }
 
-  /** The other symbols' exposure, for the risk manager's account-wide limits. */
+  /**
+   * The other symbols' exposure, for the risk manager's account-wide limits: each one's position
+   * as it will be once its queued entry orders fill (an entry decided earlier in this slot, or a
+   * resting one, counts already, or two symbols deciding at the same close would both pass a limit
+   * of one), valued at its latest close.
+   */
   #fillExposure(l: LaneState): void {
     const o = this.#o;
-    o.ledger.exposure(this.#exposure);
-    const own = o.ledger.qty(l.index);
-    const bars = l.lane.bars;
-    l.riskInput.otherExposure = this.#exposure.gross - (own === 0 ? 0 : Math.abs(own) * bars.close[l.current]);
-    l.riskInput.otherPositions = this.#exposure.open - (own === 0 ? 0 : 1);
+    let gross = 0;
+    let open = 0;
+    for (const m of this.#lanes) {
+      if (m === l || m.next === 0) continue;
+      const held = o.ledger.qty(m.index);
+      let qty = held;
+      const orders = o.venue.openOrders(m.index);
+      for (let k = 0; k < orders.length; k++) {
+        const order = orders[k];
+        if (!order.reduceOnly) qty += order.side === 'buy' ? order.qty : -order.qty;
+      }
+      if (held === 0 && qty === 0) continue;
+      open++;
+      gross += Math.abs(qty) * m.lane.bars.close[m.next - 1];
+    }
+    l.riskInput.otherExposure = gross;
+    l.riskInput.otherPositions = open;
+  }
+
+  /** A denial; in a portfolio it names the symbol (a single-symbol journal stays as it was). */
+  #journalDenied(l: LaneState, timeMs: number, reason: string, detail: string): void {
+    this.#o.journal(this.#lanes.length > 1 ? {type: 'denied', timeMs, reason, detail, symbol: l.lane.symbol} : {type: 'denied', timeMs, reason, detail});
   }
 
   /** The intent with every source's score at that moment: the attribution the reports use. */
   #journalIntent(l: LaneState, intent: ActionIntent, timeMs: number): void {
-    const event = {type: 'intent' as const, timeMs, intent, scores: l.scores()};
-    this.#o.journal(this.#lanes.length > 1 ? {...event, symbol: l.lane.symbol} : event);
+    const scores = l.scores();
+    this.#o.journal(this.#lanes.length > 1 ? {type: 'intent', timeMs, intent, scores, symbol: l.lane.symbol} : {type: 'intent', timeMs, intent, scores});
   }
 
   #submit(l: LaneState, draft: OrderDraft, timeMs: number): void {
     const o = this.#o;
     const denied = o.gate.deny(draft);
     if (denied !== null) {
-      o.journal({type: 'denied', timeMs, reason: denied, detail: `${draft.reason} ${draft.side} ${draft.qty}`});
+      this.#journalDenied(l, timeMs, denied, `${draft.reason} ${draft.side} ${draft.qty}`);
       return;
     }
     const id = ++this.#orderSeq;

@@ -130,19 +130,6 @@ export class Ledger {
     return b.qty === 0 ? this.#wallet : this.#wallet + b.qty * (price - b.entry);
   }
 
-  /** Σ |qty| × mark over the open positions, and how many are open (portfolio risk limits). */
-  exposure(out: {gross: number; open: number}): void {
-    let gross = 0;
-    let open = 0;
-    for (const b of this.#books) {
-      if (b.qty === 0) continue;
-      gross += Math.abs(b.qty) * b.mark;
-      open++;
-    }
-    out.gross = gross;
-    out.open = open;
-  }
-
   /** Applies one venue event; returns the round trip it closed, if any. */
   apply(event: VenueEvent): ClosedTrade | null {
     switch (event.type) {

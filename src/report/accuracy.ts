@@ -43,7 +43,7 @@ interface Reading {
  * future close inside the window, a zero move is a miss), keyed by the decision bar's period, so
  * the periods' samples add up to the run's.
  */
-export function hitsOverTime(bars: BarTrack, reading: Reading, horizon: number, period: Period): PeriodHits[] {
+export function hitsOverTime(bars: Pick<BarTrack, 'length' | 'timeMs' | 'close'>, reading: Reading, horizon: number, period: Period): PeriodHits[] {
   const {close, timeMs} = bars;
   const out: PeriodHits[] = [];
   let current = NaN;

@@ -11,6 +11,8 @@ import {computeMetrics, type Metrics} from '../portfolio/metrics.js';
 import {accuracyOf} from './accuracy.js';
 import {escapeHtml, raw} from './format.js';
 import type {CostTotals} from './journal-views.js';
+import {portfolioChecks, symbolMarks} from './portfolio-checks.js';
+import {exposureSlots} from './portfolio-views.js';
 import {reconcile, type Reconciliation} from './reconcile.js';
 import {barsPerYear} from './series.js';
 import {reportConfig, type ReportInput} from './types.js';
@@ -46,8 +48,7 @@ const EVIDENCE: Partial<Record<keyof Metrics, string>> = {
 /** Metrics recomputed from the bars, journal totals and trades. */
 export function recomputeMetrics(input: ReportInput, costs: CostTotals): Metrics {
   const {bars, trades, summary} = input;
-  let exposureBars = 0;
-  for (let i = 0; i < bars.length; i++) if (bars.position[i] !== 0) exposureBars++;
+  const exposureBars = exposureSlots(bars);
   return computeMetrics({
     timeMs: bars.timeMs,
     equity: bars.equity,
@@ -74,6 +75,14 @@ export function consistencyChecks(input: ReportInput, costs: CostTotals): Check[
     ok: same(reported[key], recomputed[key]),
   }));
   const horizon = reportConfig(input.summary.config).accuracyHorizonBars;
+  const portfolio = input.summary.portfolio;
+  if (portfolio !== undefined) {
+    const tf = timeframeMs(parseTimeframe(input.summary.market.timeframe));
+    for (const c of portfolioChecks(input, portfolio, tf, horizon)) {
+      checks.push({figure: c.figure, reported: c.reported, recomputed: c.recomputed, from: c.from, ok: same(c.reported, c.recomputed) && c.samplesAgree !== false});
+    }
+    return checks;
+  }
   input.summary.sources.forEach((source, k) => {
     const track = input.bars.signals[k];
     if (!track) return;
@@ -93,6 +102,7 @@ export function reconciliations(input: ReportInput): Reconciliation[] {
   return reconcile({
     cash: input.cash, trades: input.trades, journal: input.journal, finalEquity: summary.metrics.finalEquity, symbol: summary.market.symbol,
     lastClose: last >= 0 ? bars.close[last] : NaN, lastPosition: last >= 0 ? bars.position[last] : 0,
+    ...(bars.lanes !== undefined ? {marks: symbolMarks(bars)} : {}),
   });
 }
 

@@ -62,7 +62,7 @@ export function renderComparePage(runs: readonly CompareRun[], runtime: VegaRunt
   const body = `
 <section id="runs"><h2>Runs</h2><table><thead><tr><th></th>${heads}</tr></thead><tbody>
 ${info('strategy', (s) => `${escapeHtml(s.strategy.name)}@${escapeHtml(s.strategy.version)}`)}
-${info('market', (s) => `${escapeHtml(s.market.symbol)} ${escapeHtml(s.market.timeframe)}`)}
+${info('market', (s) => `${escapeHtml(s.market.symbols?.join(', ') ?? s.market.symbol)} ${escapeHtml(s.market.timeframe)}`)}
 ${info('from', (s) => time(s.market.firstBarMs))}
 ${info('to', (s) => time(s.market.lastBarMs))}
 ${info('starting cash', (s) => int(reportConfig(s.config).cash))}

@@ -35,6 +35,15 @@ export interface JournalBooks {
   readonly closedNet: number;
   /** Open position per symbol at the end: signed qty and average entry. */
   readonly open: ReadonlyMap<string, {readonly qty: number; readonly entry: number}>;
+  /** The same sums per symbol. */
+  readonly bySymbol: ReadonlyMap<string, SymbolBooks>;
+}
+
+export interface SymbolBooks {
+  realised: number;
+  fees: number;
+  funding: number;
+  liquidationFees: number;
 }
 
 interface Book {
@@ -47,10 +56,16 @@ interface Book {
 
 export function replayJournal(journal: readonly JournalEvent[]): JournalBooks {
   const books = new Map<string, Book>();
+  const bySymbol = new Map<string, SymbolBooks>();
   const book = (symbol: string) => {
     let b = books.get(symbol);
     if (!b) books.set(symbol, (b = {qty: 0, entry: 0, gross: 0, net: 0}));
     return b;
+  };
+  const sums = (symbol: string) => {
+    let x = bySymbol.get(symbol);
+    if (!x) bySymbol.set(symbol, (x = {realised: 0, fees: 0, funding: 0, liquidationFees: 0}));
+    return x;
   };
   let realised = 0, fees = 0, funding = 0, liquidationFees = 0, closedTrades = 0, closedGross = 0, closedNet = 0;
   const close = (b: Book) => {
@@ -66,8 +81,10 @@ export function replayJournal(journal: readonly JournalEvent[]): JournalBooks {
     if (e.type === 'fill') {
       const f = e.fill;
       const b = book(f.symbol);
+      const x = sums(f.symbol);
       const dir = f.side === 'buy' ? 1 : -1;
       fees += f.fee;
+      x.fees += f.fee;
       let opening = f.qty;
       if (b.qty !== 0 && Math.sign(b.qty) !== dir) {
         const closing = Math.min(f.qty, Math.abs(b.qty));
@@ -75,6 +92,7 @@ export function replayJournal(journal: readonly JournalEvent[]): JournalBooks {
         // A reversal's fee is shared pro rata between the round trip it ends and the one it opens.
         const fee = (f.fee * closing) / f.qty;
         realised += pnl;
+        x.realised += pnl;
         b.gross += pnl;
         b.net += pnl - fee;
         b.qty += dir * closing;
@@ -89,13 +107,17 @@ export function replayJournal(journal: readonly JournalEvent[]): JournalBooks {
       }
     } else if (e.type === 'funding') {
       funding += e.funding.amount;
+      sums(e.funding.symbol).funding += e.funding.amount;
       book(e.funding.symbol).net += e.funding.amount;
     } else if (e.type === 'liquidation') {
       const l = e.liquidation;
       const b = book(l.symbol);
       const pnl = Math.abs(b.qty) * (l.price - b.entry) * Math.sign(b.qty);
+      const x = sums(l.symbol);
       realised += pnl;
       liquidationFees += l.fee;
+      x.realised += pnl;
+      x.liquidationFees += l.fee;
       b.gross += pnl;
       b.net += pnl - l.fee;
       close(b);
@@ -103,7 +125,7 @@ export function replayJournal(journal: readonly JournalEvent[]): JournalBooks {
   }
   const open = new Map<string, {qty: number; entry: number}>();
   for (const [symbol, b] of books) if (b.qty !== 0) open.set(symbol, {qty: b.qty, entry: b.entry});
-  return {realised, fees, funding, liquidationFees, closedTrades, closedGross, closedNet, open};
+  return {realised, fees, funding, liquidationFees, closedTrades, closedGross, closedNet, open, bySymbol};
 }
 
 /** Sums of the cash ledger by kind, its final balance, and the largest break in its running balance. */
@@ -145,6 +167,15 @@ export interface ReconcileInput {
   readonly symbol: string;
   readonly lastClose: number;
   readonly lastPosition: number;
+  /** A portfolio: every symbol's last close and position (the single fields are then ignored). */
+  readonly marks?: readonly SymbolMark[];
+}
+
+/** A symbol's last close (where the account marks its position) and its per-bar position then. */
+export interface SymbolMark {
+  readonly symbol: string;
+  readonly lastClose: number;
+  readonly lastPosition: number;
 }
 
 const n = (x: number) => fixed(x, 6);
@@ -158,9 +189,18 @@ export function reconcile(input: ReconcileInput): Reconciliation[] {
   const scale = Math.max(1, Math.abs(cash.deposits), Math.abs(input.finalEquity));
   const row = (check: string, formula: string, left: number, right: number, tolerance = 1e-9 * scale): Reconciliation =>
     ({check, formula, left, right, ok: Number.isFinite(left) && Number.isFinite(right) && Math.abs(left - right) <= tolerance});
-  const position = j.open.get(input.symbol) ?? {qty: 0, entry: 0};
-  const others = [...j.open.keys()].filter((s) => s !== input.symbol);
-  const unrealised = position.qty === 0 ? 0 : position.qty * (input.lastClose - position.entry);
+  const portfolio = input.marks !== undefined;
+  const marks = input.marks ?? [{symbol: input.symbol, lastClose: input.lastClose, lastPosition: input.lastPosition}];
+  const positions = marks.map((m) => {
+    const p = j.open.get(m.symbol) ?? {qty: 0, entry: 0};
+    return {...m, qty: p.qty, entry: p.entry, unrealised: p.qty === 0 ? 0 : p.qty * (m.lastClose - p.entry)};
+  });
+  const others = [...j.open.keys()].filter((s) => !marks.some((m) => m.symbol === s));
+  const unrealised = positions.reduce((sum, p) => sum + p.unrealised, 0);
+  const [position] = positions;
+  const unrealisedText = portfolio
+    ? `${signed(unrealised)} unrealised (${positions.filter((p) => p.qty !== 0).map((p) => `${p.symbol} ${p.qty} × (${p.lastClose} − ${n(p.entry)})`).join(', ') || 'no open position'}, journal)`
+    : `${signed(unrealised)} unrealised (${position.qty} × (${position.lastClose} − ${n(position.entry)}), journal)`;
   const booked = j.realised - j.fees + j.funding - j.liquidationFees;
   return [
     row('cash ledger: running balance', `every balance = previous balance + amount (largest break ${n(cash.chainBreak)} over ${cash.rows} rows)`, cash.chainBreak, 0),
@@ -175,10 +215,26 @@ export function reconcile(input: ReconcileInput): Reconciliation[] {
     row('closed trades: count', `trades table ${input.trades.length} = round trips closed in the journal ${j.closedTrades}`, input.trades.length, j.closedTrades, 0),
     row('final cash', `cash ledger balance ${n(cash.finalBalance)} = deposit ${n(cash.deposits)} ${signed(j.realised)} realised − ${n(j.fees)} fees ${signed(j.funding)} funding − ${n(j.liquidationFees)} liquidation fees (journal)`,
       cash.finalBalance, cash.deposits + booked + cash.other),
-    row('position at the last close', `per-bar position ${input.lastPosition} = journal fills ${position.qty}`, input.lastPosition, position.qty, QTY_EPSILON),
+    ...positions.map((p) => row(portfolio ? `position at the last close: ${p.symbol}` : 'position at the last close',
+      `per-bar position ${p.lastPosition} = journal fills ${p.qty}`, p.lastPosition, p.qty, QTY_EPSILON)),
     row('final equity',
-      `run.json ${n(input.finalEquity)} = cash ${n(cash.finalBalance)} (ledger) ${signed(unrealised)} unrealised (${position.qty} × (${input.lastClose} − ${n(position.entry)}), journal)` +
+      `run.json ${n(input.finalEquity)} = cash ${n(cash.finalBalance)} (ledger) ${unrealisedText}` +
         (others.length > 0 ? `; positions in ${others.join(', ')} are not marked here` : ''),
       input.finalEquity, cash.finalBalance + unrealised, others.length > 0 ? -1 : 1e-9 * scale),
+    ...(portfolio ? symbolCashRows(input.cash, j, marks, row) : []),
   ];
+}
+
+/** Per symbol: its cash-ledger rows (realised − fees + funding − liquidation fees) = the journal's, replayed for that symbol. */
+function symbolCashRows(cash: readonly ReportCashEntry[], j: JournalBooks, marks: readonly SymbolMark[], row: (check: string, formula: string, left: number, right: number) => Reconciliation): Reconciliation[] {
+  if (!cash.some((c) => c.symbol !== undefined && c.symbol !== '')) return [];
+  return marks.map((m) => {
+    const c = sumCash(cash.filter((e) => e.symbol === m.symbol));
+    const x = j.bySymbol.get(m.symbol) ?? {realised: 0, fees: 0, funding: 0, liquidationFees: 0};
+    const ledger = c.realised - c.fees + c.funding - c.liquidationFees;
+    const journal = x.realised - x.fees + x.funding - x.liquidationFees;
+    return row(`${m.symbol}: cash ledger = journal`,
+      `its rows: realised ${n(c.realised)} − fees ${n(c.fees)} ${signed(c.funding)} funding − liquidation fees ${n(c.liquidationFees)} = journal ${n(x.realised)} − ${n(x.fees)} ${signed(x.funding)} − ${n(x.liquidationFees)}`,
+      ledger, journal);
+  });
 }

@@ -15,9 +15,13 @@ import type {VegaRuntime} from './runtime.js';
 import {configSection, signalsSection, type SourceView} from './sections.js';
 import type {VlSpec} from './spec-common.js';
 import {accuracySpec} from './specs-signals.js';
+import {type LaneBars, equalWeightBasket, normalisedCloses, pooledHitsOverTime, pooledReadingAccuracy, portfolioLanes} from './portfolio-views.js';
+import {portfolioSection, symbolPricesSpec} from './portfolio-section.js';
+import type {SignalAccuracy} from '../portfolio/signal-accuracy.js';
+import type {PeriodHits, Period} from './accuracy.js';
 import {equitySpec, fundingSpec, monthlySpec, pnlHistogramSpec, priceSpec, riskTimelineSpec, rollingSharpeSpec, underwaterSpec} from './specs-performance.js';
 import {attributionTable, costsTable, headlineTable, tradesTable} from './tables.js';
-import {reportConfig, type ReportInput} from './types.js';
+import {reportConfig, type ReportInput, type SignalTrack} from './types.js';
 
 /** Buckets per line series: at most 2 · 1000 + 2 points drawn, whatever the run length. */
 export const DISPLAY_BUCKETS = 1000;
@@ -49,10 +53,18 @@ export function runReportModel(input: ReportInput): RunReportModel {
   const specs: Record<string, VlSpec> = {};
   const notes: Record<string, string> = {};
 
-  const markers = tradeMarkers(journal);
-  const shown = thinMarkers(markers, MAX_MARKERS);
-  specs.price = priceSpec(summary.market.symbol, downsample(t, bars.close, DISPLAY_BUCKETS), shown, markers.length);
-  specs.equity = equitySpec(downsample(t, bars.equity, DISPLAY_BUCKETS), downsample(t, buyAndHold(bars.close, cfg.cash), DISPLAY_BUCKETS));
+  const lanes = summary.portfolio ? portfolioLanes(bars, summary.portfolio.symbols, tf) : null;
+  if (lanes) {
+    specs.price = symbolPricesSpec(normalisedCloses(bars).map((l) => ({...l, timeMs: t})), DISPLAY_BUCKETS);
+    const equity = equitySpec(downsample(t, bars.equity, DISPLAY_BUCKETS), downsample(t, equalWeightBasket(bars, cfg.cash), DISPLAY_BUCKETS));
+    specs.equity = {...equity, title: {text: 'Equity against an equal-weight buy-and-hold basket', anchor: 'start',
+      subtitle: 'Buy-and-hold: the starting cash split equally over the symbols, each bought at its first decision close, 1× leverage, no costs.'}};
+  } else {
+    const markers = tradeMarkers(journal);
+    const shown = thinMarkers(markers, MAX_MARKERS);
+    specs.price = priceSpec(summary.market.symbol, downsample(t, bars.close, DISPLAY_BUCKETS), shown, markers.length);
+    specs.equity = equitySpec(downsample(t, bars.equity, DISPLAY_BUCKETS), downsample(t, buyAndHold(bars.close, cfg.cash), DISPLAY_BUCKETS));
+  }
   specs.underwater = underwaterSpec(downsample(t, drawdownSeries(bars.equity, cfg.cash), DISPLAY_BUCKETS, 6), cfg.drawdownWarnPct, cfg.drawdownTripPct);
   specs.monthly = monthlySpec(calendarReturns(t, bars.equity, cfg.cash));
   const window = rollingWindowBars(bars.length, tf);
@@ -79,24 +91,38 @@ export function runReportModel(input: ReportInput): RunReportModel {
   const period = periodFor(lastMs - t[0]);
   const sources: SourceView[] = [];
   const readings = [
-    ...summary.sources.map((s, k) => ({id: s.id, label: `${s.source.toUpperCase()} · ${s.id}`, status: s.status, note: s.note, track: bars.signals[k]})),
-    {id: 'ensemble', label: 'Ensemble (fused score)', status: 'active' as const, note: undefined, track: bars.ensemble},
+    ...summary.sources.map((s, k) => ({id: s.id, label: `${s.source.toUpperCase()} · ${s.id}`, status: s.status, note: s.note, measure: measureOf(s.id, bars.signals[k])})),
+    {id: 'ensemble', label: 'Ensemble (fused score)', status: 'active' as const, note: undefined, measure: measureOf('ensemble', bars.ensemble)},
   ];
+  // A portfolio's readings are pooled over its symbols, each on its own bars (as run.json's sources).
+  function measureOf(id: string, track: Omit<SignalTrack, 'id' | 'source'> | undefined): ReadingMeasure | null {
+    if (lanes) return pooledMeasure(lanes, id, horizon);
+    return track ? {accuracy: (buckets) => accuracyOf(bars, track, horizon, buckets), hits: (p) => hitsOverTime(bars, track, horizon, p)} : null;
+  }
   readings.forEach((r, k) => {
-    const active = r.track ? accuracyOf(bars, r.track, horizon) : null;
-    if (!r.track || r.status === 'abstained' || !active || active.samples === 0) {
+    const active = r.measure ? r.measure.accuracy() : null;
+    if (!r.measure || r.status === 'abstained' || !active || active.samples === 0) {
       sources.push({id: r.id, label: r.label, status: 'abstained', reason: r.note ?? 'no scored readings in the decision window'});
       return;
     }
     const chartId = `accuracy-${k}`;
-    specs[chartId] = accuracySpec(r.label, hitsOverTime(bars, r.track, horizon, period), period,
-      accuracyOf(bars, r.track, horizon, DEFAULT_CONFIDENCE_BUCKETS), accuracyOf(bars, r.track, horizon, CALIBRATION_BUCKETS));
+    specs[chartId] = accuracySpec(r.label, r.measure.hits(period), period, r.measure.accuracy(DEFAULT_CONFIDENCE_BUCKETS), r.measure.accuracy(CALIBRATION_BUCKETS));
     sources.push({id: r.id, label: r.label, status: 'active', chartId, accuracy: active});
   });
 
   const weights = analyzerWeights(input);
   const attribution = attribute(journal, trades, summary.sources.map((s, k) => ({id: s.id, source: s.source, weight: weights[k]})));
   return {specs, sources, attribution, notes};
+}
+
+/** A reading's accuracy (default or given confidence buckets) and hits per period. */
+interface ReadingMeasure {
+  readonly accuracy: (buckets?: readonly number[]) => SignalAccuracy;
+  readonly hits: (period: Period) => PeriodHits[];
+}
+
+function pooledMeasure(lanes: readonly LaneBars[], id: string, horizon: number): ReadingMeasure {
+  return {accuracy: (buckets) => pooledReadingAccuracy(lanes, id, horizon, buckets), hits: (p) => pooledHitsOverTime(lanes, id, horizon, p)};
 }
 
 function chartOrNote(model: RunReportModel, id: string): string {
@@ -110,16 +136,18 @@ export function renderRunReport(input: ReportInput, runtime: VegaRuntime): strin
   const costs = costTotals(journal);
   const netPnl = trades.reduce((sum, x) => sum + x.netPnl, 0);
   const m = summary.market;
+  const market = m.symbols ? `${m.symbols.length} symbols on one account (${m.symbols.map(escapeHtml).join(', ')})` : escapeHtml(m.symbol);
   const header = `<h1>Backtest ${escapeHtml(summary.runId)} · ${escapeHtml(summary.strategy.name)}@${escapeHtml(summary.strategy.version)}</h1>
-<p>${escapeHtml(m.symbol)} ${escapeHtml(m.timeframe)} on ${escapeHtml(m.exchange)} · ${time(m.firstBarMs)} → ${time(m.lastBarMs)} UTC ·
-${int(summary.bars)} bars · starting cash ${int(cfg.cash)} USDT · total return ${pct(summary.metrics.totalReturn)}</p>${summary.ml?.inSample
+<p>${market} ${escapeHtml(m.timeframe)} on ${escapeHtml(m.exchange)} · ${time(m.firstBarMs)} → ${time(m.lastBarMs)} UTC ·
+${int(summary.bars)} ${m.symbols ? 'slots' : 'bars'} · starting cash ${int(cfg.cash)} USDT · total return ${pct(summary.metrics.totalReturn)}</p>${summary.ml?.inSample
     ? '\n<p class="banner" data-in-sample="true">In sample: the decision range overlaps an ML model\'s training or validation window (see <a href="#run">Config</a>); these results overstate what the model can do.</p>'
     : ''}${haltBanner(haltsOf(journal, m.lastBarMs + timeframeMs(parseTimeframe(m.timeframe))))}`;
   const body = `
 <section id="summary"><h2>Headline metrics</h2>${headlineTable(summary.metrics, netPnl)}
 <p class="note">From run.json; every figure is recomputed from the stored bars, journal and trades in <a href="#checks">Checks</a>.
 Returns are per bar on equity marked at each close; Sharpe and Sortino annualise with √(bars per year), risk-free 0.</p></section>
-<section id="performance"><h2>Price, equity and drawdown</h2>
+${summary.portfolio ? `<section id="symbols"><h2>Symbols</h2>${portfolioSection(summary.portfolio, summary.sources, cfg.accuracyHorizonBars)}</section>
+` : ''}<section id="performance"><h2>Price, equity and drawdown</h2>
 ${chartDiv('price')}${chartDiv('equity')}${chartDiv('underwater')}
 <p class="note">Long series are drawn from the minimum and maximum of each of ${DISPLAY_BUCKETS} time buckets, so no peak or trough is lost; equity.csv has every bar.</p>
 ${chartDiv('monthly')}${chartOrNote(model, 'rolling-sharpe')}${chartOrNote(model, 'pnl')}</section>
@@ -133,13 +161,13 @@ weighted score; sources pointing the other way (opposed) or abstaining get none.
 source are unattributed, so the column adds up to the total net PnL.</p>
 ${attributionTable(model.attribution)}</section>
 <section id="risk"><h2>Circuit breaker and kill switch</h2>${chartOrNote(model, 'risk')}${eventCounts(summary.events)}</section>
-<section id="trades"><h2>Trades</h2><p class="note">Click a column header to sort. Times are fills (UTC); PnL in USDT.</p>${tradesTable(trades)}</section>
+<section id="trades"><h2>Trades</h2><p class="note">Click a column header to sort. Times are fills (UTC); PnL in USDT.</p>${tradesTable(trades, summary.portfolio !== undefined)}</section>
 <section id="run"><h2>Run, config and data</h2>${configSection(summary)}</section>
 <section id="checks"><h2>Checks</h2>${checksSection(input, costs)}</section>`;
   return renderPage({
-    title: `IFTB ${summary.runId} · ${summary.strategy.name} ${m.symbol} ${m.timeframe}`,
+    title: `IFTB ${summary.runId} · ${summary.strategy.name} ${m.symbols ? m.symbols.join(' ') : m.symbol} ${m.timeframe}`,
     header,
-    nav: [['summary', 'Metrics'], ['performance', 'Charts'], ['costs', 'Costs'], ['signals', 'Signals'], ['attribution', 'Attribution'],
+    nav: [['summary', 'Metrics'], ...(summary.portfolio ? [['symbols', 'Symbols'] as [string, string]] : []), ['performance', 'Charts'], ['costs', 'Costs'], ['signals', 'Signals'], ['attribution', 'Attribution'],
       ['risk', 'Risk events'], ['trades', 'Trades'], ['run', 'Config'], ['checks', 'Checks']],
     body,
     specs: model.specs,

@@ -95,18 +95,20 @@ export const MAX_TRADE_ROWS = 5_000;
 /**
  * One line per trade at 1280 px and up: times and figures never wrap, reasons are cut to their
  * column with the whole text on hover (title), and the liquidation-fee column is left out when
- * no trade paid one.
+ * no trade paid one. `symbols`: a portfolio's table names each trade's symbol after its number.
  */
-export function tradesTable(trades: readonly ClosedTrade[]): string {
+export function tradesTable(trades: readonly ClosedTrade[], symbols = false): string {
   const shown = trades.slice(0, MAX_TRADE_ROWS);
   const liquidated = trades.some((t) => t.liquidationFee !== 0);
   const num = (x: number, digits = 2) => `<td class="n" data-v="${x}">${fixed(x, digits)}</td>`;
   const why = (text: string) => `<td class="why" title="${escapeHtml(text)}">${escapeHtml(text)}</td>`;
-  const rows = shown.map((t) => `<tr><td class="n">${t.id}</td><td>${t.side}</td>${num(t.qty, 4)}<td data-v="${t.entryTimeMs}">${time(t.entryTimeMs)}</td>` +
+  const symbolCell = (t: ClosedTrade) => (symbols ? `<td>${escapeHtml(t.symbol)}</td>` : '');
+  const rows = shown.map((t) => `<tr><td class="n">${t.id}</td>${symbolCell(t)}<td>${t.side}</td>${num(t.qty, 4)}<td data-v="${t.entryTimeMs}">${time(t.entryTimeMs)}</td>` +
     `<td data-v="${t.exitTimeMs}">${time(t.exitTimeMs)}</td><td class="n">${t.bars}</td>${num(t.entryPrice)}${num(t.exitPrice)}${num(t.grossPnl)}` +
     `${num(t.fees)}${num(t.funding)}${liquidated ? num(t.liquidationFee) : ''}<td class="n ${t.netPnl > 0 ? 'pos' : t.netPnl < 0 ? 'neg' : ''}" data-v="${t.netPnl}">${fixed(t.netPnl)}</td>` +
     `${why(t.entryReason)}${why(t.exitReason)}</tr>`);
-  const columns = liquidated ? TRADE_COLUMNS : TRADE_COLUMNS.filter(([label]) => label !== 'liq. fee');
+  const kept = liquidated ? TRADE_COLUMNS : TRADE_COLUMNS.filter(([label]) => label !== 'liq. fee');
+  const columns = symbols ? [kept[0], ['symbol', false] as [string, boolean], ...kept.slice(1)] : kept;
   const head = columns.map(([label, numeric]) => `<th${numeric ? ' class="n" data-type="num"' : ''}>${escapeHtml(label)}</th>`).join('');
   const note = trades.length > shown.length
     ? `<p class="note">The first ${int(shown.length)} of ${int(trades.length)} trades are listed; every trade is in trades.csv and trades.parquet.</p>`

@@ -1,6 +1,7 @@
 import type {ClosedTrade, JournalEvent, SignalSource} from '../core/index.js';
 import type {Metrics} from '../portfolio/metrics.js';
 import type {SignalAccuracy} from '../portfolio/signal-accuracy.js';
+import type {AccountExposure, ReturnCorrelation} from '../portfolio/symbol-stats.js';
 
 /** One analyzer as run.json describes it. */
 export interface ReportSource {
@@ -39,6 +40,8 @@ export interface ReportSummary {
     readonly firstBarMs: number;
     readonly lastBarMs: number;
     readonly warmupBars: number;
+    /** A portfolio's symbols (absent for one symbol). */
+    readonly symbols?: readonly string[];
   };
   readonly config: unknown;
   readonly configHash: string;
@@ -52,6 +55,53 @@ export interface ReportSummary {
   readonly ml?: {readonly inSample: boolean; readonly models: readonly ReportModel[]};
   readonly ensembleAccuracy: SignalAccuracy;
   readonly events: Readonly<Record<string, number>>;
+  /** A run of several symbols on one account (absent for one symbol); `sources` are then pooled over the symbols. */
+  readonly portfolio?: ReportPortfolio;
+}
+
+/** One symbol of a portfolio run, as run.json's `portfolio.symbols` records it. */
+export interface ReportSymbol {
+  readonly symbol: string;
+  /** Open time of its first decision bar and of its last bar. */
+  readonly firstBarMs: number;
+  readonly lastBarMs: number;
+  /** Its own bars in its decision window, and the warm-up bars before it. */
+  readonly bars: number;
+  readonly warmupBars: number;
+  /** Slots between its first and last bar at which it had no bar (skipped, never filled). */
+  readonly missingBars: number;
+  /** What it added to the account's equity: realised − fees + funding − liquidation fees + unrealised. */
+  readonly pnl: number;
+  readonly realisedPnl: number;
+  readonly fees: number;
+  readonly funding: number;
+  readonly liquidationFees: number;
+  readonly unrealisedPnl: number;
+  readonly slippage: number;
+  readonly liquidations: number;
+  readonly trades: number;
+  readonly winRate: number | null;
+  /** Σ net PnL of its closed trades. */
+  readonly closedNetPnl: number;
+  /** Fraction of its bars that closed with a position, and the mean |qty| × close over its bars. */
+  readonly exposure: number | null;
+  readonly meanNotional: number | null;
+  /** Position and its average entry at the end, marked at `lastClose`. */
+  readonly finalQty: number;
+  readonly entryPrice: number;
+  readonly lastClose: number;
+  /** Its last close over its first decision bar's close − 1 (unleveraged, no costs). */
+  readonly buyAndHoldReturn: number | null;
+  /** Each analyzer's accuracy on this symbol's bars. */
+  readonly sources: readonly ReportSource[];
+  readonly ensembleAccuracy: SignalAccuracy;
+}
+
+/** run.json's `portfolio`: per symbol, the correlation of their bar returns (decision window), the account's exposure. */
+export interface ReportPortfolio {
+  readonly symbols: readonly ReportSymbol[];
+  readonly correlation: ReturnCorrelation;
+  readonly account: AccountExposure;
 }
 
 /** One analyzer's per-bar reading. */
@@ -73,7 +123,23 @@ export interface BarTrack {
   /** Signed position qty at each close. */
   readonly position: Float64Array;
   readonly ensemble: Omit<SignalTrack, 'id' | 'source'>;
-  /** In the order of summary.sources. */
+  /** In the order of summary.sources (a portfolio's are in `lanes`: this is empty). */
+  readonly signals: readonly SignalTrack[];
+  /**
+   * A portfolio: each symbol's columns per slot (close NaN and readings inactive where it had no
+   * bar), in the order of summary.portfolio.symbols. The top-level close, position and ensemble
+   * are then the first symbol's.
+   */
+  readonly lanes?: readonly LaneTrack[];
+}
+
+/** One symbol's per-slot columns in a portfolio run. */
+export interface LaneTrack {
+  readonly symbol: string;
+  readonly close: Float64Array;
+  readonly position: Float64Array;
+  readonly ensemble: Omit<SignalTrack, 'id' | 'source'>;
+  /** In the order of that symbol's sources in summary.portfolio.symbols. */
   readonly signals: readonly SignalTrack[];
 }
 
@@ -84,6 +150,8 @@ export interface ReportCashEntry {
   readonly kind: string;
   readonly amount: number;
   readonly balance: number;
+  /** The symbol it belongs to (portfolio runs; absent or '' for the deposit and for runs stored before it was kept). */
+  readonly symbol?: string;
 }
 
 /** Everything a run report is built from: run.json, the per-bar columns, the journal, the closed trades and the cash ledger. */

@@ -32,10 +32,18 @@ export class Position {
   entryPrice = 0;
   /** Latest settled mark price (how the other cross positions value this one); NaN before the first bar. */
   mark = Number.NaN;
-  /** The liquidation price needs recomputing (the position, the wallet or another cross position moved). */
+  /** The liquidation price needs recomputing because this position moved (the wallet and the others: Account's epoch). */
   stale = true;
   /** Cached; read through Account.liquidationPriceOf. */
   lp = Number.NaN;
+  /** The account's epoch `lp` was solved at (a cross LP moves with the wallet and the other cross positions). */
+  epoch = -1;
+  /**
+   * What this position adds to the other cross positions' margin balance (kept only while the
+   * account has several open): its unrealised PnL less its maintenance margin at its mark (cross),
+   * or minus its posted margin (isolated).
+   */
+  othersPart = 0;
   view: PositionView | null = null;
 
   constructor(
@@ -63,6 +71,10 @@ export class Account {
   readonly positions: Position[] = [];
   /** Positions with qty ≠ 0 (cross valuation of others is skipped while at most one is open). */
   #open = 0;
+  /** Σ othersPart over the positions while several are open: each cross LP is then O(1) in the number of symbols. */
+  #othersSum = 0;
+  /** Bumped whenever the wallet or another position's value moves: every cached cross LP is then stale, at O(1). */
+  #epoch = 0;
 
   constructor(initialBalance: number) {
     this.wallet = initialBalance;
@@ -101,6 +113,7 @@ export class Account {
     this.slippage += slippage;
     this.#opened(before, p.qty);
     this.#moved(p, true);
+    if (this.#open > 1 && before !== 0 && p.qty !== 0) this.#repart(p);
     return realised;
   }
 
@@ -170,13 +183,17 @@ export class Account {
   /** The latest settled mark of `p`; the other cross positions' liquidation prices depend on it. */
   setMark(p: Position, mark: number): void {
     p.mark = mark;
-    if (this.#open > 1 && p.qty !== 0) this.#staleOthers(p);
+    if (this.#open > 1 && p.qty !== 0) {
+      this.#repart(p);
+      this.#epoch++;
+    }
   }
 
   /** Current liquidation price of `p` (NaN flat, 0 when a long cannot be liquidated). */
   liquidationPriceOf(p: Position): number {
-    if (p.stale) {
+    if (p.stale || (p.marginMode === 'cross' && p.epoch !== this.#epoch)) {
       p.stale = false;
+      p.epoch = this.#epoch;
       const margin = p.marginMode === 'isolated' ? p.margin() : this.#crossBalance(p);
       p.lp = liquidationPrice(p.qty, p.entryPrice, margin, p.spec.brackets);
     }
@@ -193,16 +210,17 @@ export class Account {
     };
   }
 
-  /** Cached until the position changes: the engine may read it every bar. */
+  /** Cached until the position or its liquidation price changes: the engine may read it every bar. */
   positionView(p: Position): PositionView {
-    if (p.view === null || p.stale) {
+    const lp = this.liquidationPriceOf(p);
+    if (p.view === null || !Object.is(p.view.liquidationPrice, lp)) {
       p.view = Object.freeze({
         symbol: p.symbol,
         qty: p.qty,
         entryPrice: p.entryPrice,
         leverage: p.leverage,
         marginMode: p.marginMode,
-        liquidationPrice: this.liquidationPriceOf(p),
+        liquidationPrice: lp,
       });
     }
     return p.view;
@@ -218,13 +236,30 @@ export class Account {
   }
 
   #othersCross(p: Position): number {
+    return this.#othersSum - p.othersPart;
+  }
+
+  static #part(o: Position): number {
+    if (o.qty === 0) return 0;
+    if (o.marginMode === 'isolated') return -o.margin();
+    return o.mark === o.mark ? o.qty * (o.mark - o.entryPrice) - maintenanceMargin(o.spec.brackets, o.qty * o.mark) : 0;
+  }
+
+  /** `p`'s mark, size or entry moved: its part of the others' balance, kept by difference. */
+  #repart(p: Position): void {
+    const part = Account.#part(p);
+    this.#othersSum += part - p.othersPart;
+    p.othersPart = part;
+  }
+
+  /** Every part summed afresh in position order (when a position opens or closes), so differences never drift for long. */
+  #resum(): void {
     let sum = 0;
     for (const o of this.positions) {
-      if (o === p || o.qty === 0) continue;
-      if (o.marginMode === 'isolated') sum -= o.margin();
-      else if (o.mark === o.mark) sum += o.qty * (o.mark - o.entryPrice) - maintenanceMargin(o.spec.brackets, o.qty * o.mark);
+      o.othersPart = Account.#part(o);
+      sum += o.othersPart;
     }
-    return sum;
+    this.#othersSum = sum;
   }
 
   /** What the other positions take from (margins) or add to (cross unrealised PnL) the available balance. */
@@ -241,16 +276,14 @@ export class Account {
   #opened(before: number, after: number): void {
     if (before === 0 && after !== 0) this.#open++;
     else if (before !== 0 && after === 0) this.#open--;
+    else return;
+    if (this.positions.length > 1) this.#resum();
   }
 
   /** `p` changed (and, when `wallet`, the shared wallet): its price and every cross one need recomputing. */
   #moved(p: Position, wallet: boolean): void {
     p.stale = true;
     p.view = null;
-    if (wallet) for (const o of this.positions) if (o.marginMode === 'cross' && o !== p) o.stale = true;
-  }
-
-  #staleOthers(p: Position): void {
-    for (const o of this.positions) if (o !== p && o.marginMode === 'cross' && o.qty !== 0) o.stale = true;
+    if (wallet) this.#epoch++;
   }
 }

@@ -73,7 +73,7 @@ describe('trials over a BullMQ queue on the real Redis', () => {
     for (const prefix of prefixes) await dropPrefix(prefix);
   });
 
-  it('two worker processes run one sweep; one killed with SIGKILL mid-way: no trial lost, none completed twice', async () => {
+  it('two worker processes run one sweep; one killed with SIGKILL mid-way: no trial lost, each trial stored once', async () => {
     const prefix = `iftb-optimize-test-${randomUUID()}`;
     prefixes.push(prefix);
     const a = startWorker('a', prefix);
@@ -94,10 +94,14 @@ describe('trials over a BullMQ queue on the real Redis', () => {
       expect(out.trials.every((t) => t.status === 'done')).toBe(true);
       const rows = await store.sweeps.trials(out.sweepId, {withReturns: false});
       expect(rows.map((r) => r.trial)).toEqual(Array.from({length: 60}, (_, i) => i));
-      // Each trial finished exactly once, by one of the two workers; the survivor took over.
+      // Every trial finished, by one of the two workers; the survivor took over. Delivery is
+      // at-least-once: a worker killed after finishing a trial but before the queue recorded it
+      // has that one trial run again elsewhere (the coordinator above stored each trial once).
       const finished = [...a.done, ...b.done];
-      expect(new Set(finished).size).toBe(finished.length);
-      expect(finished).toHaveLength(60);
+      expect(new Set(finished).size).toBe(60);
+      const repeated = finished.filter((trial, i) => finished.indexOf(trial) !== i);
+      expect(repeated.length).toBeLessThanOrEqual(1);
+      if (repeated.length === 1) expect(repeated[0]).toBe(a.done.at(-1));
       expect(b.done.length).toBeGreaterThan(a.done.length);
       expect(new Set(out.trials.map((t) => t.worker?.split(':')[1])).size).toBe(2);
       // The results equal the same sweep run in worker threads on this machine.

@@ -11,7 +11,8 @@ import {afterAll, describe, expect, it} from 'vitest';
 import {REPO_ROOT, tempDir} from '../support/candle-files.js';
 import {iftb} from '../support/cli.js';
 
-const TSC = resolve(REPO_ROOT, 'node_modules', '.bin', 'tsc');
+// The project's own TypeScript, not node_modules/.bin/tsc: that link may point at tslab's older copy.
+const TSC = resolve(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 
 describe('iftb strategy', () => {
   const dir = tempDir('iftb-own-strategy-');
@@ -26,7 +27,7 @@ describe('iftb strategy', () => {
     expect(readFileSync(join(mine, 'rsi-dip.ts'), 'utf8')).toContain("from 'iftb/sdk'");
 
     // The SDK's type declarations are enough for tsc, from a folder with no node_modules of its own.
-    await promisify(execFile)(TSC, ['-p', mine]);
+    await promisify(execFile)(process.execPath, [TSC, '-p', mine]);
 
     const tested = await iftb(['strategy', 'test', join(mine, 'rsi-dip.test.ts')]);
     expect(tested.code, tested.stdout + tested.stderr).toBe(0);

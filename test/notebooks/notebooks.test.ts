@@ -82,7 +82,7 @@ describe('notebooks execute headless through the tslab kernel', () => {
     expect(m).not.toBeNull();
     // The deeper model fits its training rows better.
     expect(Number(m![2])).toBeGreaterThan(Number(m![1]));
-    expect(text).toMatch(/compare rows=\d{3,} mcnemar p=[\d.]+ sharpe difference -?[\d.]+ \[-?[\d.]+, -?[\d.]+\]/);
+    expect(text).toMatch(/compare rows=\d{3,} hit test p=[\d.]+ \(naive McNemar [\d.]+\) sharpe difference -?[\d.]+ \[-?[\d.]+, -?[\d.]+\]/);
   });
 
   it('runs a small sweep and reads its overfitting statistics; pure noise shows PBO near 0.5', () => {

@@ -133,6 +133,11 @@ describe('trading gate', () => {
       breakerState: 'CLOSED',
       breakerImposes: 'active',
       flattenPending: false,
+      restrictions: {},
     });
+    // A restriction (e.g. a reconciliation mismatch in a live session) shows with its cause.
+    t.gate.resume('alice', T0 + 1);
+    t.gate.restrict('reconciliation', 'reducing', T0 + 2);
+    expect(t.gate.status()).toMatchObject({state: 'reducing', paused: false, restrictions: {reconciliation: 'reducing'}});
   });
 });

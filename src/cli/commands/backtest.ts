@@ -8,8 +8,9 @@ import {ErrorCode, IftbError, isIftbError} from '../../core/index.js';
 import {addRunConfigOptions, runConfigFromFlags} from '../run-config.js';
 import {type CliIo, reportsDirOption, type StoreOptions, storeOptions, withStore} from '../context.js';
 import {formatInt, formatTime, renderTable} from '../format.js';
-import {choiceOption, numberOption, symbolOption, timeframeOption, timeOption} from '../options.js';
+import {choiceOption, numberOption, symbolOption, symbolsOption, timeframeOption, timeOption} from '../options.js';
 import {instrumentSummaryLines} from '../instrument-format.js';
+import {portfolioSummaryLines} from '../portfolio-format.js';
 import {addLlmOptions, applyLlmOptions, type LlmCliOptions, llmEnvironment, llmSummaryLines} from '../llm-options.js';
 
 interface BacktestCliOptions extends StoreOptions, LlmCliOptions {
@@ -27,6 +28,7 @@ interface BacktestCliOptions extends StoreOptions, LlmCliOptions {
   makerFee?: number;
   slippageBps?: number;
   funding?: 'on' | 'off';
+  symbols?: string[];
   json?: boolean;
   reportsDir: string;
   strict?: boolean;
@@ -69,7 +71,7 @@ const money = (x: number) => x.toLocaleString('en-US', {minimumFractionDigits: 2
 function summaryText(s: RunSummary, runJsonPath: string, htmlPath: string): string {
   const m = s.metrics;
   const rows: Array<[string, string]> = [
-    ['run', `${s.runId}  (${s.strategy.name}@${s.strategy.version}, ${s.market.symbol} ${s.market.timeframe})`],
+    ['run', `${s.runId}  (${s.strategy.name}@${s.strategy.version}, ${s.market.symbols?.join(', ') ?? s.market.symbol} ${s.market.timeframe})`],
     ['range', `${formatTime(s.market.firstBarMs)} → ${formatTime(s.market.lastBarMs)}  (${formatInt(s.bars)} bars, ${s.market.warmupBars} warm-up)`],
     ['final equity', money(s.finalEquity)],
     ['total return', pct(m.totalReturn)],
@@ -100,6 +102,7 @@ function summaryText(s: RunSummary, runJsonPath: string, htmlPath: string): stri
     ...llmSummaryLines(s.llm),
     ...instrumentSummaryLines(s.instrument),
     ...haltLines(s.halts),
+    ...portfolioSummaryLines(s.portfolio),
     `journal: ${events || 'no events'}`,
     `run.json: ${runJsonPath}`,
     `report:   ${htmlPath}`,
@@ -110,6 +113,7 @@ export function backtestCommand(io: CliIo): Command {
   return storeOptions(addLlmOptions(
     addRunConfigOptions(new Command('backtest')
       .description('replay stored candles through the full pipeline on the simulated futures venue'))
+      .option('--symbols <list>', 'a portfolio on one account: comma-separated symbols, one strategy each (overrides the config\'s symbols)', symbolsOption)
       .option('--json', 'print run.json to stdout instead of the summary')
       .option('--strict', "refuse a run whose decision range overlaps an ML model's training or validation window, or that uses LLM answers from before the model's training cutoff")
       .addOption(new Option('--models-dir <dir>', 'model registry folder').env('IFTB_MODELS_DIR').default(defaultModelsDir(), 'models'))

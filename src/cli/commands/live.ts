@@ -4,11 +4,10 @@ import {startLive} from '../../app/live-runner.js';
 import {defaultModelsDir} from '../../app/models.js';
 import type {CliIo} from '../context.js';
 import {DEFAULT_DB_PATH} from '../../adapters/duckdb/index.js';
-import {choiceOption} from '../options.js';
+import {choiceOption, symbolsOption} from '../options.js';
 import {addRunConfigOptions, type RunConfigFlags, runConfigFromFlags} from '../run-config.js';
 
 interface LiveCliOptions extends RunConfigFlags {
-  symbols?: string;
   db: string;
   store?: string;
   redis?: string;
@@ -27,7 +26,7 @@ const STOP_DEADLINE_MS = 9000;
 export function liveCommand(io: CliIo): Command {
   return addRunConfigOptions(new Command('live')
     .description('trade the strategy on live Binance USDⓈ-M data: paper (simulated venue) by default, real orders with --live'))
-    .option('--symbols <list>', 'several symbols on one account, comma-separated (a portfolio session)')
+    .option('--symbols <list>', 'several symbols on one account, comma-separated (a portfolio session)', symbolsOption)
     .addOption(new Option('--db <path>', 'DuckDB store (state and candles) when no --store is given').env('IFTB_DB').default(DEFAULT_DB_PATH, 'datasets/iftb.duckdb'))
     .option('--store <url>', 'PostgreSQL URL for the bot state (default IFTB_DATABASE_URL, else the DuckDB file)')
     .option('--redis <url>', 'Redis URL: live snapshot, heartbeat, operator commands, bot lock (default IFTB_REDIS_URL)')
@@ -41,7 +40,6 @@ export function liveCommand(io: CliIo): Command {
     .action(async (o: LiveCliOptions) => {
       const trading = runConfigFromFlags(o);
       const file = trading as Record<string, unknown> & {live?: Record<string, unknown>};
-      if (o.symbols !== undefined) file.symbols = o.symbols.split(',').map((s) => s.trim()).filter((s) => s !== '');
       file.live = {
         ...(file.live ?? {}),
         mode: o.live ? 'live' : 'paper',

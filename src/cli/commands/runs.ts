@@ -13,6 +13,13 @@ interface CompareOptions extends StoreOptions {
 }
 
 const pct = (x: unknown) => (typeof x === 'number' ? `${(x * 100).toFixed(2)}%` : '-');
+/** A portfolio's symbols (stored joined by ','), shortened to their base assets: 'BTC+ETH+SOL +7'. */
+const marketOf = (symbol: string) => {
+  const symbols = symbol.split(',');
+  if (symbols.length === 1) return symbol;
+  const bases = symbols.map((s) => s.split('/')[0]);
+  return bases.length <= 4 ? bases.join('+') : `${bases.slice(0, 3).join('+')} +${bases.length - 3}`;
+};
 const num = (x: unknown) => (typeof x === 'number' ? x.toFixed(2) : '-');
 
 export function runsCommand(io: CliIo): Command {
@@ -27,7 +34,7 @@ export function runsCommand(io: CliIo): Command {
       io.out(renderTable(
         ['run', 'created (UTC)', 'strategy', 'market', 'from', 'to', 'return', 'Sharpe', 'max DD', 'trades'],
         rows.map((r) => [
-          r.runId, formatTime(Date.parse(r.createdAt)), `${r.strategy}@${r.strategyVersion}`, `${r.symbol} ${r.timeframe}`,
+          r.runId, formatTime(Date.parse(r.createdAt)), `${r.strategy}@${r.strategyVersion}`, `${marketOf(r.symbol)} ${r.timeframe}`,
           formatTime(r.fromMs), formatTime(r.toMs), pct(r.metrics.totalReturn), num(r.metrics.sharpe), pct(r.metrics.maxDrawdown),
           String(r.metrics.tradeCount ?? '-'),
         ]),
