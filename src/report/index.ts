@@ -7,3 +7,4 @@ export {escapeHtml} from './format.js';
 export {renderSweepReport, sweepSpecs, type SweepReportInput, type SweepReportTrial, type SweepStat, type SweepFoldRow, type EquityLine} from './sweep-page.js';
 export {renderSvg} from './svg.js';
 export {type Halt, haltLine, haltsOf} from './halts.js';
+export {liveDiffSpecs, renderLiveDiffPage, type LiveDiffPageInput} from './live-diff-page.js';

@@ -6,6 +6,7 @@ import type {CliIo} from '../context.js';
 import {DEFAULT_DB_PATH} from '../../adapters/duckdb/index.js';
 import {choiceOption, symbolsOption} from '../options.js';
 import {addRunConfigOptions, type RunConfigFlags, runConfigFromFlags} from '../run-config.js';
+import {liveDiffCommand} from './live-diff.js';
 
 interface LiveCliOptions extends RunConfigFlags {
   db: string;
@@ -37,6 +38,8 @@ export function liveCommand(io: CliIo): Command {
     .option('--new-session', 'start a new session even when one for this bot could be resumed')
     .option('--quiet', 'no status line per bar')
     .addOption(new Option('--models-dir <dir>', 'model registry folder').env('IFTB_MODELS_DIR').default(defaultModelsDir(), 'models'))
+    .enablePositionalOptions()
+    .addCommand(liveDiffCommand(io))
     .action(async (o: LiveCliOptions) => {
       const trading = runConfigFromFlags(o);
       const file = trading as Record<string, unknown> & {live?: Record<string, unknown>};
