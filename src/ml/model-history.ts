@@ -22,7 +22,7 @@ export type HistoryAction = (typeof HISTORY_ACTIONS)[number];
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 
 const GateResultSchema = z
-  .object({gate: z.string(), pass: z.boolean(), figure: z.string(), threshold: z.string(), note: z.string().optional()})
+  .object({gate: z.string(), pass: z.boolean(), figure: z.string(), threshold: z.string(), note: z.string().optional(), detail: z.string().optional()})
   .strict();
 
 export const HistoryEntrySchema = z

@@ -78,6 +78,8 @@ export interface GateResult {
   readonly threshold: string;
   /** Context that does not change the result (e.g. no champion yet). */
   readonly note?: string;
+  /** The longer story behind the figure (the comparison's verdict and its tests), printed below the table. */
+  readonly detail?: string;
 }
 
 const f4 = (x: number | null) => (x === null || !Number.isFinite(x) ? String(x) : x.toFixed(4));
@@ -180,7 +182,7 @@ export interface ChampionFigures {
 export function championGate(c: ChampionFigures | {readonly none: string} | {readonly error: string}, gates: PromotionGates): GateResult {
   const g = gates.champion;
   const threshold = [
-    `not significantly worse than the champion (Holm at ${g.alpha}; row hits by HAR test at ${g.alpha})`,
+    `no test favours the champion at α = ${g.alpha}`,
     ...(g.maxSharpeDrop === null ? [] : [`Sharpe drop ≤ ${g.maxSharpeDrop}`]),
     ...(g.maxHitRateDrop === null ? [] : [`hit-rate drop ≤ ${pct(g.maxHitRateDrop)}`]),
   ].join('; ');
@@ -193,10 +195,11 @@ export function championGate(c: ChampionFigures | {readonly none: string} | {rea
   if (g.maxSharpeDrop !== null && sharpeDrop !== null && sharpeDrop > g.maxSharpeDrop) failures.push(`Sharpe ${fx(c.sharpeCandidate)} vs the champion's ${fx(c.sharpeChampion)} (drop ${sharpeDrop.toFixed(2)} > ${g.maxSharpeDrop})`);
   const hitDrop = c.hitRateChampion !== null && c.hitRateCandidate !== null ? c.hitRateChampion - c.hitRateCandidate : null;
   if (g.maxHitRateDrop !== null && hitDrop !== null && hitDrop > g.maxHitRateDrop) failures.push(`hit rate ${pct(c.hitRateCandidate!)} vs the champion's ${pct(c.hitRateChampion!)} (drop ${pct(hitDrop)} > ${pct(g.maxHitRateDrop)})`);
-  const figures = `vs ${c.champion}: Sharpe ${fx(c.sharpeCandidate)} vs ${fx(c.sharpeChampion)}, hit rate ${c.hitRateCandidate === null ? '-' : pct(c.hitRateCandidate)} vs ${c.hitRateChampion === null ? '-' : pct(c.hitRateChampion)}, row hits p = ${f4(c.rowHitsPValue)}; verdict: ${c.verdict} — ${c.verdictReason}`;
+  const summary = `vs ${c.champion}: Sharpe ${fx(c.sharpeCandidate)} vs ${fx(c.sharpeChampion)}, hit rate ${c.hitRateCandidate === null ? '-' : pct(c.hitRateCandidate)} vs ${c.hitRateChampion === null ? '-' : pct(c.hitRateChampion)}, row hits p = ${f4(c.rowHitsPValue)}; verdict: ${c.verdict}`;
   return {
     gate: 'champion', pass: failures.length === 0, threshold,
-    figure: failures.length === 0 ? figures : `${failures.join('; ')} (${figures})`,
+    figure: failures.length === 0 ? summary : failures.join('; '),
+    detail: failures.length === 0 ? c.verdictReason : `${summary} — ${c.verdictReason}`,
     ...(c.championInSample ? {note: `the champion ${c.champion} saw part of the window in training (the comparison leans its way)`} : {}),
   };
 }

@@ -7,7 +7,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {openRegistry} from '../../src/app/models.js';
-import {pinModel, promoteModel, type PromoteRequest, PromotionRefusedError, rollbackModel} from '../../src/app/model-promotion.js';
+import {type GateResult, pinModel, promoteModel, type PromoteRequest, PromotionRefusedError, rollbackModel} from '../../src/app/model-promotion.js';
 import {trainModel} from '../../src/app/train.js';
 import {ErrorCode, IftbError} from '../../src/core/index.js';
 import {writeInvertedVersion} from '../support/model-variants.js';
@@ -36,7 +36,7 @@ describe('model promotion through the gates', {timeout: 300_000}, () => {
     throw new Error(`${request.ref} was promoted`);
   };
   const failed = (e: PromotionRefusedError) => e.outcome.gates.filter((g) => !g.pass).map((g) => g.gate);
-  const gate = (e: {gates: readonly {gate: string}[]}, id: string) => e.gates.find((g) => g.gate === id)!;
+  const gate = (e: {gates: readonly GateResult[]}, id: string) => e.gates.find((g) => g.gate === id)!;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'iftb-promote-'));
@@ -85,7 +85,8 @@ describe('model promotion through the gates', {timeout: 300_000}, () => {
     const [, mine, theirs] = /hit rate (\d+\.\d\d)% vs the champion's (\d+\.\d\d)%/.exec(figure)!;
     expect(Number(mine) + Number(theirs)).toBeCloseTo(100, 6);
     expect(Number(mine)).toBeLessThan(Number(theirs) - 2);
-    expect(figure).toMatch(/vs tiny@1: Sharpe .* row hits p = 0\.\d{4}; verdict: .* — /);
+    expect(figure).toMatch(/^hit rate \d+\.\d\d% vs the champion's \d+\.\d\d% \(drop \d+\.\d\d% > 2\.00%\)$/);
+    expect(gate(e.outcome, 'champion').detail).toMatch(/^vs tiny@1: Sharpe .* row hits p = 0\.\d{4}; verdict: .* — /);
     expect(e.message).toMatch(/^tiny@3 refused for tiny@live: 1 gate failed \(champion: hit rate/);
     expect(e.message).toMatch(/pass --force --reason/);
     expect(registry().resolve('tiny@live').version).toBe('1');

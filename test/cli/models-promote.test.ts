@@ -56,6 +56,7 @@ describe('iftb models promote, pin, rollback, history', {timeout: 300_000}, () =
     expect(worse.code).toBe(5);
     expect(worse.stdout).toMatch(/champion\s+FAIL\s+hit rate \d+\.\d\d% vs the champion's \d+\.\d\d% \(drop/);
     expect(worse.stderr.trim().split('\n')).toHaveLength(1);
+    expect(worse.stdout).toMatch(/\nchampion: vs tiny@1: Sharpe .*; verdict: .* — /);
     expect(worse.stderr).toMatch(/^error: tiny@2 refused for tiny@live: 1 gate failed \(champion: hit rate/);
 
     const forced = await promote('tiny@2', '--force', '--reason', 'shadow showed it right', '--by', 'bob');

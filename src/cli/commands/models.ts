@@ -145,7 +145,8 @@ function historyRow(e: HistoryEntry): string[] {
 }
 
 function gateTable(gates: readonly GateResult[]): string {
-  return renderTable(['gate', 'result', 'figure', 'threshold'], gates.map((g) => [g.gate, g.pass ? 'pass' : 'FAIL', g.note ? `${g.figure} (${g.note})` : g.figure, g.threshold]));
+  const table = renderTable(['gate', 'result', 'figure', 'threshold'], gates.map((g) => [g.gate, g.pass ? 'pass' : 'FAIL', g.note ? `${g.figure} (${g.note})` : g.figure, g.threshold]));
+  return [table, ...gates.filter((g) => g.detail).map((g) => `${g.gate}: ${g.detail}`)].join('\n');
 }
 
 interface PromoteCliOptions extends DirOptions {
