@@ -66,6 +66,8 @@ export interface PromoteRequest {
   readonly toMs?: number;
   /** The live strategy's config (as `iftb live --config` reads it), with an optional `promotion` section of gate thresholds. */
   readonly config?: Record<string, unknown>;
+  /** Run the gates and report; pin nothing, record nothing (refused gates still throw). */
+  readonly dryRun?: boolean;
 }
 
 export interface PromoteOptions {
@@ -143,8 +145,10 @@ export async function promoteModel(store: DuckDbStore, request: PromoteRequest, 
       `${model} refused for ${name}@${channel}: ${failed.length} gate${failed.length === 1 ? '' : 's'} failed (${failed.map((g) => `${g.gate}: ${g.figure}`).join('; ')}); fix them, or pass --force --reason "…"`,
     );
   }
+  if (request.dryRun) return {...base, gates, passed, forced: false, pinned: false, unchanged: false, state: null, evidence};
   const now = options.now?.() ?? new Date();
-  const state = registry.pin(name, version, channel, now, {action: passed ? 'promote' : 'force', by, reason, gates, evidence});
+  // The channel must still be on the champion the gates compared against (another promotion may have landed meanwhile).
+  const state = registry.pin(name, version, channel, now, {action: passed ? 'promote' : 'force', by, reason, gates, evidence}, {expectFrom: champion});
   const entry = registry.history(name).at(-1) ?? null;
   return {...base, gates, passed, forced: !passed, pinned: true, unchanged: false, state, entry, evidence};
 }

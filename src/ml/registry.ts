@@ -257,7 +257,15 @@ export class ModelRegistry {
    * Points `channel` at `version` (which must verify); the version it replaces is kept for rollback.
    * The change is recorded in the history (`record`: who and why, default a plain pin by the operator).
    */
-  pin(name: string, version: string, channel = DEFAULT_CHANNEL, now = new Date(), record: ChangeRecord = {action: 'pin', by: operatorName()}): ChannelState {
+  pin(
+    name: string,
+    version: string,
+    channel = DEFAULT_CHANNEL,
+    now = new Date(),
+    record: ChangeRecord = {action: 'pin', by: operatorName()},
+    /** The version the caller judged against (a promotion's champion): refused if the channel has moved since. */
+    options: {readonly expectFrom?: string | null} = {},
+  ): ChannelState {
     if (!isChannelName(channel)) throw new IftbError(ErrorCode.INPUT_INVALID, `bad channel name '${channel}' (a lower-case word such as live or staging)`);
     return this.#locked(name, () => {
       const problems = this.#check(name, version);
@@ -267,6 +275,9 @@ export class ModelRegistry {
       }
       const file = this.channels(name);
       const current = file.channels[channel];
+      if (options.expectFrom !== undefined && (current?.version ?? null) !== options.expectFrom) {
+        throw new IftbError(ErrorCode.DATA_CONFLICT, `${name}@${channel} moved to ${current?.version ?? 'nothing'} (from ${options.expectFrom ?? 'nothing'}) while ${name}@${version} was judged against it: run the promotion again`);
+      }
       if (current?.version === version) return current;
       const next: ChannelState = {
         version,

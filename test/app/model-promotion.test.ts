@@ -94,6 +94,10 @@ describe('model promotion through the gates', {timeout: 300_000}, () => {
   });
 
   it('promotes a model that is not worse than the champion, citing the comparison on the same window', async () => {
+    const dry = await promote({ref: 'tiny@2', dryRun: true});
+    expect(dry).toMatchObject({passed: true, pinned: false, entry: null, champion: '1'});
+    expect(registry().resolve('tiny@live').version).toBe('1');
+    expect(registry().history('tiny')).toHaveLength(1);
     const o = await promote({ref: 'tiny@2'});
     expect(o).toMatchObject({champion: '1', passed: true, pinned: true});
     expect(gate(o, 'champion').figure).toMatch(/^vs tiny@1: Sharpe -?\d+\.\d\d vs -?\d+\.\d\d, hit rate \d+\.\d\d% vs \d+\.\d\d%, row hits p = 0\.\d{4}; verdict: (no significant difference|B better)/);

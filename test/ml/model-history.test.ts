@@ -50,6 +50,10 @@ describe('channel history (models/<name>/history.jsonl)', () => {
     const channels = JSON.parse(readFileSync(join(r.root, 'm', 'channels.json'), 'utf8'));
     expect(channels.history.entries).toBe(4);
     expect(channels.channels.live.version).toBe('1');
+    // A promotion judged against version 3 is refused once the channel has moved to 1.
+    expect(codeOf(() => r.pin('m', '2', 'live', at(5), {action: 'promote', by: 'eve'}, {expectFrom: '3'}))).toBe(ErrorCode.DATA_CONFLICT);
+    expect(() => r.pin('m', '2', 'live', at(5), {action: 'promote', by: 'eve'}, {expectFrom: null})).toThrow(/m@live moved to 1 \(from nothing\) while m@2 was judged against it/);
+    expect(r.history('m')).toHaveLength(4);
     // Pinning the version a channel already uses changes nothing and records nothing.
     r.pin('m', '1', 'live', at(5), {action: 'promote', by: 'eve'});
     expect(r.history('m')).toHaveLength(4);

@@ -160,6 +160,7 @@ interface PromoteCliOptions extends DirOptions {
   to?: number;
   config?: string;
   reportsDir: string;
+  dryRun?: boolean;
 }
 
 function promoteCommand(models: Command, io: CliIo): void {
@@ -174,6 +175,7 @@ function promoteCommand(models: Command, io: CliIo): void {
     .option('--force', 'pin even if gates fail (needs --reason; recorded in the history). Integrity is never overridden')
     .option('--reason <text>', 'why (mandatory with --force), recorded in the history')
     .option('--by <name>', 'who promotes (default $IFTB_OPERATOR, else $USER)')
+    .option('--dry-run', 'run the gates and print them; pin and record nothing (exit code 5 if a gate fails)')
     .addOption(reportsDirOption())
     .addOption(dirOption())
     .option('--json', 'print the outcome as JSON');
@@ -184,7 +186,7 @@ function promoteCommand(models: Command, io: CliIo): void {
     await withStore({db: o.db, seed: true, wait: o.wait}, async (store) => {
       let outcome: PromotionOutcome;
       try {
-        outcome = await promoteModel(store, {ref, channel: o.channel, force: o.force, reason: o.reason, by: o.by, fromMs: o.from, toMs: o.to, config}, {modelsDir: o.modelsDir, reportsDir: o.reportsDir});
+        outcome = await promoteModel(store, {ref, channel: o.channel, force: o.force, reason: o.reason, by: o.by, fromMs: o.from, toMs: o.to, config, dryRun: o.dryRun}, {modelsDir: o.modelsDir, reportsDir: o.reportsDir});
       } catch (error) {
         if (error instanceof PromotionRefusedError) {
           if (o.json) io.out(JSON.stringify(error.outcome, null, 2));
@@ -196,6 +198,7 @@ function promoteCommand(models: Command, io: CliIo): void {
       const name = outcome.model.split('@')[0];
       if (outcome.unchanged) return io.out(`${name}@${outcome.channel} is already ${outcome.state?.version}`);
       io.out(gateTable(outcome.gates));
+      if (o.dryRun) return io.out(`dry run: ${outcome.model} passes all ${outcome.gates.length} gates for ${name}@${outcome.channel}${outcome.champion ? ` (now ${outcome.champion})` : ''}; nothing pinned or recorded`);
       const failed = outcome.gates.filter((g) => !g.pass).length;
       io.out(
         `${name}@${outcome.channel} → ${outcome.state?.version}${outcome.champion ? ` (was ${outcome.champion})` : ''}: ` +
