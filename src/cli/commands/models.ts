@@ -114,8 +114,11 @@ export function modelsCommand(io: CliIo): Command {
       if (registry.versions(name).length === 0) throw new IftbError(ErrorCode.MODEL_NOT_FOUND, `no model named ${name} in ${o.modelsDir}`);
       const entries = registry.history(name).filter((e) => o.channel === undefined || e.channel === o.channel);
       if (o.json) return io.out(JSON.stringify(entries, null, 2));
-      if (entries.length === 0) return io.out(`no channel changes recorded for ${name}${o.channel ? ` on ${o.channel}` : ''}`);
-      io.out(renderTable(['#', 'at', 'action', 'channel', 'version', 'by', 'gates', 'reason'], entries.map(historyRow)));
+      if (entries.length === 0) io.out(`no channel changes recorded for ${name}${o.channel ? ` on ${o.channel}` : ''}`);
+      else io.out(renderTable(['#', 'at', 'action', 'channel', 'version', 'by', 'gates', 'reason'], entries.map(historyRow)));
+      // Every recorded change also appends to its channel's log in channels.json: the surplus predates the history.
+      const logged = Object.entries(registry.channels(name).channels).filter(([c]) => o.channel === undefined || c === o.channel).reduce((n, [, s]) => n + s.log.length, 0);
+      if (logged > entries.length) io.out(`note: ${logged - entries.length} earlier pin/rollback(s) in channels.json predate the history (no who, why or gates)`);
     });
 
   models
