@@ -186,6 +186,12 @@ function promoteCommand(models: Command, io: CliIo): void {
     // Refuse a bad --force before opening the store or running any gate.
     if (o.force && !o.reason?.trim()) throw new IftbError(ErrorCode.INPUT_INVALID, '--force needs --reason "…": why the gates are overridden is recorded in the channel history');
     const config = o.config ? (readConfigFile(o.config) as Record<string, unknown>) : {};
+    // Already there: say so without opening (or creating) the store.
+    const resolved = openRegistry(o.modelsDir).resolve(ref);
+    if (!resolved.channel && openRegistry(o.modelsDir).channels(resolved.name).channels[o.channel]?.version === resolved.version) {
+      const line = `${resolved.name}@${o.channel} is already ${resolved.version}`;
+      return io.out(o.json ? JSON.stringify({model: `${resolved.name}@${resolved.version}`, channel: o.channel, unchanged: true, message: line}, null, 2) : line);
+    }
     await withStore({db: o.db, seed: true, wait: o.wait}, async (store) => {
       let outcome: PromotionOutcome;
       try {
