@@ -22,7 +22,7 @@ const TRAIN = ['train', ...db, ...where, '--name', 'xgb-dir', '--features', 'ohl
   '--timeframe', '1h', '--from', '2024-01-01', '--to', '2024-04-01', '--params', '{"rounds":15,"max_depth":3}'];
 
 // Several trainings through the built binary: minutes on a loaded 2-core machine, so a wide timeout.
-describe('iftb train, models and backtest', {timeout: 240_000}, () => {
+describe('iftb train, models and backtest', {timeout: 360_000}, () => {
   afterAll(() => rmSync(dir, {recursive: true, force: true}));
 
   it('trains, pins, backtests with the model, lists, shows, verifies and rolls back', async () => {
@@ -100,7 +100,7 @@ describe('iftb train, models and backtest', {timeout: 240_000}, () => {
     const refused = await fail(['backtest', ...db, ...where, '--reports-dir', join(dir, 'r'), '--from', '2024-04-01', '--to', '2024-05-01']);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/model xgb-dir@1 failed its integrity check/);
-  }, 240_000); // a dozen CLI runs (training twice); under a loaded 2-core machine each start-up alone takes seconds
+  }, 360_000); // a dozen CLI runs (training twice, two gated promotions); under a loaded 2-core machine each start-up alone takes seconds
 
   it('refuses bad training input with one clear line', async () => {
     const cases: Array<[string[], RegExp]> = [
