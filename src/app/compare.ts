@@ -65,38 +65,12 @@ export async function compareModels(store: DuckDbStore, raw: unknown, options: {
   if (ma.label.definition !== mb.label.definition) {
     throw new IftbError(ErrorCode.INPUT_INVALID, `${a.id} predicts ${ma.label.definition}, ${b.id} predicts ${mb.label.definition}: compare models of the same label`);
   }
-  const timeframe = (config.timeframe ?? ma.market.timeframe) as Timeframe;
-  for (const m of [ma, mb]) {
-    if (m.market.timeframe !== timeframe) throw new IftbError(ErrorCode.INPUT_INVALID, `${m.name}@${m.version} was trained on ${m.market.timeframe} bars, not ${timeframe}`);
-  }
-  const symbol = config.symbol ?? ma.market.symbol;
-  const tf = timeframeMs(timeframe);
-  const h = ma.label.horizonBars;
-  const fromMs = config.fromMs ?? Math.max(modelWindow(ma).toMs, modelWindow(mb).toMs);
-  const toMs = config.toMs ?? Number.MAX_SAFE_INTEGER;
-  const warmup = Math.max(ma.features.warmupBars, mb.features.warmupBars);
-  const key = {exchange: config.exchange, symbol, timeframe};
-  const bars = await store.marketData.readBars(key, {fromMs: fromMs - warmup * tf, toMs});
-  if (bars.length === 0) throw new IftbError(ErrorCode.DATA_MISSING, `no ${symbol} ${timeframe} candles stored from ${new Date(fromMs).toISOString()}`);
-  const rates = await store.marketData.readFunding(config.exchange, symbol, {fromMs: bars.openTime[0] - FUNDING_LOOKBACK_MS, toMs: bars.openTime[bars.length - 1] + tf + 1});
-  const funding = rates.length > 0 ? rates : null;
-
-  const matrices = new Map<string, FeatureMatrix>();
-  for (const set of new Set([ma.features.set, mb.features.set])) matrices.set(set, computeFeatures(set, bars, funding, tf));
-  const complete = (m: ModelManifest, i: number) => {
-    const x = matrices.get(m.features.set)!;
-    for (let k = 0; k < m.features.names.length; k++) if (Number.isNaN(x.data[k * x.rows + i])) return false;
-    return true;
-  };
-  const rows: number[] = [];
-  for (let i = warmup; i + h < bars.length; i++) if (bars.openTime[i] >= fromMs && complete(ma, i) && complete(mb, i)) rows.push(i);
-  if (rows.length < 30) throw new IftbError(ErrorCode.DATA_MISSING, `only ${rows.length} rows with known labels in the window; compare needs at least 30`);
-
-  const [pa, pb] = await Promise.all([predict(a, matrices.get(ma.features.set)!, rows), predict(b, matrices.get(mb.features.set)!, rows)]);
-  const labels = Float64Array.from(rows, (i) => (bars.close[i + h] > bars.close[i] ? 1 : 0));
-  const next = Float64Array.from(rows, (i) => bars.close[i + 1] / bars.close[i] - 1);
-  const windowFrom = bars.openTime[rows[0]];
-  const windowTo = bars.openTime[rows[rows.length - 1]] + tf;
+  const scored = await scoreOnWindow(store, [a, b], {
+    exchange: config.exchange, symbol: config.symbol, timeframe: config.timeframe as Timeframe | undefined,
+    fromMs: config.fromMs ?? Math.max(modelWindow(ma).toMs, modelWindow(mb).toMs), toMs: config.toMs,
+  });
+  const {key, labels, next, tf, horizonBars: h, windowFrom, windowTo} = scored;
+  const [pa, pb] = scored.p;
   const side = (ref: string, model: LoadedModel, p: Float32Array): CompareSide => {
     const w = modelWindow(model.manifest);
     return {
@@ -107,11 +81,71 @@ export async function compareModels(store: DuckDbStore, raw: unknown, options: {
   return {
     market: key,
     label: ma.label.definition,
-    window: {fromMs: windowFrom, toMs: windowTo, from: new Date(windowFrom).toISOString(), to: new Date(windowTo).toISOString(), rows: rows.length},
+    window: {fromMs: windowFrom, toMs: windowTo, from: new Date(windowFrom).toISOString(), to: new Date(windowTo).toISOString(), rows: labels.length},
     a: side(config.a, a, pa),
     b: side(config.b, b, pb),
     hits: pairedHitTest(hitsOf(pa, labels), hitsOf(pb, labels), h),
     sharpe: compareSharpe(signReturns(pa, next), signReturns(pb, next), YEAR_MS / tf, {resamples: config.resamples, blockBars: config.blockBars, seed: config.seed}),
+  };
+}
+
+/** Models of one label scored on the same rows of a window: every row with all features and a known label. */
+export interface ScoredWindow {
+  readonly key: {readonly exchange: string; readonly symbol: string; readonly timeframe: Timeframe};
+  readonly tf: number;
+  readonly horizonBars: number;
+  /** Open time of the first row and close of the last. */
+  readonly windowFrom: number;
+  readonly windowTo: number;
+  /** P(up) per model, in the order given. */
+  readonly p: readonly Float32Array[];
+  /** 1 if close[t+h] > close[t]. */
+  readonly labels: Float64Array;
+  /** close[t+1] / close[t] − 1. */
+  readonly next: Float64Array;
+}
+
+export async function scoreOnWindow(
+  store: DuckDbStore,
+  models: readonly LoadedModel[],
+  options: {readonly exchange: string; readonly symbol?: string; readonly timeframe?: Timeframe; readonly fromMs: number; readonly toMs?: number; readonly minRows?: number},
+): Promise<ScoredWindow> {
+  const first = models[0].manifest;
+  const timeframe = (options.timeframe ?? first.market.timeframe) as Timeframe;
+  for (const m of models.map((x) => x.manifest)) {
+    if (m.market.timeframe !== timeframe) throw new IftbError(ErrorCode.INPUT_INVALID, `${m.name}@${m.version} was trained on ${m.market.timeframe} bars, not ${timeframe}`);
+  }
+  const symbol = options.symbol ?? first.market.symbol;
+  const tf = timeframeMs(timeframe);
+  const h = first.label.horizonBars;
+  const fromMs = options.fromMs;
+  const toMs = options.toMs ?? Number.MAX_SAFE_INTEGER;
+  const warmup = Math.max(...models.map((x) => x.manifest.features.warmupBars));
+  const key = {exchange: options.exchange, symbol, timeframe};
+  const bars = await store.marketData.readBars(key, {fromMs: fromMs - warmup * tf, toMs});
+  if (bars.length === 0) throw new IftbError(ErrorCode.DATA_MISSING, `no ${symbol} ${timeframe} candles stored from ${new Date(fromMs).toISOString()}`);
+  const rates = await store.marketData.readFunding(options.exchange, symbol, {fromMs: bars.openTime[0] - FUNDING_LOOKBACK_MS, toMs: bars.openTime[bars.length - 1] + tf + 1});
+  const funding = rates.length > 0 ? rates : null;
+
+  const matrices = new Map<string, FeatureMatrix>();
+  for (const set of new Set(models.map((x) => x.manifest.features.set))) matrices.set(set, computeFeatures(set, bars, funding, tf));
+  const complete = (m: ModelManifest, i: number) => {
+    const x = matrices.get(m.features.set)!;
+    for (let k = 0; k < m.features.names.length; k++) if (Number.isNaN(x.data[k * x.rows + i])) return false;
+    return true;
+  };
+  const rows: number[] = [];
+  for (let i = warmup; i + h < bars.length; i++) if (bars.openTime[i] >= fromMs && models.every((x) => complete(x.manifest, i))) rows.push(i);
+  const minRows = options.minRows ?? 30;
+  if (rows.length < minRows) throw new IftbError(ErrorCode.DATA_MISSING, `only ${rows.length} rows with known labels in the window; compare needs at least ${minRows}`);
+
+  const p = await Promise.all(models.map((x) => predict(x, matrices.get(x.manifest.features.set)!, rows)));
+  return {
+    key, tf, horizonBars: h, p,
+    labels: Float64Array.from(rows, (i) => (bars.close[i + h] > bars.close[i] ? 1 : 0)),
+    next: Float64Array.from(rows, (i) => bars.close[i + 1] / bars.close[i] - 1),
+    windowFrom: bars.openTime[rows[0]],
+    windowTo: bars.openTime[rows[rows.length - 1]] + tf,
   };
 }
 

@@ -31,10 +31,11 @@ export interface LiveConfig {
   readonly live: LiveSettings;
 }
 
-/** A live config: the backtest keys (strategy, symbols, risk, breaker, …) plus a `live` section. */
+/** A live config: the backtest keys (strategy, symbols, risk, breaker, …) plus a `live` section (and `promotion`, for `iftb models promote`). */
 export function parseLiveConfig(raw: unknown): LiveConfig {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new IftbError(ErrorCode.CONFIG_INVALID, 'live config: expected an object');
-  const {live, ...trading} = raw as Record<string, unknown>;
+  // `promotion` holds the gate thresholds `iftb models promote --config` reads from the same file.
+  const {live, promotion: _promotion, ...trading} = raw as Record<string, unknown>;
   const parsedTrading = parseConfig(BacktestConfigSchema, trading, 'live config');
   if (parsedTrading.fromMs !== undefined || parsedTrading.toMs !== undefined) {
     throw new IftbError(ErrorCode.CONFIG_INVALID, 'live config: fromMs/toMs are backtest keys (a session starts at the next bar and runs until stopped)');

@@ -15,6 +15,8 @@ export const EXIT = {
   dataProblems: 3,
   /** `iftb check lookahead` found a decision that changes when later bars are removed. */
   lookahead: 4,
+  /** `iftb models promote` refused the version: a gate failed (the table says which, with its figure). */
+  promotionRefused: 5,
   /** Another process holds the store (EX_TEMPFAIL): try again later, with --wait, or use --db. */
   storeBusy: 75,
 } as const;
@@ -28,6 +30,7 @@ export function exitCodeOf(error: unknown): number {
   if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
   if (isIftbError(error)) {
     if (error.code === ErrorCode.STORE_BUSY) return EXIT.storeBusy;
+    if (error.code === ErrorCode.PROMOTION_REFUSED) return EXIT.promotionRefused;
     return BAD_INPUT.has(error.code) ? EXIT.badInput : EXIT.failed;
   }
   return EXIT.failed;

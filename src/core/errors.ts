@@ -32,6 +32,8 @@ export const ErrorCode = {
   LLM_CONTAMINATED: 'IFTB_E_LLM_CONTAMINATED',
   /** Another bot holds the lock on this account+symbol (Redis, PostgreSQL advisory or file lock). */
   BOT_LOCKED: 'IFTB_E_BOT_LOCKED',
+  /** `iftb models promote`: the version failed a promotion gate (each gate's figure is printed). */
+  PROMOTION_REFUSED: 'IFTB_E_PROMOTION_REFUSED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

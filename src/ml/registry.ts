@@ -10,14 +10,16 @@
  * A reference is `name@version` or `name@channel`. Loading checks the sha256 of every file the
  * manifest lists and of the manifest itself against channels.json (an edited manifest — a new
  * score scale, a widened window — would otherwise pass); a mismatch is IFTB_E_MODEL_INTEGRITY and
- * nothing is served. Versions are never overwritten.
+ * nothing is served. Versions are never overwritten. Every change of a channel is also appended to
+ *   models/<name>/history.jsonl      who, when, why, gate results (model-history.ts)
  */
-import {existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs';
+import {closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {z} from 'zod';
 import {ErrorCode, IftbError} from '../core/index.js';
 import {formatIssues, sha256Hex} from '../config/index.js';
 import {MANIFEST_FILE, MODEL_ONNX, type ModelManifest, ModelManifestSchema} from './manifest.js';
+import {appendHistory, type ChangeRecord, type HistoryEntry, HistoryHeadSchema, operatorName, readHistory} from './model-history.js';
 
 export const NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 /** '1', '12', '1.2.0', 'v3', '2024-07-01': starts with a digit or v+digit. */
@@ -38,6 +40,8 @@ const ChannelsSchema = z.object({
   channels: z.record(z.string(), ChannelSchema),
   /** sha256 of each version's manifest.json bytes; absent in registries written before manifests were hashed. */
   manifests: z.record(z.string(), Sha256).optional(),
+  /** Lines in history.jsonl and the last line's sha256 (model-history.ts); absent before the first recorded change. */
+  history: HistoryHeadSchema.optional(),
 });
 export type ChannelState = z.output<typeof ChannelSchema>;
 export type ChannelsFile = z.output<typeof ChannelsSchema>;
@@ -150,7 +154,7 @@ export class ModelRegistry {
           ErrorCode.MODEL_NOT_FOUND,
           known.length === 0
             ? `no model named ${name} in ${this.root} (train one with \`iftb train --name ${name}\`)`
-            : `${name} has no '${target}' pin (run \`iftb models pin ${name}@${known[known.length - 1]} --channel ${target}\`)`,
+            : `${name} has no '${target}' pin (run \`iftb models ${target === DEFAULT_CHANNEL ? 'promote' : 'pin'} ${name}@${known[known.length - 1]} --channel ${target}\`)`,
         );
       }
       if (!this.versions(name).includes(state.version)) {
@@ -242,49 +246,102 @@ export class ModelRegistry {
       rmSync(temp, {recursive: true, force: true});
       throw error;
     }
-    const current = this.channels(name);
-    this.#saveChannels(name, {...current, manifests: {...current.manifests, [version]: sha256Hex(manifestText)}});
+    this.#locked(name, () => {
+      const current = this.channels(name);
+      this.#saveChannels(name, {...current, manifests: {...current.manifests, [version]: sha256Hex(manifestText)}});
+    });
     return full;
   }
 
-  /** Points `channel` at `version` (which must verify); the version it replaces is kept for rollback. */
-  pin(name: string, version: string, channel = DEFAULT_CHANNEL, now = new Date()): ChannelState {
+  /**
+   * Points `channel` at `version` (which must verify); the version it replaces is kept for rollback.
+   * The change is recorded in the history (`record`: who and why, default a plain pin by the operator).
+   */
+  pin(
+    name: string,
+    version: string,
+    channel = DEFAULT_CHANNEL,
+    now = new Date(),
+    record: ChangeRecord = {action: 'pin', by: operatorName()},
+    /** The version the caller judged against (a promotion's champion): refused if the channel has moved since. */
+    options: {readonly expectFrom?: string | null} = {},
+  ): ChannelState {
     if (!isChannelName(channel)) throw new IftbError(ErrorCode.INPUT_INVALID, `bad channel name '${channel}' (a lower-case word such as live or staging)`);
-    const problems = this.#check(name, version);
-    if (problems.length > 0) {
-      const code = this.versions(name).includes(version) ? ErrorCode.MODEL_INTEGRITY : ErrorCode.MODEL_NOT_FOUND;
-      throw new IftbError(code, `cannot pin ${name}@${version}: ${problems.join('; ')}`);
-    }
-    const file = this.channels(name);
-    const current = file.channels[channel];
-    if (current?.version === version) return current;
-    const next: ChannelState = {
-      version,
-      previous: current ? [...current.previous, current.version] : [],
-      log: [...(current?.log ?? []), {at: now.toISOString(), action: 'pin', version, from: current?.version ?? null}],
-    };
-    this.#saveChannels(name, {...file, channels: {...file.channels, [channel]: next}});
-    return next;
+    return this.#locked(name, () => {
+      const problems = this.#check(name, version);
+      if (problems.length > 0) {
+        const code = this.versions(name).includes(version) ? ErrorCode.MODEL_INTEGRITY : ErrorCode.MODEL_NOT_FOUND;
+        throw new IftbError(code, `cannot pin ${name}@${version}: ${problems.join('; ')}`);
+      }
+      const file = this.channels(name);
+      const current = file.channels[channel];
+      if (options.expectFrom !== undefined && (current?.version ?? null) !== options.expectFrom) {
+        throw new IftbError(ErrorCode.DATA_CONFLICT, `${name}@${channel} moved to ${current?.version ?? 'nothing'} (from ${options.expectFrom ?? 'nothing'}) while ${name}@${version} was judged against it: run the promotion again`);
+      }
+      if (current?.version === version) return current;
+      const next: ChannelState = {
+        version,
+        previous: current ? [...current.previous, current.version] : [],
+        log: [...(current?.log ?? []), {at: now.toISOString(), action: 'pin', version, from: current?.version ?? null}],
+      };
+      this.#change(name, file, channel, next, now, current?.version ?? null, record);
+      return next;
+    });
   }
 
-  /** Returns `channel` to the version it used before the last pin. */
-  rollback(name: string, channel = DEFAULT_CHANNEL, now = new Date()): ChannelState {
-    const file = this.channels(name);
-    const current = file.channels[channel];
-    if (!current) throw new IftbError(ErrorCode.MODEL_NOT_FOUND, `${name} has no '${channel}' pin to roll back`);
-    if (current.previous.length === 0) {
-      throw new IftbError(ErrorCode.INPUT_INVALID, `${name}@${channel} has no earlier version to roll back to (it is ${current.version})`);
+  /** Returns `channel` to the version it used before the last pin, recorded in the history. */
+  rollback(name: string, channel = DEFAULT_CHANNEL, now = new Date(), record: Omit<ChangeRecord, 'action'> = {by: operatorName()}): ChannelState {
+    return this.#locked(name, () => {
+      const file = this.channels(name);
+      const current = file.channels[channel];
+      if (!current) throw new IftbError(ErrorCode.MODEL_NOT_FOUND, `${name} has no '${channel}' pin to roll back`);
+      if (current.previous.length === 0) {
+        throw new IftbError(ErrorCode.INPUT_INVALID, `${name}@${channel} has no earlier version to roll back to (it is ${current.version})`);
+      }
+      const version = current.previous[current.previous.length - 1];
+      const problems = this.#check(name, version);
+      if (problems.length > 0) throw new IftbError(ErrorCode.MODEL_INTEGRITY, `cannot roll back to ${name}@${version}: ${problems.join('; ')}`);
+      const next: ChannelState = {
+        version,
+        previous: current.previous.slice(0, -1),
+        log: [...current.log, {at: now.toISOString(), action: 'rollback', version, from: current.version}],
+      };
+      this.#change(name, file, channel, next, now, current.version, {...record, action: 'rollback'});
+      return next;
+    });
+  }
+
+  /** The channel history of `name`, checked (IFTB_E_MODEL_INTEGRITY if it was edited or cut). */
+  history(name: string): HistoryEntry[] {
+    return readHistory(join(this.root, name), this.channels(name).history);
+  }
+
+  /** History line first, then channels.json with the new head: a crash between them is detected, not silent. */
+  #change(name: string, file: ChannelsFile, channel: string, next: ChannelState, now: Date, from: string | null, record: ChangeRecord): void {
+    const {head} = appendHistory(join(this.root, name), file.history, {
+      at: now.toISOString(), action: record.action, channel, version: next.version, from, by: record.by,
+      reason: record.reason ?? null, gates: [...(record.gates ?? [])], evidence: record.evidence ?? null,
+    });
+    this.#saveChannels(name, {...file, channels: {...file.channels, [channel]: next}, history: head});
+  }
+
+  /** One change of a name's channels at a time (an exclusive lock file beside channels.json). */
+  #locked<T>(name: string, body: () => T): T {
+    const path = join(this.root, name, '.channels.lock');
+    if (!existsSync(join(this.root, name))) return body();
+    let fd: number;
+    try {
+      fd = openSync(path, 'wx');
+    } catch {
+      throw new IftbError(ErrorCode.DATA_CONFLICT, `another change of ${name}'s channels is in progress (${path} exists; remove it if no iftb process is running)`, {retryable: true});
     }
-    const version = current.previous[current.previous.length - 1];
-    const problems = this.#check(name, version);
-    if (problems.length > 0) throw new IftbError(ErrorCode.MODEL_INTEGRITY, `cannot roll back to ${name}@${version}: ${problems.join('; ')}`);
-    const next: ChannelState = {
-      version,
-      previous: current.previous.slice(0, -1),
-      log: [...current.log, {at: now.toISOString(), action: 'rollback', version, from: current.version}],
-    };
-    this.#saveChannels(name, {...file, channels: {...file.channels, [channel]: next}});
-    return next;
+    try {
+      writeFileSync(fd, String(process.pid));
+      return body();
+    } finally {
+      closeSync(fd);
+      rmSync(path, {force: true});
+    }
   }
 
   #saveChannels(name: string, file: ChannelsFile): void {
@@ -292,7 +349,11 @@ export class ModelRegistry {
     const temp = `${path}.tmp-${process.pid}`;
     const byKey = <T>(record: Readonly<Record<string, T>>, order?: (a: string, b: string) => number) =>
       Object.fromEntries(Object.keys(record).sort(order).map((k) => [k, record[k]]));
-    const sorted = {channels: byKey(file.channels), ...(file.manifests ? {manifests: byKey(file.manifests, byVersion)} : {})};
+    const sorted = {
+      channels: byKey(file.channels),
+      ...(file.manifests ? {manifests: byKey(file.manifests, byVersion)} : {}),
+      ...(file.history ? {history: file.history} : {}),
+    };
     writeFileSync(temp, `${JSON.stringify(sorted, null, 2)}\n`);
     renameSync(temp, path);
   }

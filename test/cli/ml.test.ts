@@ -22,14 +22,14 @@ const TRAIN = ['train', ...db, ...where, '--name', 'xgb-dir', '--features', 'ohl
   '--timeframe', '1h', '--from', '2024-01-01', '--to', '2024-04-01', '--params', '{"rounds":15,"max_depth":3}'];
 
 // Several trainings through the built binary: minutes on a loaded 2-core machine, so a wide timeout.
-describe('iftb train, models and backtest', {timeout: 240_000}, () => {
+describe('iftb train, models and backtest', {timeout: 360_000}, () => {
   afterAll(() => rmSync(dir, {recursive: true, force: true}));
 
   it('trains, pins, backtests with the model, lists, shows, verifies and rolls back', async () => {
     const first = await run([...TRAIN, '--seed', '7']);
     expect(first.stdout).toMatch(/model\s+xgb-dir@1/);
     expect(first.stdout).toMatch(/ONNX parity \(max \|Δp\|\)\s+\d\.\d\de-\d+ over/);
-    expect(first.stdout).toMatch(/iftb models pin xgb-dir@1 --channel live/);
+    expect(first.stdout).toMatch(/iftb models promote xgb-dir@1 --channel live/);
     const manifest = JSON.parse(readFileSync(join(models, 'xgb-dir', '1', 'manifest.json'), 'utf8'));
     expect(manifest).toMatchObject({name: 'xgb-dir', version: '1', seed: 7, trainer: {trees: 15}, windows: {purgeBars: 12}});
     expect(Object.keys(manifest.files)).toEqual(['model.onnx', 'model.xgb.json']);
@@ -43,7 +43,12 @@ describe('iftb train, models and backtest', {timeout: 240_000}, () => {
     const unpinned = JSON.parse((await run(['backtest', ...db, ...where, '--reports-dir', join(dir, 'r'), '--from', '2024-04-01', '--to', '2024-05-01', '--json'])).stdout);
     expect(unpinned.sources.find((s: {source: string}) => s.source === 'ml').note).toMatch(/xgb-dir has no 'live' pin/);
 
-    expect((await run(['models', 'pin', 'xgb-dir@1', ...where])).stdout).toMatch(/xgb-dir@live → 1/);
+    // live changes only through the gates; --force (with a reason) pins over the tiny model's failed ones.
+    const pin = await fail(['models', 'pin', 'xgb-dir@1', ...where]);
+    expect(pin.code).toBe(2);
+    expect(pin.stderr).toMatch(/the 'live' channel changes only through the promotion gates: run `iftb models promote xgb-dir@1 --channel live`/);
+    const promote = ['models', 'promote', ...db, ...where, '--reports-dir', join(dir, 'r'), '--to', '2024-05-01', '--force', '--reason', 'cli test fixture'];
+    expect((await run([...promote, 'xgb-dir@1'])).stdout).toMatch(/xgb-dir@live → 1: /);
     const bt = JSON.parse((await run(['backtest', ...db, ...where, '--reports-dir', join(dir, 'r'), '--from', '2024-04-01', '--to', '2024-05-01', '--json', '--strict'])).stdout);
     expect(bt.sources.find((s: {source: string}) => s.source === 'ml')).toMatchObject({id: 'ml.xgb-dir@1', status: 'active'});
     expect(bt.ml).toMatchObject({model: 'xgb-dir@1', inSample: false});
@@ -55,7 +60,7 @@ describe('iftb train, models and backtest', {timeout: 240_000}, () => {
     expect(strict.stderr).toMatch(/--strict: the decision range overlaps xgb-dir@1/);
 
     await run([...TRAIN, '--seed', '8']);
-    expect((await run(['models', 'pin', 'xgb-dir@2', '--channel', 'live', ...where])).stdout).toMatch(/xgb-dir@live → 2 \(was 1\)/);
+    expect((await run([...promote, 'xgb-dir@2', '--channel', 'live'])).stdout).toMatch(/xgb-dir@live → 2 \(was 1\): /);
     const list = (await run(['models', 'list', ...where])).stdout;
     expect(list).toMatch(/xgb-dir@2\s+live\s+ohlcv-v1/);
     expect(list).toMatch(/xgb-dir@1\s+-\s+ohlcv-v1/);
@@ -95,7 +100,7 @@ describe('iftb train, models and backtest', {timeout: 240_000}, () => {
     const refused = await fail(['backtest', ...db, ...where, '--reports-dir', join(dir, 'r'), '--from', '2024-04-01', '--to', '2024-05-01']);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/model xgb-dir@1 failed its integrity check/);
-  }, 240_000); // a dozen CLI runs (training twice); under a loaded 2-core machine each start-up alone takes seconds
+  }, 360_000); // a dozen CLI runs (training twice, two gated promotions); under a loaded 2-core machine each start-up alone takes seconds
 
   it('refuses bad training input with one clear line', async () => {
     const cases: Array<[string[], RegExp]> = [

@@ -51,7 +51,7 @@ describe('model registry', () => {
     expect(() => r.resolve('xgb-dir@live')).toThrow(/no model named xgb-dir .*iftb train --name xgb-dir/);
     writeFixtureVersion(r, 'xgb-dir', '1');
     expect(r.resolve('xgb-dir@1')).toEqual({name: 'xgb-dir', version: '1', channel: null});
-    expect(() => r.resolve('xgb-dir@live')).toThrow(/xgb-dir has no 'live' pin \(run `iftb models pin xgb-dir@1 --channel live`\)/);
+    expect(() => r.resolve('xgb-dir@live')).toThrow(/xgb-dir has no 'live' pin \(run `iftb models promote xgb-dir@1 --channel live`\)/);
     expect(codeOf(() => r.resolve('xgb-dir@7'))).toBe(ErrorCode.MODEL_NOT_FOUND);
     r.pin('xgb-dir', '1', 'live');
     expect(r.resolve('xgb-dir@live')).toEqual({name: 'xgb-dir', version: '1', channel: 'live'});

@@ -84,7 +84,7 @@ export function trainCommand(io: CliIo): Command {
       }
       if (walkForward) io.out(`${walkForwardText(walkForward)}\n\nmodel to deploy: trained on the last --train span\n`);
       io.out(renderPairs(modelRows(report)));
-      io.out(`pin it with: iftb models pin ${report.manifest.name}@${report.manifest.version} --channel live`);
+      io.out(`promote it to live (through the gates) with: iftb models promote ${report.manifest.name}@${report.manifest.version} --channel live`);
     }, {readOnly: true}, io);
   });
 }
