@@ -13,6 +13,7 @@ export interface ExchangeActivityListener {
 export class ExchangeActivity {
   #requests = 0;
   #errors = 0;
+  readonly #byKind = new Map<ExchangeErrorKind, number>();
   readonly #listeners = new Set<ExchangeActivityListener>();
 
   get requests(): number {
@@ -21,6 +22,11 @@ export class ExchangeActivity {
 
   get errors(): number {
     return this.#errors;
+  }
+
+  /** Failures so far, by kind. */
+  get errorsByKind(): ReadonlyMap<ExchangeErrorKind, number> {
+    return this.#byKind;
   }
 
   request(_what: string): void {
@@ -32,6 +38,7 @@ export class ExchangeActivity {
   failed(_what: string, kind: ExchangeErrorKind): void {
     if (kind === 'not-found') return;
     this.#errors++;
+    this.#byKind.set(kind, (this.#byKind.get(kind) ?? 0) + 1);
     for (const l of this.#listeners) l.failed?.(kind);
   }
 

@@ -93,6 +93,9 @@ export function attachTelemetry(handle: Handle, options: TelemetryOptions = {}):
     }
   };
 
+  // What the client sent before the telemetry was attached (warm-up, backfill) counts too.
+  m.exchangeRequests.inc(handle.exchange.requests);
+  for (const [kind, n] of handle.exchange.errorsByKind) m.exchangeErrors.inc(n, {kind: errorLabel(kind)});
   const unlisten = handle.exchange.listen({
     request: () => {
       m.exchangeRequests.inc();
