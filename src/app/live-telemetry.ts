@@ -14,7 +14,7 @@ import {
   telegramChannel,
 } from '../adapters/alerts/index.js';
 import {createMetrics, type ExchangeErrorLabel, type IftbMetrics} from '../adapters/metrics/index.js';
-import type {BreakerState, ExchangeErrorKind, JournalEvent, TradingState} from '../core/index.js';
+import {type BreakerState, ErrorCode, type ExchangeErrorKind, IftbError, type JournalEvent, type TradingState} from '../core/index.js';
 import {type Alert, AlertRules, type AlertRulesOptions, p99, WindowCounter} from '../live/alert-rules.js';
 import {isLlmAnalyzer} from '../signals/llm/index.js';
 import type {ResolvedAlerts} from './live-config.js';
@@ -300,12 +300,30 @@ export function attachTelemetry(handle: Handle, options: TelemetryOptions = {}):
   };
 }
 
-function buildDispatcher(options: TelemetryOptions, m: IftbMetrics, log: NonNullable<TelemetryOptions['log']>): AlertDispatcher | null {
-  const a = options.alerts;
-  if (a === null || a === undefined) return null;
+/** The enabled channels of a resolved `alerts` section. */
+export function alertChannels(a: ResolvedAlerts): AlertChannel[] {
   const channels: AlertChannel[] = [];
   if (a.telegram !== null) channels.push(telegramChannel({apiUrl: a.telegram.apiUrl, token: a.telegram.token, chatId: a.telegram.chatId, levels: a.telegram.levels}));
   if (a.slack !== null) channels.push(slackChannel({webhookUrl: a.slack.webhookUrl, levels: a.slack.levels}));
+  return channels;
+}
+
+/** `iftb alerts test`: one message to each enabled channel (whatever its levels), with the usual retries. */
+export async function sendTestAlert(a: ResolvedAlerts, text: string, delivery: TelemetryOptions['delivery'] = {}): Promise<{channel: string; ok: boolean; error?: string}[]> {
+  const channels = alertChannels(a).map((c) => ({...c, levels: ['warning', 'critical'] as const}));
+  if (channels.length === 0) throw new IftbError(ErrorCode.CONFIG_INVALID, 'alerts test: no alert channel is enabled (alerts.telegram.enabled / alerts.slack.enabled)');
+  const dispatcher = new AlertDispatcher(channels, {timeoutMs: 10_000, ...delivery});
+  try {
+    return await dispatcher.sendNow(text);
+  } finally {
+    await dispatcher.close(0);
+  }
+}
+
+function buildDispatcher(options: TelemetryOptions, m: IftbMetrics, log: NonNullable<TelemetryOptions['log']>): AlertDispatcher | null {
+  const a = options.alerts;
+  if (a === null || a === undefined) return null;
+  const channels = alertChannels(a);
   if (channels.length === 0) return null;
   return new AlertDispatcher(channels, {
     ...options.delivery,
