@@ -136,6 +136,14 @@ describe('telemetry of a running paper session', () => {
     expect(Number(slippage.buckets!['0.0001'])).toBe(0);
     expect(Number(slippage.buckets!['0.0005'])).toBe(Number(slippage.count));
     expect(families.some((f) => f.name === 'process_resident_memory_bytes')).toBe(true);
+    expect(value('iftb_websocket_reconnects_total', {stream: 'market'})).toBe(0);
+
+    // The market stream drops and reconnects: counted once.
+    exchange!.dropStreams('market');
+    const reconnects = async () => Number(parseExposition(await (await fetch(url)).text()).find((f) => f.name === 'iftb_websocket_reconnects_total')!.metrics.find((s) => s.labels!.stream === 'market')!.value);
+    const deadline = Date.now() + 30_000;
+    while ((await reconnects()) < 1 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await reconnects()).toBe(1);
   });
 
   it('alerts each drawdown level once through Telegram while Slack hangs, without delaying bars; takes /killswitch from the allowed chat', async () => {
