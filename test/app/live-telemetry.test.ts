@@ -45,12 +45,13 @@ describe('telemetry of a running paper session', () => {
     if (dir) rmSync(dir, {recursive: true, force: true});
   });
 
-  async function start(config: Record<string, unknown>, bars: Bar[], env: Record<string, string> = {}) {
+  async function start(config: Record<string, unknown>, bars: Bar[], env: Record<string, string> = {}, mode: 'paper' | 'live' = 'paper') {
     dir = mkdtempSync(join(tmpdir(), 'iftb-telemetry-'));
-    exchange = await startBinanceExchange({startTimeMs: T0 + 1000, klines: {BTCUSDT: bars}});
-    const fullEnv = {IFTB_BINANCE_REST_URL: exchange.url, IFTB_BINANCE_WS_URL: exchange.wsUrl, ...env};
-    const parsed = parseLiveConfig({...config, live: {pollGraceMs: 60_000}});
-    handle = await startLive(parsed, {db: join(dir, 'bot.duckdb'), env: fullEnv, log: () => {}});
+    exchange = await startBinanceExchange({startTimeMs: T0 + 1000, klines: {BTCUSDT: bars}, walletBalance: 20_000});
+    const keys = mode === 'live' ? {BINANCE_API_KEY: exchange.apiKey, BINANCE_API_SECRET: exchange.apiSecret} : {};
+    const fullEnv = {IFTB_BINANCE_REST_URL: exchange.url, IFTB_BINANCE_WS_URL: exchange.wsUrl, ...keys, ...env};
+    const parsed = parseLiveConfig({...config, live: {pollGraceMs: 60_000, mode}});
+    handle = await startLive(parsed, {db: join(dir, 'bot.duckdb'), env: fullEnv, log: () => {}, ...(mode === 'live' ? {confirmLive: 'BTC/USDT:USDT'} : {})});
     return {parsed, env: fullEnv};
   }
 
@@ -221,5 +222,34 @@ describe('telemetry of a running paper session', () => {
     const sentTotal = parseExposition((await telemetry.metrics()).body).find((f) => f.name === 'iftb_alerts_sent_total')!;
     expect(Number(sentTotal.metrics.find((m) => m.labels!.channel === 'telegram' && m.labels!.level === 'critical')!.value)).toBeGreaterThanOrEqual(2);
     telemetry = null;
+  }, 120_000);
+
+  it('live: a rejected order is counted (order outcome and exchange error) and alerted once to Slack', async () => {
+    const slack = await startLocalSlack();
+    closers.push(() => slack.close());
+    const all = waveBars(T0 - HISTORY * MINUTE, HISTORY + 120);
+    const {parsed, env} = await start({...CONFIG, alerts: {slack: {enabled: true, webhook_url: '${SLACK_URL}'}}}, all.slice(0, HISTORY), {}, 'live');
+    telemetry = attachTelemetry(handle!, {alerts: resolveAlerts(parsed.alerts, {...env, SLACK_URL: slack.webhookUrl}), delivery: {timeoutMs: 5000, retries: 0}});
+    watchSlots();
+    // Every order the bot sends from now on is refused for margin (-2019), as Binance answers it.
+    exchange!.inject({kind: 'reject', path: '/fapi/v1/order', method: 'POST', code: -2019, msg: 'Margin is insufficient.', times: 1000});
+    let k = HISTORY;
+    while (!handle!.loop.journal.some((e) => e.type === 'rejected')) {
+      expect(k).toBeLessThan(all.length);
+      await drive(all[k++]);
+    }
+    await drive(all[k++]);
+    await telemetry.alerts!.idle();
+    const families = parseExposition((await telemetry.metrics()).body);
+    const value = (name: string, labels: Record<string, string>) => Number(families.find((f) => f.name === name)!.metrics.find((m) => Object.entries(labels).every(([a, b]) => m.labels?.[a] === b))!.value);
+    const rejected = handle!.loop.journal.filter((e) => e.type === 'rejected').length;
+    expect(value('iftb_orders_total', {outcome: 'rejected'})).toBe(rejected);
+    expect(value('iftb_exchange_errors_total', {kind: 'rejected'})).toBeGreaterThanOrEqual(rejected);
+    expect(value('iftb_up', {mode: 'live'})).toBe(1);
+    const alerts = slack.sent.filter((m) => m.text.includes('Order rejected (insufficient-margin)'));
+    // Rejections of one reason within a minute: one message.
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0].text).toMatch(/^\[WARNING\] IFTB l[0-9a-f]{8} \(live\): Order rejected \(insufficient-margin\): order \d+/);
+    expect(value('iftb_alerts_sent_total', {channel: 'slack', level: 'warning'})).toBe(slack.sent.filter((m) => m.text.startsWith('[WARNING]')).length);
   }, 120_000);
 });
