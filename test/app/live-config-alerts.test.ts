@@ -1,28 +1,13 @@
 import {describe, expect, it} from 'vitest';
 import {parse} from 'yaml';
 import {parseLiveConfig, resolveAlerts} from '../../src/app/live-config.js';
+import {RUNBOOK_ALERTS_YAML} from '../support/alert-servers.js';
 
-// The runbook's 알림 채널 block, verbatim.
-const RUNBOOK = `
-alerts:
-  telegram:
-    enabled: true
-    chat_id: "\${TELEGRAM_CHAT_ID}"
-    token: "\${TELEGRAM_BOT_TOKEN}"
-    levels:
-      - critical
-      - warning
-
-  # Slack 웹훅 (선택)
-  slack:
-    enabled: false
-    webhook_url: "\${SLACK_WEBHOOK_URL}"
-`;
 const BASE = {strategy: 'sma-cross'};
 
 describe('the alerts section of a live config', () => {
   it("parses the runbook's YAML and resolves ${VAR} from the environment at start (the parsed config keeps the reference)", () => {
-    const config = parseLiveConfig({...BASE, ...(parse(RUNBOOK) as object)});
+    const config = parseLiveConfig({...BASE, ...(parse(RUNBOOK_ALERTS_YAML) as object)});
     expect(config.alerts?.telegram).toMatchObject({enabled: true, chat_id: '${TELEGRAM_CHAT_ID}', token: '${TELEGRAM_BOT_TOKEN}', levels: ['critical', 'warning'], commands: false});
     const resolved = resolveAlerts(config.alerts, {TELEGRAM_CHAT_ID: '-1001', TELEGRAM_BOT_TOKEN: '123456:ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghi'}, '/nonexistent/.env');
     expect(resolved.telegram).toEqual({

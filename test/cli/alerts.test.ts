@@ -2,26 +2,12 @@ import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
-import {type LocalSlack, type LocalTelegram, startLocalSlack, startLocalTelegram} from '../support/alert-servers.js';
+import {type LocalSlack, type LocalTelegram, RUNBOOK_ALERTS_YAML, startLocalSlack, startLocalTelegram} from '../support/alert-servers.js';
 import {iftb} from '../support/cli.js';
 
-// The runbook's YAML, as written there (Slack enabled here).
-const RUNBOOK_ALERTS = `
-strategy: sma-cross
-alerts:
-  telegram:
-    enabled: true
-    chat_id: "\${TELEGRAM_CHAT_ID}"
-    token: "\${TELEGRAM_BOT_TOKEN}"
-    levels:
-      - critical
-      - warning
-
-  # Slack 웹훅 (선택)
-  slack:
-    enabled: true
-    webhook_url: "\${SLACK_WEBHOOK_URL}"
-`;
+// The runbook's YAML, as written there, with Slack enabled.
+const RUNBOOK_ALERTS = `strategy: sma-cross
+${RUNBOOK_ALERTS_YAML.replace('enabled: false', 'enabled: true')}`;
 
 describe('iftb alerts test', () => {
   let dir = '';

@@ -8,6 +8,7 @@ import {type LocalBinanceExchange, startBinanceExchange} from '../support/binanc
 import {CLI} from '../support/candle-files.js';
 import {iftb} from '../support/cli.js';
 import {MINUTE, waveBars} from '../support/live-candles.js';
+import {waitFor} from '../support/wait.js';
 
 const T0 = Date.UTC(2025, 2, 3, 12, 0);
 const HISTORY = 60;
@@ -18,13 +19,6 @@ const SECRETS = {
   IFTB_ADMIN_TOKEN: 'tok_9f8e7d6c5b4a39281706fedcba',
 };
 
-async function waitFor(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 describe('iftb live logs', () => {
   let dir = '';
@@ -65,7 +59,7 @@ describe('iftb live logs', () => {
     child.stdout!.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
     child.stderr!.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
     const records = () => stdout.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as {level: string; time: string; msg: string; session?: string});
-    await waitFor(() => records().some((r) => r.msg.includes('running (paper)')), 'the session to start');
+    await waitFor(() => records().some((r) => r.msg.includes('running (paper)')), 'the session to start', 30_000);
     for (const bar of all.slice(HISTORY, HISTORY + 3)) {
       exchange.advance({symbol: 'BTCUSDT', bar});
       const close = new Date(bar.openTime + MINUTE).toISOString();

@@ -136,3 +136,20 @@ export async function startLocalSlack(): Promise<LocalSlack> {
   }, state);
   return {url: server.url, webhookUrl: `${server.url}${path}`, sent, requests: state.requests, fault: (f) => void (state.fault = f), close: server.close};
 }
+
+/** The runbook's 알림 채널 block, verbatim (Slack disabled, as there). */
+export const RUNBOOK_ALERTS_YAML = `
+alerts:
+  telegram:
+    enabled: true
+    chat_id: "\${TELEGRAM_CHAT_ID}"
+    token: "\${TELEGRAM_BOT_TOKEN}"
+    levels:
+      - critical
+      - warning
+
+  # Slack 웹훅 (선택)
+  slack:
+    enabled: false
+    webhook_url: "\${SLACK_WEBHOOK_URL}"
+`;

@@ -1,14 +1,8 @@
 import {afterEach, describe, expect, it} from 'vitest';
 import {AlertDispatcher, type ChatOpsTarget, slackChannel, TelegramCommands, telegramChannel} from '../../../src/adapters/alerts/index.js';
 import {type LocalSlack, type LocalTelegram, startLocalSlack, startLocalTelegram} from '../../support/alert-servers.js';
+import {waitFor} from '../../support/wait.js';
 
-async function waitFor(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe('alert delivery to Telegram and Slack', () => {
   let telegram: LocalTelegram;
