@@ -6,6 +6,7 @@ import {afterEach, describe, expect, it} from 'vitest';
 import {parseLiveConfig, resolveAlerts} from '../../src/app/live-config.js';
 import {type LiveHandle, startLive} from '../../src/app/live-runner.js';
 import {attachTelemetry, type Telemetry} from '../../src/app/live-telemetry.js';
+import {BinanceUsdmExchangeClient} from '../../src/adapters/binance/index.js';
 import type {Bar} from '../../src/core/index.js';
 import {type LocalSlack, type LocalTelegram, startLocalSlack, startLocalTelegram} from '../support/alert-servers.js';
 import {type LocalBinanceExchange, startBinanceExchange} from '../support/binance-exchange/exchange.js';
@@ -44,7 +45,8 @@ describe('telemetry of a running paper session', () => {
     exchange = await startBinanceExchange({startTimeMs: T0 + 1000, klines: {BTCUSDT: bars}, walletBalance: 20_000});
     const keys = mode === 'live' ? {BINANCE_API_KEY: exchange.apiKey, BINANCE_API_SECRET: exchange.apiSecret} : {};
     const fullEnv = {IFTB_BINANCE_REST_URL: exchange.url, IFTB_BINANCE_WS_URL: exchange.wsUrl, ...keys, ...env};
-    const parsed = parseLiveConfig({...config, live: {pollGraceMs: 60_000, mode}});
+    // Live: a reconciliation pass every second, so an order placed behind the bot's back is seen at once.
+    const parsed = parseLiveConfig({...config, live: {pollGraceMs: 60_000, mode, ...(mode === 'live' ? {reconcileEveryMs: 1000} : {})}});
     handle = await startLive(parsed, {db: join(dir, 'bot.duckdb'), env: fullEnv, log: () => {}, ...(mode === 'live' ? {confirmLive: 'BTC/USDT:USDT'} : {})});
     return {parsed, env: fullEnv};
   }
@@ -218,15 +220,15 @@ describe('telemetry of a running paper session', () => {
     telemetry = null;
   }, 120_000);
 
-  it('live: a rejected order is counted (order outcome and exchange error) and alerted once to Slack', async () => {
+  it('live: a rejected order and a reconciliation mismatch are counted and alerted to Slack', async () => {
     const slack = await startLocalSlack();
     closers.push(() => slack.close());
     const all = waveBars(T0 - HISTORY * MINUTE, HISTORY + 120);
     const {parsed, env} = await start({...CONFIG, alerts: {slack: {enabled: true, webhook_url: '${SLACK_URL}'}}}, all.slice(0, HISTORY), {}, 'live');
     telemetry = attachTelemetry(handle!, {alerts: resolveAlerts(parsed.alerts, {...env, SLACK_URL: slack.webhookUrl}), delivery: {timeoutMs: 5000, retries: 0}});
     watchSlots();
-    // Every order the bot sends from now on is refused for margin (-2019), as Binance answers it.
-    exchange!.inject({kind: 'reject', path: '/fapi/v1/order', method: 'POST', code: -2019, msg: 'Margin is insufficient.', times: 1000});
+    // The bot's next order is refused for margin (-2019), as Binance answers it.
+    exchange!.inject({kind: 'reject', path: '/fapi/v1/order', method: 'POST', code: -2019, msg: 'Margin is insufficient.'});
     let k = HISTORY;
     while (!handle!.loop.journal.some((e) => e.type === 'rejected')) {
       expect(k).toBeLessThan(all.length);
@@ -245,5 +247,23 @@ describe('telemetry of a running paper session', () => {
     expect(alerts).toHaveLength(1);
     expect(alerts[0].text).toMatch(/^\[WARNING\] IFTB l[0-9a-f]{8} \(live\): Order rejected \(insufficient-margin\): order \d+/);
     expect(value('iftb_alerts_sent_total', {channel: 'slack', level: 'warning'})).toBe(slack.sent.filter((m) => m.text.startsWith('[WARNING]')).length);
+    expect(value('iftb_reconciliation_mismatches_total', {})).toBe(0);
+
+    // Someone places an order on the account by hand while the user stream is silent (an order the
+    // stream reports is adopted quietly): the next reconciliation pass finds it.
+    exchange!.stallStreams('user');
+    const manual = new BinanceUsdmExchangeClient({endpoints: {restUrl: exchange!.url, wsUrl: exchange!.wsUrl, testnet: false}, credentials: {apiKey: exchange!.apiKey, apiSecret: exchange!.apiSecret}});
+    closers.push(() => manual.close());
+    await manual.createOrder({symbol: 'BTC/USDT:USDT', clientOrderId: 'by-hand-1', side: 'buy', type: 'limit', qty: 0.01, price: 10_000, reduceOnly: false});
+    const scrape = async (name: string, labels: Record<string, string> = {}) => {
+      const f = parseExposition((await telemetry!.metrics()).body).find((x) => x.name === name)!;
+      return Number(f.metrics.find((m) => Object.entries(labels).every(([a, b]) => m.labels?.[a] === b))!.value);
+    };
+    const deadline = Date.now() + 30_000;
+    while ((await scrape('iftb_reconciliation_mismatches_total')) < 1 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await scrape('iftb_reconciliation_mismatches_total')).toBe(1);
+    await waitFor(() => slack.sent.some((m) => m.text.startsWith('[CRITICAL]') && m.text.includes('Reconciliation mismatch (1): BTC/USDT:USDT: open order by-hand-1')), 'the mismatch alert');
+    // The mismatch restricts trading (reducing) until an operator resumes.
+    expect(await scrape('iftb_trading_state', {state: 'reducing'})).toBe(1);
   }, 120_000);
 });
