@@ -6,6 +6,7 @@
  */
 import type {ChatOpsTarget} from '../adapters/alerts/index.js';
 import type {LiveHandle} from './live-runner.js';
+import {journaledState} from './journaled-state.js';
 
 type Session = Pick<LiveHandle, 'session' | 'loop'>;
 
@@ -13,15 +14,15 @@ export function chatOpsOverLive(handle: Session): ChatOpsTarget {
   const {session, loop} = handle;
   const {parts, lanes, series} = session;
   const iso = (ms: number | null) => (ms === null ? 'none' : new Date(ms).toISOString());
+  // Reads only: the gate's status() may journal a pending change, stamped with this chat's time.
+  const tradingState = journaledState(loop);
   return {
     async status() {
       const s = loop.status();
-      const gate = parts.gate.status();
       return [
         `session ${s.sessionId} (${s.mode})`,
-        `trading ${gate.state}${gate.paused ? ` (paused by ${gate.pausedBy})` : ''}, breaker ${gate.breakerState}, kill switch ${gate.killSwitchEngaged ? 'ENGAGED' : 'released'}`,
+        `trading ${tradingState()}${parts.gate.paused ? ' (paused)' : ''}, breaker ${parts.breaker.state}, kill switch ${session.killSwitch.engaged ? 'ENGAGED' : 'released'}`,
         `last bar ${iso(s.lastBarMs)}, equity ${parts.ledger.equity().toFixed(2)} USDT, wallet ${parts.ledger.walletBalance.toFixed(2)} USDT`,
-        ...Object.entries(gate.restrictions).map(([cause, state]) => `restricted: ${cause} → ${state}`),
       ].join('\n');
     },
     async positions() {

@@ -18,6 +18,7 @@ import {type BreakerState, ErrorCode, type ExchangeErrorKind, IftbError, type Jo
 import {type Alert, AlertRules, type AlertRulesOptions, p99, WindowCounter} from '../live/alert-rules.js';
 import {isLlmAnalyzer} from '../signals/llm/index.js';
 import type {ResolvedAlerts} from './live-config.js';
+import {journaledState} from './journaled-state.js';
 import {chatOpsOverLive} from './live-chat-ops.js';
 import type {LiveHandle} from './live-runner.js';
 import {mlModelOf} from './strategy-kit.js';
@@ -107,7 +108,8 @@ export function attachTelemetry(handle: Handle, options: TelemetryOptions = {}):
     },
   });
 
-  /** Gauges read from the session (each slot, command, tick and scrape). */
+  const tradingState = journaledState(loop);
+  /** Gauges read from the session (each slot, command, tick and scrape); reads only, never a call that can journal. */
   const refresh = () => {
     m.up.set(1, {mode});
     const ledger = parts.ledger;
@@ -124,9 +126,10 @@ export function attachTelemetry(handle: Handle, options: TelemetryOptions = {}):
     const b = parts.breaker.status().metrics;
     m.drawdown.set(Math.max(0, b.drawdownPct / 100));
     m.dailyLoss.set(Math.max(0, b.dailyLossPct / 100));
-    const gate = parts.gate.status();
-    for (const s of TRADING_STATES) m.tradingState.set(s === gate.state ? 1 : 0, {state: s});
-    for (const s of BREAKER_STATES) m.breakerState.set(s === gate.breakerState ? 1 : 0, {state: s});
+    // Not gate.status(): it may journal a pending state change, stamped with the time of whoever asks.
+    const state = tradingState();
+    for (const s of TRADING_STATES) m.tradingState.set(s === state ? 1 : 0, {state: s});
+    for (const s of BREAKER_STATES) m.breakerState.set(s === parts.breaker.state ? 1 : 0, {state: s});
     m.killSwitchEngaged.set(session.killSwitch.engaged ? 1 : 0);
     const status = loop.status();
     if (status.lastBarMs !== null && status.lastCloseMs !== null) {
@@ -175,6 +178,8 @@ export function attachTelemetry(handle: Handle, options: TelemetryOptions = {}):
           // A partly filled order counts once; the slippage of each fill.
           if (!filled.has(e.fill.orderId)) {
             filled.add(e.fill.orderId);
+            // An order's fills come close together: the oldest ids can go (a long session stays small).
+            if (filled.size > 10_000) filled.delete(filled.values().next().value!);
             m.orders.inc(1, {outcome: 'filled'});
           }
           const ratio = slippageRatio(e.fill.price, e.fill.qty, e.fill.slippage, e.fill.side);

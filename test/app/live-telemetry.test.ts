@@ -20,7 +20,7 @@ const HISTORY = 120;
 const CONFIG = {strategy: 'sma-cross', symbol: 'BTC/USDT:USDT', timeframe: '1m', params: {fast: 5, slow: 20, qty: 0.01}, funding: false, breaker: {latency: {enabled: false}}};
 
 
-describe('telemetry of a running paper session', () => {
+describe('telemetry of a running session', () => {
   let dir = '';
   let exchange: LocalBinanceExchange | null = null;
   let handle: LiveHandle | null = null;
@@ -203,6 +203,12 @@ describe('telemetry of a running paper session', () => {
     expect(handle!.loop.journal.some((e) => e.type === 'kill-switch' && e.action === 'activate' && e.by === 'telegram:4242' && e.reason === 'flash crash')).toBe(true);
     await waitFor(() => telegram.sent.some((m) => m.text.startsWith('[CRITICAL]') && m.text.includes('Kill switch ENGAGED (telegram:4242: flash crash)')), 'the kill switch alert');
     await waitFor(() => logs.some((l) => /chat 777 ignored/.test(l)), 'the refused chat in the log');
+    const engaged = parseExposition((await telemetry.metrics()).body);
+    const gauge = (name: string, labels: Record<string, string> = {}) => engaged.find((f) => f.name === name)!.metrics.find((m) => Object.entries(labels).every(([a, b]) => m.labels?.[a] === b))!.value;
+    expect(gauge('iftb_kill_switch_engaged')).toBe('1');
+    expect(gauge('iftb_trading_state', {state: 'halted'})).toBe('1');
+    expect(gauge('iftb_trading_state', {state: 'active'})).toBe('0');
+    expect(gauge('iftb_position_qty', {symbol: 'BTC/USDT:USDT'})).toBe('0');
     await handle!.session.killSwitch.deactivate(code, 'test');
 
     // Telegram down (500) too: bars go on; the failure is counted after the retry.
