@@ -143,7 +143,7 @@ describe('telemetry of a running session', () => {
     expect(await reconnects()).toBe(1);
   });
 
-  it('alerts each drawdown level once through Telegram while Slack hangs, without delaying bars; takes /killswitch from the allowed chat', async () => {
+  it('alerts each drawdown level once through Telegram while Slack hangs, without delaying bars; answers the allowed chat's /breaker /positions /pause /status /resume /killswitch through the loop', async () => {
     const telegram: LocalTelegram = await startLocalTelegram();
     const slack: LocalSlack = await startLocalSlack();
     closers.push(() => telegram.close(), () => slack.close());
@@ -192,6 +192,21 @@ describe('telemetry of a running session', () => {
     expect(drawdown.every((m) => m.chatId === '4242')).toBe(true);
     // The breaker tripped at 15 %: that is its own alert.
     expect(telegram.sent.some((m) => /Circuit breaker tripped \(drawdown\)/.test(m.text))).toBe(true);
+
+    // The other commands, through the session's loop.
+    const replyTo = async (text: string) => {
+      const before = telegram.sent.length;
+      telegram.push(4242, text);
+      await waitFor(() => telegram.sent.slice(before).some((m) => !m.text.startsWith('[')), `the reply to ${text}`);
+      return telegram.sent.slice(before).find((m) => !m.text.startsWith('['))!.text;
+    };
+    expect(await replyTo('/breaker')).toMatch(/^circuit breaker OPEN \(tripped: drawdown, since .+\)\ndrawdown 1\d\.\d\d % \(trip 15 %\)/);
+    expect(await replyTo('/positions')).toMatch(/^BTC\/USDT:USDT: /);
+    expect(await replyTo('/pause')).toBe('pause: ok');
+    expect(handle!.session.parts.gate.paused).toBe(true);
+    expect(await replyTo('/status')).toMatch(/^session p[0-9a-f]{8} \(paper\)\ntrading halted \(paused\), breaker OPEN, kill switch released/);
+    expect(await replyTo('/resume')).toBe('resume: ok');
+    expect(handle!.session.parts.gate.paused).toBe(false);
 
     // /killswitch from the allowed chat: engaged through the loop, answered with the confirmation code.
     telegram.push(4242, '/killswitch flash crash');
