@@ -143,7 +143,7 @@ describe('telemetry of a running session', () => {
     expect(await reconnects()).toBe(1);
   });
 
-  it('alerts each drawdown level once through Telegram while Slack hangs, without delaying bars; answers the allowed chat's /breaker /positions /pause /status /resume /killswitch through the loop', async () => {
+  it('alerts each drawdown level once through Telegram while Slack hangs, without delaying bars; answers /breaker /positions /pause /status /resume /killswitch from the allowed chat through the loop', async () => {
     const telegram: LocalTelegram = await startLocalTelegram();
     const slack: LocalSlack = await startLocalSlack();
     closers.push(() => telegram.close(), () => slack.close());
