@@ -7,8 +7,9 @@
  */
 import pino from 'pino';
 
-export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+import {LOG_LEVELS, type LogLevel} from './levels.js';
+
+export {LOG_LEVELS, type LogLevel};
 
 export type LogFields = Readonly<Record<string, unknown>>;
 

@@ -1,7 +1,6 @@
 import {hostname} from 'node:os';
 import {Command} from 'commander';
 import {AlertSettingsSchema, resolveAlerts} from '../../app/live-config.js';
-import {sendTestAlert} from '../../app/live-telemetry.js';
 import {parseConfig, readConfigFile} from '../../config/index.js';
 import {ErrorCode, IftbError} from '../../core/index.js';
 import type {CliIo} from '../context.js';
@@ -20,6 +19,7 @@ export function alertsCommand(io: CliIo): Command {
       if (typeof raw !== 'object' || raw === null || raw.alerts === undefined) throw new IftbError(ErrorCode.CONFIG_INVALID, `${o.config} has no \`alerts\` section`);
       const resolved = resolveAlerts(parseConfig(AlertSettingsSchema, raw.alerts, `${o.config} \`alerts\` section`));
       const text = o.message ?? `IFTB alert test from ${hostname()} at ${new Date().toISOString()}: this channel works.`;
+      const {sendTestAlert} = await import('../../app/live-telemetry.js');
       const results = await sendTestAlert(resolved, text);
       for (const r of results) io.out(r.ok ? `${r.channel}: sent` : `${r.channel}: FAILED (${r.error})`);
       if (results.some((r) => !r.ok)) process.exitCode = EXIT.failed;

@@ -1,8 +1,7 @@
 import {Command, Option} from 'commander';
-import {createLogger, LOG_LEVELS, type LogLevel, levelOfLine} from '../../adapters/logging/index.js';
+import {LOG_LEVELS, type LogLevel} from '../../adapters/logging/levels.js';
 import {parseLiveConfig, resolveAlerts} from '../../app/live-config.js';
 import {startLive} from '../../app/live-runner.js';
-import {attachTelemetry} from '../../app/live-telemetry.js';
 import {defaultModelsDir} from '../../app/models.js';
 import type {CliIo} from '../context.js';
 import {DEFAULT_DB_PATH} from '../../adapters/duckdb/index.js';
@@ -53,6 +52,8 @@ export function liveCommand(io: CliIo): Command {
       };
       const config = parseLiveConfig(file);
       const alerts = resolveAlerts(config.alerts);
+      // Loaded here, not with the program: every other command starts without pino and prom-client.
+      const [{createLogger, levelOfLine}, {attachTelemetry}] = await Promise.all([import('../../adapters/logging/index.js'), import('../../app/live-telemetry.js')]);
       // pino JSON lines on stdout (docker-compose logs); the resolved alert secrets are scrubbed like the environment's.
       const logger = createLogger({level: o.logLevel, env: process.env, secrets: alerts.secrets, base: {service: 'iftb'}});
       const log = (line: string) => logger[levelOfLine(line)](line);
