@@ -76,6 +76,8 @@ module.exports = {
       to: {path: '^src/(app|cli|report|api|adapters|sim|ml|live)/'},
     },
     vendorHome('tsx', 'src/decision/'),
+    vendorHome('prom-client', 'src/adapters/metrics/'),
+    vendorHome('pino', 'src/adapters/logging/'),
   ],
   options: {
     doNotFollow: {path: 'node_modules'},

@@ -6,6 +6,7 @@
 import {createBinanceExchangeClient, readBinanceEnvironment} from '../adapters/binance/index.js';
 import {ErrorCode, type ExchangeClient, IftbError} from '../core/index.js';
 import {symbolEntries} from './backtest-config.js';
+import {ExchangeActivity} from './exchange-activity.js';
 import type {LiveConfig} from './live-config.js';
 import {LiveLoop} from './live-loop.js';
 import {composeLiveSession, type ComposedSession} from './live-session.js';
@@ -23,6 +24,8 @@ export interface LiveRunOptions extends StateStoreOptions {
 export interface LiveHandle {
   readonly session: ComposedSession;
   readonly loop: LiveLoop;
+  /** REST requests and failures of the session's exchange client (metrics, alerts). */
+  readonly exchange: ExchangeActivity;
   /** Stops (SIGTERM semantics) and closes every connection; resolves within the caller's deadline. */
   stop(reason: string): Promise<void>;
 }
@@ -31,7 +34,8 @@ export async function startLive(config: LiveConfig, options: LiveRunOptions): Pr
   const env = options.env ?? process.env;
   const binance = readBinanceEnvironment({testnet: options.testnet, env});
   if (config.live.mode === 'live') refuseLive(config, options, binance.credentials !== null);
-  const client: ExchangeClient = createBinanceExchangeClient({endpoints: binance.endpoints, credentials: binance.credentials, log: options.log});
+  const exchange = new ExchangeActivity();
+  const client: ExchangeClient = createBinanceExchangeClient({endpoints: binance.endpoints, credentials: binance.credentials, log: options.log, observer: exchange});
   let stores: StateStores | null = null;
   try {
     stores = await openStateStores({...options, env});
@@ -48,6 +52,7 @@ export async function startLive(config: LiveConfig, options: LiveRunOptions): Pr
     return {
       session,
       loop,
+      exchange,
       async stop(reason: string) {
         try {
           await loop.stop(reason);

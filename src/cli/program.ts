@@ -14,6 +14,7 @@ import {liveCommand} from './commands/live.js';
 import {optimizeCommand} from './commands/optimize.js';
 import {workerCommand} from './commands/worker.js';
 import {strategyCommand} from './commands/strategy.js';
+import {alertsCommand} from './commands/alerts.js';
 
 export function buildProgram(io: CliIo = processIo): Command {
   const program = new Command('iftb')
@@ -36,5 +37,6 @@ export function buildProgram(io: CliIo = processIo): Command {
   program.addCommand(optimizeCommand(io));
   program.addCommand(workerCommand(io));
   program.addCommand(strategyCommand(io));
+  program.addCommand(alertsCommand(io));
   return program;
 }

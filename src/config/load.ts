@@ -1,4 +1,5 @@
 import {existsSync, readFileSync} from 'node:fs';
+import {parse as parseYaml} from 'yaml';
 import type {z} from 'zod';
 import {ErrorCode, IftbError} from '../core/index.js';
 import {deepFreeze} from './canonical.js';
@@ -15,11 +16,12 @@ export function parseConfig<S extends z.ZodType>(schema: S, raw: unknown, origin
   return deepFreeze(result.data);
 }
 
-/** Reads a JSON config file; a missing file or bad JSON is a clear CONFIG_INVALID error. */
+/** Reads a JSON (or, by extension, YAML: the runbook writes `alerts:` in YAML) config file; a missing or unreadable file is a clear CONFIG_INVALID error. */
 export function readConfigFile(path: string): unknown {
   if (!existsSync(path)) throw new IftbError(ErrorCode.CONFIG_INVALID, `config file ${path} not found`);
   try {
-    return JSON.parse(readFileSync(path, 'utf8'));
+    const text = readFileSync(path, 'utf8');
+    return /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text);
   } catch (error) {
     throw new IftbError(ErrorCode.CONFIG_INVALID, `config file ${path}: ${(error as Error).message}`);
   }

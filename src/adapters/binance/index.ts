@@ -15,3 +15,4 @@ export {BinanceUsdmExchangeClient, createBinanceExchangeClient, type BinanceClie
 export type {UserStreamTiming} from './user-stream.js';
 export type {StreamTiming} from './ws-connection.js';
 export {marketIdOf, unifiedSymbolOf} from './symbols.js';
+export type {ExchangeRequestObserver} from './rest-session.js';

@@ -3,6 +3,12 @@ import type {BinanceCredentials} from './endpoints.js';
 import {BINANCE_USDM, type BinanceUsdmClient} from './exchange.js';
 import {toExchangeError} from './exchange-errors.js';
 
+/** Told about every REST request sent and every one that failed (metrics, the API error rate); must not throw. */
+export interface ExchangeRequestObserver {
+  request(what: string): void;
+  failed(what: string, kind: ExchangeErrorKind): void;
+}
+
 /**
  * The REST side of the exchange client: one ccxt client plus the three things every call needs —
  * the clock offset for signing (synced before the first signed call and again after a -1021),
@@ -17,6 +23,7 @@ export class RestSession {
   constructor(
     readonly client: BinanceUsdmClient,
     private readonly credentials: BinanceCredentials | null,
+    private readonly observer: ExchangeRequestObserver | null = null,
   ) {}
 
   /** Local estimate of the exchange clock (the offset from the last sync). */
@@ -38,9 +45,11 @@ export class RestSession {
     }
     for (let attempt = 0; ; attempt++) {
       try {
+        this.tell((o) => o.request(what));
         return await request(this.client);
       } catch (raw) {
         const error = toExchangeError(raw, what, () => this.serverNowMs());
+        if (isExchangeError(error)) this.tell((o) => o.failed(what, error.kind));
         if (isExchangeError(error, 'rate-limit') || isExchangeError(error, 'banned')) this.block(error);
         if (isExchangeError(error, 'clock-skew') && signed && attempt === 0) {
           await this.syncTime();
@@ -82,6 +91,16 @@ export class RestSession {
       },
     );
     return this.timeSync;
+  }
+
+  /** An observer's failure must never fail the request it watches. */
+  private tell(call: (observer: ExchangeRequestObserver) => void): void {
+    if (this.observer === null) return;
+    try {
+      call(this.observer);
+    } catch {
+      // metrics only
+    }
   }
 
   private timeDifference(): number {

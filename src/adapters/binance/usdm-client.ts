@@ -22,7 +22,7 @@ import {accountIdOf, type BinanceCredentials, type BinanceEndpoints} from './end
 import {BINANCE_USDM, createBinanceUsdmClient} from './exchange.js';
 import {collectPages} from './history.js';
 import {BinanceKlineStream} from './market-stream.js';
-import {RestSession} from './rest-session.js';
+import {type ExchangeRequestObserver, RestSession} from './rest-session.js';
 import {marketIdOf} from './symbols.js';
 import {BinanceUserStream, type UserStreamTiming} from './user-stream.js';
 import {algoOrderOf, balanceOf, fundingFeesOf, fundingRatesOf, klinesOf, positionsOf, premiumIndexOf, regularOrderOf, userTradeOf} from './wire.js';
@@ -36,6 +36,8 @@ export interface BinanceClientOptions {
   /** Reconnect backoff, heartbeat and listenKey keepalive of the streams. */
   readonly streams?: UserStreamTiming;
   readonly log?: (line: string) => void;
+  /** Counts requests and failures (iftb_exchange_requests_total / _errors_total); never blocks a call. */
+  readonly observer?: ExchangeRequestObserver;
 }
 
 const MARGIN_ASSET = 'USDT';
@@ -63,7 +65,7 @@ export class BinanceUsdmExchangeClient implements ExchangeClient {
       apiKey: options.credentials?.apiKey,
       apiSecret: options.credentials?.apiSecret,
     });
-    this.rest = new RestSession(client, options.credentials);
+    this.rest = new RestSession(client, options.credentials, options.observer ?? null);
   }
 
   serverTimeMs(): Promise<number> {

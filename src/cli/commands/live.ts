@@ -1,5 +1,6 @@
 import {Command, Option} from 'commander';
-import {parseLiveConfig} from '../../app/live-config.js';
+import {LOG_LEVELS, type LogLevel} from '../../adapters/logging/levels.js';
+import {parseLiveConfig, resolveAlerts} from '../../app/live-config.js';
 import {startLive} from '../../app/live-runner.js';
 import {defaultModelsDir} from '../../app/models.js';
 import type {CliIo} from '../context.js';
@@ -19,6 +20,7 @@ interface LiveCliOptions extends RunConfigFlags {
   newSession?: boolean;
   quiet?: boolean;
   modelsDir: string;
+  logLevel: LogLevel;
 }
 
 /** How long SIGTERM may take before the process exits anyway (docker stop waits 10 s). */
@@ -38,6 +40,7 @@ export function liveCommand(io: CliIo): Command {
     .option('--new-session', 'start a new session even when one for this bot could be resumed')
     .option('--quiet', 'no status line per bar')
     .addOption(new Option('--models-dir <dir>', 'model registry folder').env('IFTB_MODELS_DIR').default(defaultModelsDir(), 'models'))
+    .addOption(new Option('--log-level <level>', 'JSON log lines on stdout from this level up').choices(LOG_LEVELS).env('IFTB_LOG_LEVEL').default('info'))
     .enablePositionalOptions()
     .addCommand(liveDiffCommand(io))
     .action(async (o: LiveCliOptions) => {
@@ -51,27 +54,37 @@ export function liveCommand(io: CliIo): Command {
         ...(o.quiet ? {statusLines: false} : {}),
       };
       const config = parseLiveConfig(file);
-      const log = (line: string) => io.err(line);
+      const alerts = resolveAlerts(config.alerts);
+      // Loaded here, not with the program: every other command starts without pino and prom-client.
+      const [{createLogger, levelOfLine}, {attachTelemetry}] = await Promise.all([import('../../adapters/logging/index.js'), import('../../app/live-telemetry.js')]);
+      // pino JSON lines on stdout (docker-compose logs); the resolved alert secrets are scrubbed like the environment's.
+      const logger = createLogger({level: o.logLevel, env: process.env, secrets: alerts.secrets, base: {service: 'iftb'}});
+      const log = (line: string) => logger[levelOfLine(line)](line);
       const handle = await startLive(config, {db: o.db, store: o.store, redis: o.redis, testnet: o.testnet, confirmLive: o.confirmLive, modelsDir: o.modelsDir, log});
-      io.err(`session ${handle.session.session.sessionId} running (${config.live.mode}); SIGINT or SIGTERM stops it`);
+      const sessionLog = logger.child({session: handle.session.session.sessionId, mode: config.live.mode});
+      const telemetry = attachTelemetry(handle, {alerts, log: (level, line) => sessionLog[level](line)});
+      if (alerts.telegram !== null || alerts.slack !== null) {
+        sessionLog.info(`alerts to ${[alerts.telegram === null ? null : 'telegram', alerts.slack === null ? null : 'slack'].filter(Boolean).join(' and ')}${alerts.telegram?.commands ? '; telegram commands from the allowed chats' : ''}`);
+      }
+      sessionLog.info(`session ${handle.session.session.sessionId} running (${config.live.mode}); SIGINT or SIGTERM stops it`);
       await new Promise<void>((resolve) => {
         let stopping = false;
         const stop = (signal: string) => {
           if (stopping) return;
           stopping = true;
           const deadline = setTimeout(() => {
-            io.err(`stop took longer than ${STOP_DEADLINE_MS} ms: exiting`);
+            sessionLog.error(`stop took longer than ${STOP_DEADLINE_MS} ms: exiting`);
             resolve();
           }, STOP_DEADLINE_MS);
           deadline.unref();
-          handle.stop(signal).then(
+          handle.stop(signal).finally(() => telemetry.close()).then(
             () => {
-              io.err(`session ${handle.session.session.sessionId} stopped (${signal})`);
+              sessionLog.info(`session ${handle.session.session.sessionId} stopped (${signal})`);
               clearTimeout(deadline);
               resolve();
             },
             (error: unknown) => {
-              io.err(`error while stopping: ${(error as Error).message}`);
+              sessionLog.error(`error while stopping: ${(error as Error).message}`);
               clearTimeout(deadline);
               resolve();
             },
@@ -80,6 +93,7 @@ export function liveCommand(io: CliIo): Command {
         process.once('SIGINT', () => stop('SIGINT'));
         process.once('SIGTERM', () => stop('SIGTERM'));
       });
+      logger.flush();
       process.exit(process.exitCode ?? 0);
     });
 }

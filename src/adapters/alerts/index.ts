@@ -1,0 +1,3 @@
+export * from './channels.js';
+export * from './dispatcher.js';
+export * from './telegram-commands.js';

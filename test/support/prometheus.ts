@@ -1,0 +1,104 @@
+/**
+ * The metric contract (coord/METRICS.md) as data, and two independent readers of an exposition:
+ * parse-prometheus-text-format and Prometheus' own `promtool check metrics` (Debian's prometheus
+ * package, /usr/bin/promtool).
+ */
+import {spawn} from 'node:child_process';
+import {createRequire} from 'node:module';
+
+const require = createRequire(import.meta.url);
+
+export interface ParsedFamily {
+  readonly name: string;
+  readonly help: string;
+  readonly type: 'GAUGE' | 'COUNTER' | 'HISTOGRAM' | 'SUMMARY' | 'UNTYPED';
+  readonly metrics: readonly {readonly value?: string; readonly labels?: Record<string, string>; readonly buckets?: Record<string, string>; readonly count?: string; readonly sum?: string}[];
+}
+
+export function parseExposition(text: string): ParsedFamily[] {
+  const parse = require('parse-prometheus-text-format') as (text: string) => ParsedFamily[];
+  return parse(text);
+}
+
+/** name → [type, label names] (the `_total` counters as the text format names them). */
+export const METRIC_CONTRACT: Readonly<Record<string, readonly [ParsedFamily['type'], readonly string[]]>> = {
+  iftb_up: ['GAUGE', ['mode']],
+  iftb_equity_usdt: ['GAUGE', []],
+  iftb_wallet_balance_usdt: ['GAUGE', []],
+  iftb_position_qty: ['GAUGE', ['symbol']],
+  iftb_unrealized_pnl_usdt: ['GAUGE', ['symbol']],
+  iftb_drawdown_ratio: ['GAUGE', []],
+  iftb_daily_loss_ratio: ['GAUGE', []],
+  iftb_trading_state: ['GAUGE', ['state']],
+  iftb_circuit_breaker_state: ['GAUGE', ['state']],
+  iftb_kill_switch_engaged: ['GAUGE', []],
+  iftb_exchange_requests_total: ['COUNTER', []],
+  iftb_exchange_errors_total: ['COUNTER', ['kind']],
+  iftb_decision_latency_seconds: ['HISTOGRAM', []],
+  iftb_data_age_seconds: ['GAUGE', []],
+  iftb_last_bar_timestamp_seconds: ['GAUGE', []],
+  iftb_bars_total: ['COUNTER', []],
+  iftb_websocket_reconnects_total: ['COUNTER', ['stream']],
+  iftb_orders_total: ['COUNTER', ['outcome']],
+  iftb_fill_slippage_ratio: ['HISTOGRAM', []],
+  iftb_funding_paid_usdt: ['GAUGE', []],
+  iftb_signal_score: ['GAUGE', ['source']],
+  iftb_llm_calls_total: ['COUNTER', []],
+  iftb_llm_cost_usdt_total: ['COUNTER', []],
+  iftb_model_info: ['GAUGE', ['name', 'version', 'sha256']],
+  iftb_reconciliation_mismatches_total: ['COUNTER', []],
+  iftb_alerts_sent_total: ['COUNTER', ['channel', 'level']],
+  iftb_alerts_failed_total: ['COUNTER', ['channel']],
+};
+
+export const DECISION_BUCKETS = ['0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '0.75', '1', '2.5', '5', '+Inf'];
+export const SLIPPAGE_BUCKETS = ['0', '0.0001', '0.0005', '0.001', '0.0025', '0.005', '0.01', '0.025', '+Inf'];
+
+/** `promtool check metrics` over the text on stdin: exit code and its report (lint problems, one a line). */
+export function promtoolCheck(text: string): Promise<{code: number; report: string}> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('promtool', ['check', 'metrics'], {stdio: ['pipe', 'pipe', 'pipe']});
+    let report = '';
+    child.stdout.on('data', (c: Buffer) => (report += c.toString('utf8')));
+    child.stderr.on('data', (c: Buffer) => (report += c.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({code: code ?? -1, report}));
+    child.stdin.end(text);
+  });
+}
+
+/** The families whose name starts with one of the prefixes, as exposition text (promtool on our metrics alone). */
+export function familiesText(text: string, prefix: string): string {
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    const name = line.startsWith('# ') ? line.split(' ')[2] : line.split(/[{ ]/)[0];
+    if (name !== undefined && name.startsWith(prefix)) out.push(line);
+  }
+  return `${out.join('\n')}\n`;
+}
+
+/** Every contract metric present with its type and labels; returns the problems (empty when it conforms). */
+export function contractProblems(families: readonly ParsedFamily[]): string[] {
+  const problems: string[] = [];
+  const byName = new Map(families.map((f) => [f.name, f] as const));
+  for (const [name, [type, labels]] of Object.entries(METRIC_CONTRACT)) {
+    const f = byName.get(name);
+    if (f === undefined) {
+      problems.push(`${name}: missing`);
+      continue;
+    }
+    if (f.type !== type) problems.push(`${name}: type ${f.type}, expected ${type}`);
+    if (f.help.trim() === '') problems.push(`${name}: no help`);
+    for (const m of f.metrics) {
+      const got = Object.keys(m.labels ?? {}).sort();
+      if (got.join(',') !== [...labels].sort().join(',')) problems.push(`${name}: labels {${got.join(',')}}, expected {${[...labels].sort().join(',')}}`);
+    }
+  }
+  return problems;
+}
+
+/** A histogram sample's bucket bounds in ascending order (object keys like "1" and "5" would come first). */
+export function bucketBounds(buckets: Record<string, string> | undefined): string[] {
+  const value = (k: string) => (k === '+Inf' ? Number.POSITIVE_INFINITY : Number(k));
+  return Object.keys(buckets ?? {}).sort((a, b) => value(a) - value(b));
+}
