@@ -174,10 +174,10 @@ class Gate implements OperableTradingGate {
     this.#refresh(true);
   }
 
+  /** Pure: a reader (the API, metrics) must never journal a change at its own time — replay could not reproduce it. */
   status(): GateStatus {
-    const state = this.#refresh(false);
     return {
-      state,
+      state: this.#fold(this.#killSwitch.engaged, this.#breaker.imposedState),
       paused: this.#paused,
       pausedBy: this.#paused ? this.#pausedBy : null,
       killSwitchEngaged: this.#killSwitch.engaged,
@@ -186,6 +186,13 @@ class Gate implements OperableTradingGate {
       flattenPending: this.#flattenPending(),
       restrictions: Object.fromEntries(this.#restrictions),
     };
+  }
+
+  /** The strictest of the kill switch, the breaker, the pause and the restrictions. */
+  #fold(kill: boolean, imposed: TradingState): TradingState {
+    const base: TradingState = this.#paused ? 'reducing' : 'active';
+    const held: TradingState = RANK[this.#restricted] > RANK[base] ? this.#restricted : base;
+    return kill ? 'halted' : RANK[imposed] > RANK[held] ? imposed : held;
   }
 
   #flattenPending(): boolean {
@@ -203,9 +210,7 @@ class Gate implements OperableTradingGate {
     const paused = this.#paused;
     const restricted = this.#restricted;
     if (kill === this.#lastKill && paused === this.#lastPaused && imposed === this.#lastImposed && restricted === this.#lastRestricted) return this.#state;
-    const base: TradingState = paused ? 'reducing' : 'active';
-    const held: TradingState = RANK[restricted] > RANK[base] ? restricted : base;
-    const next: TradingState = kill ? 'halted' : RANK[imposed] > RANK[held] ? imposed : held;
+    const next = this.#fold(kill, imposed);
     if (next !== this.#state) {
       const rule = this.#breaker.trippedRule;
       const cause =

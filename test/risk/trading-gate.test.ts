@@ -135,6 +135,16 @@ describe('trading gate', () => {
       flattenPending: false,
       restrictions: {},
     });
+    // Reading the status journals nothing, even with a change pending: a kill switch engaged
+    // between bars shows as halted, and the change is journaled at the next bar's time, as a
+    // restart replay of the journal would place it.
+    await t.killSwitch.activate('manual', 'carol');
+    const before = t.journal.events.length;
+    expect(t.gate.status()).toMatchObject({state: 'halted', killSwitchEngaged: true});
+    expect(t.journal.events.length).toBe(before);
+    t.bar();
+    expect(t.journal.events.filter((e) => e.type === 'state').at(-1)).toMatchObject({to: 'halted', timeMs: T0 + HOUR, cause: 'kill switch engaged'});
+    await t.killSwitch.forceDeactivate('admin', 'carol');
     // A restriction (e.g. a reconciliation mismatch in a live session) shows with its cause.
     t.gate.resume('alice', T0 + 1);
     t.gate.restrict('reconciliation', 'reducing', T0 + 2);
