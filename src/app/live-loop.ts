@@ -59,6 +59,9 @@ let commandSeq = 0;
 /** How long after a bar's close the loop waits for a funding settlement stamped at that close. */
 const FUNDING_WAIT_MS = 3000;
 
+/** The window the breaker's error-rate rule judges exchange requests over (the runbook's alert uses 5 minutes too). */
+const ERROR_RATE_WINDOW_MS = 5 * 60_000;
+
 export class LiveLoop {
   readonly #c: ComposedSession;
   readonly #d: LiveSessionDeps;
@@ -68,6 +71,8 @@ export class LiveLoop {
   #feed: ClosedBarFeed | null = null;
   #slots: SlotAssembler | null = null;
   #lastLatencyMs = 0;
+  /** Cumulative exchange counts at each decided slot, oldest first, back to ERROR_RATE_WINDOW_MS. */
+  readonly #activity: {atMs: number; requests: number; errors: number}[] = [];
   #lastBarMs: number | null = null;
   #pending: BarCommit[] = [];
   #applied: {commandId: string; outcome: string}[] = [];
@@ -98,6 +103,18 @@ export class LiveLoop {
       lastCloseMs: this.#lastBarMs === null ? null : this.#lastBarMs + this.#tf, slots: this.#c.parts.engine.slots,
       streams: {...this.#streams}, pendingCommits: this.#pending.length, replayMismatch: this.#mismatch,
     };
+  }
+
+  /** Exchange requests and failures over the last ERROR_RATE_WINDOW_MS (stored with the bar, so a replay judges the same figures). */
+  #venueWindow(): {venueRequests: number; venueErrors: number} {
+    const counts = this.#d.exchangeActivity;
+    if (counts === undefined) return {venueRequests: 0, venueErrors: 0};
+    const now = Date.now();
+    const window = this.#activity;
+    while (window.length > 0 && window[0].atMs < now - ERROR_RATE_WINDOW_MS) window.shift();
+    const from = window[0] ?? {requests: 0, errors: 0};
+    window.push({atMs: now, requests: counts.requests, errors: counts.errors});
+    return {venueRequests: counts.requests - from.requests, venueErrors: counts.errors - from.errors};
   }
 
   observe(observer: LiveObserver): void {
@@ -331,7 +348,7 @@ export class LiveLoop {
       return;
     }
     const dataAgeMs = Math.max(0, this.#c.clock.now() - close);
-    const inputs = {dataAgeMs, decisionLatencyMs: this.#lastLatencyMs, venueRequests: 0, venueErrors: 0};
+    const inputs = {dataAgeMs, decisionLatencyMs: this.#lastLatencyMs, ...this.#venueWindow()};
     parts.engine.setHealthInputs(inputs);
     parts.engine.stepAt(t);
     // Decision latency: closing kline received → orders handed to the venue (the breaker's latency rule).

@@ -43,7 +43,7 @@ export async function startLive(config: LiveConfig, options: LiveRunOptions): Pr
     const instruments = stores.instruments;
     if (config.live.mode === 'live') await refuseEngagedKillSwitch(stores);
     const session = await composeLiveSession(config, {stores, client, instruments, modelsDir: options.modelsDir, adminKey: env.KILL_SWITCH_ADMIN_KEY, log: options.log});
-    const loop = new LiveLoop(session, {stores, client, instruments, modelsDir: options.modelsDir, adminKey: env.KILL_SWITCH_ADMIN_KEY, log: options.log});
+    const loop = new LiveLoop(session, {stores, client, instruments, modelsDir: options.modelsDir, adminKey: env.KILL_SWITCH_ADMIN_KEY, log: options.log, exchangeActivity: exchange});
     await loop.start();
     if (config.live.mode === 'live' && session.parts.breaker.state !== 'CLOSED') {
       options.log(`warning: the circuit breaker is ${session.parts.breaker.state} after the restart replay; reset it through the API once checked`);
