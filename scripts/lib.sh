@@ -1,0 +1,61 @@
+# Shared by scripts/*.sh and scripts/dr/*.sh (sourced, POSIX sh). Backup layout under $IFTB_BACKUP_DIR:
+#   postgres/iftb_backup_<stamp>/{iftb.dump,manifest.json}   `iftb db backup` (pg_dump custom format + counts/sha256)
+#   redis/redis_<stamp>.rdb + .sha256                         `redis-cli --rdb`
+#   models/models_<stamp>.tar.gz + .sha256                    the model registry folder
+# <stamp> is UTC, YYYYMMDDTHHMMSSZ: the age checks and retention read it from the name.
+
+IFTB_ROOT=$(CDPATH='' cd -- "$(dirname -- "$0")" && while [ ! -f package.json ] && [ "$PWD" != / ]; do cd ..; done && pwd)
+BACKUP_DIR=${IFTB_BACKUP_DIR:-/backup}
+
+die() { echo "$(basename -- "$0"): $*" >&2; exit 1; }
+
+# The iftb CLI: $IFTB_BIN, else `iftb` on PATH (the image), else this checkout's build.
+iftb_cli() {
+  if [ -n "${IFTB_BIN:-}" ]; then $IFTB_BIN "$@"
+  elif command -v iftb >/dev/null 2>&1; then iftb "$@"
+  elif [ -f "$IFTB_ROOT/dist/src/cli/main.js" ]; then node "$IFTB_ROOT/dist/src/cli/main.js" "$@"
+  else die "no iftb CLI: set IFTB_BIN, put iftb on PATH or run npm run build in $IFTB_ROOT"
+  fi
+}
+
+need() { command -v "$1" >/dev/null 2>&1 || die "$1 is not installed ($2)"; }
+
+stamp_now() { date -u +%Y%m%dT%H%M%SZ; }
+
+# Unix seconds of a stamp (empty when it is not one).
+stamp_epoch() {
+  iso=$(printf '%s' "$1" | sed -n 's/^\([0-9]\{4\}\)\([0-9]\{2\}\)\([0-9]\{2\}\)T\([0-9]\{2\}\)\([0-9]\{2\}\)\([0-9]\{2\}\)Z$/\1-\2-\3 \4:\5:\6/p')
+  [ -n "$iso" ] && date -u -d "$iso" +%s 2>/dev/null || true
+}
+
+# "2024-01-17 03:00 UTC" for a stamp.
+stamp_human() { date -u -d "@$(stamp_epoch "$1")" '+%Y-%m-%d %H:%M UTC'; }
+
+# The stamp in an entry's name: postgres/iftb_backup_<stamp>, redis_<stamp>.rdb, models_<stamp>.tar.gz.
+stamp_of() { basename -- "$1" | sed -n 's/^[a-z_]*_\([0-9]\{8\}T[0-9]\{6\}Z\).*$/\1/p'; }
+
+# Newest entry of a kind (by the stamp in its name); empty when there is none.
+latest() { # dir pattern
+  [ -d "$1" ] || return 0
+  ls -1 "$1" 2>/dev/null | grep -E "$2" | sort | tail -n 1 | sed "s|^|$1/|"
+}
+
+# Removes entries older than N seconds (by name stamp), never the newest one.
+prune() { # dir pattern max_age_seconds
+  newest=$(latest "$1" "$2")
+  now=$(date -u +%s)
+  ls -1 "$1" 2>/dev/null | grep -E "$2" | while read -r name; do
+    entry="$1/$name"
+    [ "$entry" = "$newest" ] && continue
+    epoch=$(stamp_epoch "$(stamp_of "$entry")")
+    [ -n "$epoch" ] || continue
+    if [ $((now - epoch)) -gt "$3" ]; then
+      rm -rf -- "$entry" "$entry.sha256"
+      echo "pruned $entry"
+    fi
+  done
+}
+
+PG_PATTERN='^iftb_backup_[0-9]{8}T[0-9]{6}Z$'
+REDIS_PATTERN='^redis_[0-9]{8}T[0-9]{6}Z\.rdb$'
+MODELS_PATTERN='^models_[0-9]{8}T[0-9]{6}Z\.tar\.gz$'
