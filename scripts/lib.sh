@@ -5,6 +5,23 @@
 # <stamp> is UTC, YYYYMMDDTHHMMSSZ: the age checks and retention read it from the name.
 
 IFTB_ROOT=$(CDPATH='' cd -- "$(dirname -- "$0")" && while [ ! -f package.json ] && [ "$PWD" != / ]; do cd ..; done && pwd)
+
+# The checkout's .env (as docker-compose reads it: KEY=VALUE, no quoting): only variables not set
+# already, so the environment wins. IFTB_ENV_FILE names another file; IFTB_ENV_FILE=none skips it.
+load_dotenv() {
+  file=${IFTB_ENV_FILE:-$IFTB_ROOT/.env}
+  [ "$file" != none ] && [ -f "$file" ] || return 0
+  while IFS= read -r line || [ -n "$line" ]; do
+    case "$line" in ''|'#'*) continue ;; esac
+    key=${line%%=*}
+    case "$key" in *[!A-Za-z0-9_]*|'') continue ;; esac
+    eval "isset=\${$key+x}"
+    [ -n "$isset" ] && continue
+    value=${line#*=}
+    export "$key=$value"
+  done < "$file"
+}
+load_dotenv
 BACKUP_DIR=${IFTB_BACKUP_DIR:-/backup}
 
 die() { echo "$(basename -- "$0"): $*" >&2; exit 1; }

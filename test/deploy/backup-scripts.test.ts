@@ -18,7 +18,7 @@ import {startTestRedis, type TestRedis} from '../support/redis-server.js';
 interface Run {code: number; stdout: string; stderr: string}
 function sh(script: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
-    execFile('sh', [script, ...args], {env: {...process.env, ...env}}, (error, stdout, stderr) => {
+    execFile('sh', [script, ...args], {env: {...process.env, IFTB_ENV_FILE: 'none', ...env}}, (error, stdout, stderr) => {
       resolve({code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr});
     });
   });
