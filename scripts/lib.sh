@@ -76,3 +76,30 @@ prune() { # dir pattern max_age_seconds
 PG_PATTERN='^iftb_backup_[0-9]{8}T[0-9]{6}Z$'
 REDIS_PATTERN='^redis_[0-9]{8}T[0-9]{6}Z\.rdb$'
 MODELS_PATTERN='^models_[0-9]{8}T[0-9]{6}Z\.tar\.gz$'
+
+# --- DR helpers ---------------------------------------------------------------------------------
+# The operations API of a site: IFTB_PRIMARY_API_URL (default http://localhost:8000) or IFTB_DR_API_URL.
+site_api_url() {
+  case "$1" in
+    primary) printf '%s' "${IFTB_PRIMARY_API_URL:-http://localhost:8000}" ;;
+    dr) [ -n "${IFTB_DR_API_URL:-}" ] || die "IFTB_DR_API_URL is not set (the DR site's operations API, e.g. https://iftb.dr.example:8000)"; printf '%s' "$IFTB_DR_API_URL" ;;
+    *) die "unknown site '$1' (primary or dr)" ;;
+  esac
+}
+
+# psql over a URL, quiet, unaligned, stopping at the first error.
+psql_url() { need psql "Debian: postgresql-client"; url=$1; shift; psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$url" "$@"; }
+
+# Row count and sha256 of every table in schema public, one "table|rows|sha256" line each: the digest
+# `iftb db backup` writes into its manifest (rows as text, sorted, UTC, shortest exact floats).
+table_digests() {
+  psql_url "$1" <<'SQL'
+SET TimeZone = 'UTC';
+SET extra_float_digits = 1;
+SELECT format('SELECT %L || ''|'' || count(*) || ''|'' || encode(sha256(convert_to(coalesce(string_agg(t::text, E''\n'' ORDER BY t::text), ''''), ''UTF8'')), ''hex'') FROM %I t', tablename, tablename)
+FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename \gexec
+SQL
+}
+
+# Redacts the password of a URL for printing.
+redact() { printf '%s' "$1" | sed 's|://\([^:/@]*\):[^@]*@|://\1:***@|'; }
