@@ -10,6 +10,7 @@ usage: scripts/dr/health_check.sh --site=primary|dr [--url=URL]
 
   --site=SITE  primary (IFTB_PRIMARY_API_URL, default http://localhost:8000) or dr (IFTB_DR_API_URL)
   --url=URL    the API's base URL instead
+IFTB_ADMIN_TOKEN, when set, is sent with the status read (required when the API is not on loopback).
 USAGE
 }
 site=""; url=""
@@ -31,7 +32,8 @@ code=$(printf '%s' "$body" | tail -n 1)
 health=$(printf '%s' "$body" | sed '$d')
 if [ "$code" = 200 ]; then echo "✅ $site /health: 200 $health"; else echo "❌ $site /health: $code $health"; failed=1; fi
 
-breaker=$(curl -sS --max-time 10 -o - -w '\n%{http_code}' "$url/api/circuit-breaker/status" 2>&1) || breaker="$(printf '\n000')"
+# Reads need the bearer token when the API listens beyond loopback (the container's 0.0.0.0).
+breaker=$(curl -sS --max-time 10 ${IFTB_ADMIN_TOKEN:+-H "Authorization: Bearer $IFTB_ADMIN_TOKEN"} -o - -w '\n%{http_code}' "$url/api/circuit-breaker/status" 2>&1) || breaker="$(printf '\n000')"
 code=$(printf '%s' "$breaker" | tail -n 1)
 state=$(printf '%s' "$breaker" | sed '$d')
 if [ "$code" = 200 ]; then echo "✅ $site circuit breaker: $state"; else echo "❌ $site circuit breaker status: HTTP $code $state"; failed=1; fi

@@ -44,7 +44,8 @@ function siteApi(): Promise<{url: string; server: Server; health: {code: number}
       seen.push({method: req.method!, path: req.url!, auth: req.headers.authorization, body});
       const json = (code: number, value: unknown) => (res.writeHead(code, {'content-type': 'application/json'}), res.end(JSON.stringify(value)));
       if (req.url === '/health') return json(health.code, {status: health.code === 200 ? 'ok' : 'stale'});
-      if (req.url === '/api/circuit-breaker/status') return json(200, {state: 'CLOSED'});
+      // Like the real API on a non-loopback host: reads need the token too.
+      if (req.url === '/api/circuit-breaker/status') return req.headers.authorization === 'Bearer t0ken' ? json(200, {state: 'CLOSED'}) : json(401, {error: 'unauthorized'});
       if (req.url === '/api/trading/pause' && req.method === 'POST') {
         return req.headers.authorization === 'Bearer t0ken' ? json(200, {state: 'paused'}) : json(401, {error: 'unauthorized'});
       }
@@ -70,13 +71,14 @@ afterAll(async () => {
 
 describe('health_check.sh and standby_mode.sh', () => {
   it('reports a healthy site, fails on 503 and when unreachable', async () => {
-    const ok = await sh('scripts/dr/health_check.sh', ['--site=dr'], {IFTB_DR_API_URL: api.url});
+    const ok = await sh('scripts/dr/health_check.sh', ['--site=dr'], {IFTB_DR_API_URL: api.url, IFTB_ADMIN_TOKEN: 't0ken'});
     expect(ok.stdout).toBe('✅ dr /health: 200 {"status":"ok"}\n✅ dr circuit breaker: {"state":"CLOSED"}\n');
     expect(ok.code).toBe(0);
     api.health.code = 503;
-    const stale = await sh('scripts/dr/health_check.sh', ['--site=primary'], {IFTB_PRIMARY_API_URL: api.url});
+    const stale = await sh('scripts/dr/health_check.sh', ['--site=primary'], {IFTB_PRIMARY_API_URL: api.url, IFTB_ADMIN_TOKEN: ''});
     expect(stale.code).toBe(1);
     expect(stale.stdout).toContain('❌ primary /health: 503 {"status":"stale"}');
+    expect(stale.stdout).toContain('❌ primary circuit breaker status: HTTP 401');
     api.health.code = 200;
     const down = await sh('scripts/dr/health_check.sh', ['--site=dr', '--url=http://127.0.0.1:9']);
     expect(down.code).toBe(1);
@@ -170,7 +172,7 @@ describe('databases: verify_db_sync.sh, sync_from_dr.sh, verify_primary_health.s
 
   it('verify_primary_health checks the database, Redis and the API', async () => {
     const primary = await pg.fresh('prim');
-    const env = {IFTB_DATABASE_URL: primary.url, IFTB_REDIS_URL: redis.url, IFTB_PRIMARY_API_URL: api.url};
+    const env = {IFTB_DATABASE_URL: primary.url, IFTB_REDIS_URL: redis.url, IFTB_PRIMARY_API_URL: api.url, IFTB_ADMIN_TOKEN: 't0ken'};
     const pending = await sh('scripts/dr/verify_primary_health.sh', [], env);
     expect(pending.code).toBe(1);
     expect(pending.stdout).toMatch(/❌ primary database: \d+ pending migration/);
