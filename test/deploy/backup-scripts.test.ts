@@ -61,14 +61,14 @@ beforeAll(async () => {
   writeFileSync(join(modelsDir, 'xgb-dir', '1', 'manifest.json'), '{"version":1}\n');
   writeFileSync(join(modelsDir, 'xgb-dir', 'channels.json'), '{"live":1}\n');
   env = {IFTB_DATABASE_URL: source.url, IFTB_REDIS_URL: redis.url, IFTB_MODELS_DIR: modelsDir, IFTB_BACKUP_DIR: dest};
-});
+}, 120_000);
 
 afterAll(async () => {
   await redis?.stop();
   rmSync(work, {recursive: true, force: true});
 });
 
-describe('backup → check → restore', () => {
+describe('backup → check → restore', {timeout: 180_000}, () => {
   it('backs up all three, check_backups prints the runbook\'s ✅ lines, and a dropped database comes back equal', async () => {
     const backup = await sh('scripts/backup.sh', [], env);
     expect(backup.stderr).toBe('');
@@ -126,7 +126,7 @@ describe('backup → check → restore', () => {
   });
 });
 
-describe('check_backups.sh fails', () => {
+describe('check_backups.sh fails', {timeout: 180_000}, () => {
   const only = (kind: string) => readdirSync(join(dest, kind)).filter((n) => !n.endsWith('.sha256')).sort().at(-1)!;
 
   it('on a corrupt dump, an aged Redis snapshot and a model version not backed up', async () => {

@@ -69,7 +69,7 @@ afterAll(async () => {
   rmSync(work, {recursive: true, force: true});
 });
 
-describe('health_check.sh and standby_mode.sh', () => {
+describe('health_check.sh and standby_mode.sh', {timeout: 180_000}, () => {
   it('reports a healthy site, fails on 503 and when unreachable', async () => {
     const ok = await sh('scripts/dr/health_check.sh', ['--site=dr'], {IFTB_DR_API_URL: api.url, IFTB_ADMIN_TOKEN: 't0ken'});
     expect(ok.stdout).toBe('✅ dr /health: 200 {"status":"ok"}\n✅ dr circuit breaker: {"state":"CLOSED"}\n');
@@ -98,7 +98,7 @@ describe('health_check.sh and standby_mode.sh', () => {
   });
 });
 
-describe('switch_dns.sh', () => {
+describe('switch_dns.sh', {timeout: 180_000}, () => {
   it('refuses without a provider hook, and calls the hook with the target', async () => {
     const none = await sh('scripts/dr/switch_dns.sh', ['--to=dr-site'], {IFTB_DNS_SWITCH_HOOK: ''});
     expect(none.code).toBe(2);
@@ -113,7 +113,7 @@ describe('switch_dns.sh', () => {
   });
 });
 
-describe('databases: verify_db_sync.sh, sync_from_dr.sh, verify_primary_health.sh', () => {
+describe('databases: verify_db_sync.sh, sync_from_dr.sh, verify_primary_health.sh', {timeout: 180_000}, () => {
   it('equal databases are in sync; a changed row names its table; an unreachable primary checks the DR alone', async () => {
     const primary = await pg.fresh('drp');
     const dr = await pg.fresh('drd');

@@ -25,7 +25,7 @@ const init = (password: string) => run('sh', ['-c', 'sed "s|/iftb/init.sql|deplo
   env: {...process.env, PGHOST: '127.0.0.1', PGPORT: String(cluster.port), POSTGRES_USER: 'postgres', IFTB_DB_PASSWORD: password},
 });
 
-describe('postgres container init', () => {
+describe('postgres container init', {timeout: 180_000}, () => {
   it('creates role iftb with the password and database iftb; running again only resets the password', async () => {
     await init("pa'ss");
     await init("pa'ss");

@@ -52,7 +52,7 @@ async function helpOf(command: string[]): Promise<string> {
   return stdout;
 }
 
-describe('docs/RUNBOOK.md', () => {
+describe('docs/RUNBOOK.md', {timeout: 180_000}, () => {
   it('every command line is one this test knows how to check', () => {
     const known = [
       /^\.\/scripts\//, /^iftb /, /^docker-compose /, /^docker (stop|start|inspect|stats|exec|build) /, /^kubectl /, /^curl /, /^psql /, /^redis-cli /,
