@@ -5,8 +5,12 @@
 # dev dependencies). Runtime stage: production dependencies only, the built dist/, non-root.
 
 ARG NODE_IMAGE=node:20-bookworm-slim
+# package.json's allowScripts (which dependencies may run install scripts) needs npm 11; node:20 ships npm 10.
+ARG NPM_VERSION=11.19.1
 
 FROM ${NODE_IMAGE} AS build
+ARG NPM_VERSION
+RUN npm install -g npm@${NPM_VERSION}
 WORKDIR /src
 COPY package.json package-lock.json ./
 # Sources first: `prepare` (npm run build) compiles them during npm ci.
@@ -17,6 +21,8 @@ COPY bench ./bench
 RUN npm ci --no-audit --no-fund
 
 FROM ${NODE_IMAGE} AS runtime
+ARG NPM_VERSION
+RUN npm install -g npm@${NPM_VERSION}
 # pg_dump/pg_restore (`iftb db backup|restore`, PostgreSQL 15 like the compose server) and
 # redis-cli (scripts/backup.sh) for the backup job that runs in this image.
 RUN apt-get update \

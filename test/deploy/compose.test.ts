@@ -120,6 +120,10 @@ describe('Dockerfile', () => {
     expect(runtime).toMatch(/^USER node$/m);
     expect(runtime).toMatch(/HEALTHCHECK[^]*http:\/\/127\.0\.0\.1:8000\/health/);
     expect(runtime).toContain('STOPSIGNAL SIGTERM');
+    // allowScripts in package.json is an npm 11 setting: both stages install the npm this repo uses.
+    expect(JSON.parse(readFileSync('package.json', 'utf8')).allowScripts).toBeDefined();
+    for (const stage of stages) expect(stage).toContain('RUN npm install -g npm@${NPM_VERSION}');
+    expect(dockerfile).toMatch(/^ARG NPM_VERSION=11\./m);
   });
 
   it('copies only paths that exist and that .dockerignore lets through', () => {
