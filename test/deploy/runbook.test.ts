@@ -5,7 +5,7 @@
  * every repository path it mentions exists. Lines that cannot be checked here say why (PENDING).
  */
 import {execFile} from 'node:child_process';
-import {accessSync, constants, existsSync, readFileSync} from 'node:fs';
+import {accessSync, constants, existsSync, readdirSync, readFileSync} from 'node:fs';
 import {promisify} from 'node:util';
 import {describe, expect, it} from 'vitest';
 import {parse, parseAllDocuments} from 'yaml';
@@ -75,6 +75,17 @@ describe('docs/RUNBOOK.md', {timeout: 180_000}, () => {
     }
     for (const path of ['scripts/dr/switch_dns.sh', 'scripts/dr/verify_db_sync.sh', 'scripts/dr/health_check.sh', 'scripts/dr/verify_primary_health.sh', 'scripts/dr/sync_from_dr.sh', 'scripts/dr/standby_mode.sh', 'scripts/check_backups.sh']) {
       expect(calls.some((c) => c.startsWith(`./${path}`)), path).toBe(true);
+    }
+  });
+
+  it('every script has set -eu and --help, and refuses an unknown argument', async () => {
+    const scripts = [...readdirSync('scripts').map((f) => `scripts/${f}`), ...readdirSync('scripts/dr').map((f) => `scripts/dr/${f}`)].filter((f) => f.endsWith('.sh') && !f.endsWith('/lib.sh'));
+    expect(scripts.length).toBe(9);
+    for (const script of scripts) {
+      expect(readFileSync(script, 'utf8'), script).toMatch(/^#!\/bin\/sh\n[^]*^set -eu$/m);
+      expect(await helpOf([script]), script).toMatch(/^usage: /);
+      const refused = await run('sh', [script, '--no-such-flag'], {env: {...process.env, IFTB_ENV_FILE: 'none'}}).then(() => 0, (e: {code: number; stderr: string}) => (expect(e.stderr).toContain('unknown argument: --no-such-flag'), e.code));
+      expect(refused, script).not.toBe(0);
     }
   });
 
