@@ -68,6 +68,7 @@ module.exports = {
     vendorHome('vega-lite', 'src/report/'),
     vendorHome('ws', 'src/adapters/binance/'),
     vendorHome('bullmq', 'src/adapters/queue/'),
+    vendorHome('@grafana/grafana-foundation-sdk', 'src/deploy/'),
     {
       name: 'optimize-below-app',
       comment: 'src/optimize is pure search and statistics: it never reaches the app, cli, report or adapters (the app wires it)',
