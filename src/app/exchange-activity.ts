@@ -13,6 +13,7 @@ export interface ExchangeActivityListener {
 export class ExchangeActivity {
   #requests = 0;
   #errors = 0;
+  #failures = 0;
   readonly #byKind = new Map<ExchangeErrorKind, number>();
   readonly #listeners = new Set<ExchangeActivityListener>();
 
@@ -22,6 +23,14 @@ export class ExchangeActivity {
 
   get errors(): number {
     return this.#errors;
+  }
+
+  /**
+   * Failures of the venue itself (timeouts, 5xx, 429/418, network, auth, clock skew): what the
+   * breaker's error-rate rule judges. A refused order (-2019 margin, -4164 notional) is an answer.
+   */
+  get failures(): number {
+    return this.#failures;
   }
 
   /** Failures so far, by kind. */
@@ -38,6 +47,7 @@ export class ExchangeActivity {
   failed(_what: string, kind: ExchangeErrorKind): void {
     if (kind === 'not-found') return;
     this.#errors++;
+    if (kind !== 'rejected') this.#failures++;
     this.#byKind.set(kind, (this.#byKind.get(kind) ?? 0) + 1);
     for (const l of this.#listeners) l.failed?.(kind);
   }

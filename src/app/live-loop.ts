@@ -72,7 +72,7 @@ export class LiveLoop {
   #slots: SlotAssembler | null = null;
   #lastLatencyMs = 0;
   /** Cumulative exchange counts at each decided slot, oldest first, back to ERROR_RATE_WINDOW_MS. */
-  readonly #activity: {atMs: number; requests: number; errors: number}[] = [];
+  readonly #activity: {atMs: number; requests: number; failures: number}[] = [];
   #lastBarMs: number | null = null;
   #pending: BarCommit[] = [];
   #applied: {commandId: string; outcome: string}[] = [];
@@ -112,9 +112,9 @@ export class LiveLoop {
     const now = Date.now();
     const window = this.#activity;
     while (window.length > 0 && window[0].atMs < now - ERROR_RATE_WINDOW_MS) window.shift();
-    const from = window[0] ?? {requests: 0, errors: 0};
-    window.push({atMs: now, requests: counts.requests, errors: counts.errors});
-    return {venueRequests: counts.requests - from.requests, venueErrors: counts.errors - from.errors};
+    const from = window[0] ?? {requests: 0, failures: 0};
+    window.push({atMs: now, requests: counts.requests, failures: counts.failures});
+    return {venueRequests: counts.requests - from.requests, venueErrors: counts.failures - from.failures};
   }
 
   observe(observer: LiveObserver): void {

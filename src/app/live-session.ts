@@ -41,8 +41,8 @@ export interface LiveSessionDeps {
   /** KILL_SWITCH_ADMIN_KEY (force-deactivate); absent: force-deactivate is refused. */
   readonly adminKey?: string;
   readonly log: (line: string) => void;
-  /** Running counts of the exchange requests and failures (the breaker's error-rate rule reads them per window). */
-  readonly exchangeActivity?: {readonly requests: number; readonly errors: number};
+  /** Running counts of the exchange requests and the venue's failures (the breaker's error-rate rule reads them per window). */
+  readonly exchangeActivity?: {readonly requests: number; readonly failures: number};
 }
 
 /** Everything composed for one session, before its loop starts. */
