@@ -23,6 +23,12 @@ export interface LiveRunOptions extends StateStoreOptions {
 export interface LiveHandle {
   readonly session: ComposedSession;
   readonly loop: LiveLoop;
+  /** The exchange connection (health checks: is the venue reachable). */
+  readonly client: ExchangeClient;
+  /** Where the session's pinned models are resolved (reload-model). */
+  readonly modelsDir?: string;
+  /** KILL_SWITCH_ADMIN_KEY was given: force-deactivate can work. */
+  readonly adminKeyConfigured: boolean;
   /** Stops (SIGTERM semantics) and closes every connection; resolves within the caller's deadline. */
   stop(reason: string): Promise<void>;
 }
@@ -48,6 +54,9 @@ export async function startLive(config: LiveConfig, options: LiveRunOptions): Pr
     return {
       session,
       loop,
+      client,
+      modelsDir: options.modelsDir,
+      adminKeyConfigured: Boolean(env.KILL_SWITCH_ADMIN_KEY),
       async stop(reason: string) {
         try {
           await loop.stop(reason);
