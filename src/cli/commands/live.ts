@@ -1,6 +1,9 @@
-import {Command, Option} from 'commander';
+import {Command, InvalidArgumentError, Option} from 'commander';
 import {parseLiveConfig} from '../../app/live-config.js';
+import {createLiveOps} from '../../app/live-ops.js';
 import {startLive} from '../../app/live-runner.js';
+import {checkToken} from '../../api/auth.js';
+import {type OpsServer, startOpsServer} from '../../api/server.js';
 import {defaultModelsDir} from '../../app/models.js';
 import type {CliIo} from '../context.js';
 import {DEFAULT_DB_PATH} from '../../adapters/duckdb/index.js';
@@ -18,6 +21,9 @@ interface LiveCliOptions extends RunConfigFlags {
   newSession?: boolean;
   quiet?: boolean;
   modelsDir: string;
+  api: boolean;
+  apiPort: number;
+  apiHost: string;
 }
 
 /** How long SIGTERM may take before the process exits anyway (docker stop waits 10 s). */
@@ -37,6 +43,9 @@ export function liveCommand(io: CliIo): Command {
     .option('--new-session', 'start a new session even when one for this bot could be resumed')
     .option('--quiet', 'no status line per bar')
     .addOption(new Option('--models-dir <dir>', 'model registry folder').env('IFTB_MODELS_DIR').default(defaultModelsDir(), 'models'))
+    .addOption(new Option('--api-port <port>', 'operations API port (the runbook\'s curl commands)').env('IFTB_API_PORT').default(8000).argParser(portOption))
+    .addOption(new Option('--api-host <host>', 'operations API address; reads need the token unless it is a loopback address').env('IFTB_API_HOST').default('127.0.0.1'))
+    .option('--no-api', 'no operations API (then IFTB_ADMIN_TOKEN is not needed)')
     .action(async (o: LiveCliOptions) => {
       const trading = runConfigFromFlags(o);
       const file = trading as Record<string, unknown> & {live?: Record<string, unknown>};
@@ -49,7 +58,19 @@ export function liveCommand(io: CliIo): Command {
       };
       const config = parseLiveConfig(file);
       const log = (line: string) => io.err(line);
+      // Refused before anything starts: an API without a proper token would be worse than none.
+      const token = o.api ? checkToken(process.env.IFTB_ADMIN_TOKEN) : undefined;
       const handle = await startLive(config, {db: o.db, store: o.store, redis: o.redis, testnet: o.testnet, confirmLive: o.confirmLive, modelsDir: o.modelsDir, log});
+      let api: OpsServer | null = null;
+      if (o.api) {
+        try {
+          api = await startOpsServer({ops: createLiveOps(handle), token, host: o.apiHost, port: o.apiPort, log});
+        } catch (error) {
+          await handle.stop('operations API failed to start');
+          throw error;
+        }
+        io.err(`operations API on ${api.url} (docs at ${api.url}/docs)`);
+      }
       io.err(`session ${handle.session.session.sessionId} running (${config.live.mode}); SIGINT or SIGTERM stops it`);
       await new Promise<void>((resolve) => {
         let stopping = false;
@@ -61,7 +82,8 @@ export function liveCommand(io: CliIo): Command {
             resolve();
           }, STOP_DEADLINE_MS);
           deadline.unref();
-          handle.stop(signal).then(
+          // The API closes first (open connections dropped), so no command arrives while the loop stops.
+          Promise.resolve(api?.close()).catch(() => undefined).then(() => handle.stop(signal)).then(
             () => {
               io.err(`session ${handle.session.session.sessionId} stopped (${signal})`);
               clearTimeout(deadline);
@@ -79,4 +101,10 @@ export function liveCommand(io: CliIo): Command {
       });
       process.exit(process.exitCode ?? 0);
     });
+}
+
+function portOption(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new InvalidArgumentError(`expected a TCP port (0-65535), got '${value}'`);
+  return port;
 }
