@@ -62,11 +62,13 @@ export interface PaperSession {
   readonly exchange: LocalBinanceExchange;
   readonly bars: readonly Bar[];
   readonly sha256: Readonly<Record<'1' | '2', string>>;
+  /** What the session logged. */
+  readonly lines: string[];
   handle: LiveHandle;
   /** Next live bar index into `bars`. */
   next: number;
-  /** Sends the next closed bar and waits until the session decided it. */
-  advance(n?: number): Promise<void>;
+  /** Sends the next closed bar and waits until the session decided it (`missClosed`: not on the stream, only over REST). */
+  advance(n?: number, missClosed?: boolean): Promise<void>;
   /** Stops the session (SIGTERM semantics) and starts it again on the same store. */
   restart(): Promise<void>;
   close(): Promise<void>;
@@ -80,7 +82,7 @@ export async function waitFor(check: () => boolean, what: string, timeoutMs = 30
   }
 }
 
-export async function startPaperSession(options: {live?: number; breaker?: Record<string, unknown>} = {}): Promise<PaperSession> {
+export async function startPaperSession(options: {live?: number; breaker?: Record<string, unknown>; pollGraceMs?: number} = {}): Promise<PaperSession> {
   const dir = mkdtempSync(join(tmpdir(), 'iftb-api-'));
   const modelsDir = join(dir, 'models');
   const registry = new ModelRegistry(modelsDir);
@@ -96,16 +98,17 @@ export async function startPaperSession(options: {live?: number; breaker?: Recor
     strategy: 'ensemble', symbol: 'BTC/USDT:USDT', timeframe: '1m', params: {model: `${MODEL}@live`, entry: 0.1, exit: 0.02, minConfidence: 0.1}, funding: false,
     // The latency rule is off: a loaded test machine must not trip the breaker.
     breaker: {latency: {enabled: false}, ...(options.breaker ?? {})},
-    live: {pollGraceMs: 60_000, statusLines: false},
+    live: {pollGraceMs: options.pollGraceMs ?? 60_000, statusLines: false},
   });
-  const start = () => startLive(config, {db, env, modelsDir, log: () => undefined});
+  const lines: string[] = [];
+  const start = () => startLive(config, {db, env, modelsDir, log: (l) => lines.push(l)});
   const session: PaperSession = {
-    dir, modelsDir, db, exchange, bars, sha256, handle: await start(), next: HISTORY,
-    async advance(n = 1) {
+    dir, modelsDir, db, exchange, bars, sha256, lines, handle: await start(), next: HISTORY,
+    async advance(n = 1, missClosed = false) {
       for (let k = 0; k < n; k++) {
         const bar = bars[session.next++];
-        exchange.advance({symbol: 'BTCUSDT', bar});
-        await waitFor(() => session.handle.loop.status().lastBarMs === bar.openTime, `bar ${new Date(bar.openTime).toISOString()}`);
+        exchange.advance({symbol: 'BTCUSDT', bar, ...(missClosed ? {missClosed: true} : {})});
+        await waitFor(() => session.handle.loop.status().lastBarMs === bar.openTime, `bar ${new Date(bar.openTime).toISOString()} (last decided ${session.handle.loop.status().lastBarMs}; log: ${lines.slice(-5).join(' | ')})`);
       }
     },
     async restart() {
