@@ -30,8 +30,9 @@ export async function callOpsApi(url: string, method: 'GET' | 'POST', path: stri
       signal: AbortSignal.timeout(15_000),
     });
   } catch (error) {
-    const cause = (error as {cause?: {code?: string}}).cause?.code ?? (error as Error).name;
-    const why = cause === 'ECONNREFUSED' ? 'connection refused: is `iftb live` running with its API there?' : cause === 'TimeoutError' ? 'no answer within 15 s' : `${cause}`;
+    const inner = (error as {cause?: {code?: string; message?: string}}).cause;
+    const cause = inner?.code ?? ((error as Error).name === 'TimeoutError' ? 'TimeoutError' : inner?.message ?? (error as Error).message);
+    const why = cause === 'ECONNREFUSED' ? 'connection refused: is `iftb live` running with its API there?' : cause === 'TimeoutError' ? 'no answer within 15 s' : cause;
     throw new IftbError(ErrorCode.INPUT_INVALID, `cannot reach the bot's API at ${url} (${why}); set IFTB_API_URL`);
   }
   const text = await response.text();
