@@ -1,8 +1,9 @@
 /**
  * The operations API of a running bot (the runbook's endpoints), over the Ops port. Fastify lives
  * only in this folder. Every mutating endpoint needs `Authorization: Bearer $IFTB_ADMIN_TOKEN`;
- * read endpoints under /api are open when the server is bound to a loopback address and need the
- * token otherwise; /health, /metrics and /docs are always open (container probes, Prometheus).
+ * read endpoints under /api are open on localhost (a loopback bind, or a request from a loopback
+ * address when bound elsewhere) and need the token from anywhere else; /health, /metrics and
+ * /docs are always open (container probes, Prometheus).
  * Bodies are JSON; curl's `-d '{…}'` without a Content-Type header (form-urlencoded) is read as
  * JSON too, as the runbook's commands send it. Responses use the runbook's snake_case.
  */
@@ -92,7 +93,8 @@ export async function buildOpsServer(options: OpsServerOptions): Promise<Fastify
     limiter.fail(client);
     return reply.code(401).header('www-authenticate', 'Bearer').send({error: 'unauthorized'});
   };
-  const readGuard = readsOpen ? [] : [guard];
+  // Reads are open to a client on this machine (a loopback bind, or a request from a loopback address); others need the token.
+  const readGuard = readsOpen ? [] : [async (req: FastifyRequest, reply: FastifyReply) => (isLoopback(req.ip) ? undefined : guard(req, reply))];
   const by = (req: FastifyRequest) => `api:${req.ip}`;
   const security = [{bearer: []}];
 

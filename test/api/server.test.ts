@@ -138,12 +138,16 @@ describe('the operations API over a paper session', () => {
     }
   });
 
-  it('needs the token for reads when bound to a non-loopback address', async () => {
+  it('needs the token for reads from another machine when bound to a non-loopback address', async () => {
     const app = await buildOpsServer({ops, token: ADMIN_TOKEN, host: '0.0.0.0'});
     try {
-      expect((await app.inject({method: 'GET', url: '/api/positions'})).statusCode).toBe(401);
-      expect((await app.inject({method: 'GET', url: '/api/positions', headers: auth})).statusCode).toBe(200);
-      expect((await app.inject({method: 'GET', url: '/health'})).statusCode).not.toBe(401);
+      const remote = {remoteAddress: '10.1.2.3'};
+      expect((await app.inject({method: 'GET', url: '/api/positions', ...remote})).statusCode).toBe(401);
+      expect((await app.inject({method: 'GET', url: '/api/positions', headers: auth, ...remote})).statusCode).toBe(200);
+      expect((await app.inject({method: 'GET', url: '/health', ...remote})).statusCode).not.toBe(401);
+      // From this machine (the runbook's curl on the host) reads stay open; mutations never are.
+      expect((await app.inject({method: 'GET', url: '/api/positions', remoteAddress: '127.0.0.1'})).statusCode).toBe(200);
+      expect((await app.inject({method: 'POST', url: '/api/trading/pause', remoteAddress: '127.0.0.1'})).statusCode).toBe(401);
     } finally {
       await app.close();
     }

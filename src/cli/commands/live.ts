@@ -44,7 +44,7 @@ export function liveCommand(io: CliIo): Command {
     .option('--quiet', 'no status line per bar')
     .addOption(new Option('--models-dir <dir>', 'model registry folder').env('IFTB_MODELS_DIR').default(defaultModelsDir(), 'models'))
     .addOption(new Option('--api-port <port>', 'operations API port (the runbook\'s curl commands)').env('IFTB_API_PORT').default(8000).argParser(portOption))
-    .addOption(new Option('--api-host <host>', 'operations API address; reads need the token unless it is a loopback address').env('IFTB_API_HOST').default('127.0.0.1'))
+    .addOption(new Option('--api-host <host>', 'operations API address (reads from other machines need the token when not loopback)').env('IFTB_API_HOST').default('127.0.0.1'))
     .option('--no-api', 'no operations API (then IFTB_ADMIN_TOKEN is not needed)')
     .action(async (o: LiveCliOptions) => {
       const trading = runConfigFromFlags(o);
