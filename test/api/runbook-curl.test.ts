@@ -116,10 +116,14 @@ describe('the runbook\'s curl commands against a running paper session', () => {
     expect(r.body.outcome).toMatch(/^(ok|nothing to close)$/);
     expect((r.body.positions as Array<{qty: number}>).every((p) => p.qty === 0)).toBe(true);
 
-    // ML rollback: the channel moves (iftb models rollback does this), the reload swaps to the pinned version.
-    new ModelRegistry(s.modelsDir).pin(MODEL, '2', 'live');
+    // ML rollback: version 2 went live and was reloaded; `iftb models rollback` returns the channel to 1, the reload serves it.
+    const registry = new ModelRegistry(s.modelsDir);
+    registry.pin(MODEL, '2', 'live');
+    expect((await ops.reloadModel('test', 'deploy v2')).models[0].model).toBe(`${MODEL}@2`);
+    registry.rollback(MODEL, 'live');
     r = await curl(reload);
-    expect(r).toMatchObject({status: 200, body: {applied: true, outcome: 'ok', models: [{ref: `${MODEL}@live`, model: `${MODEL}@2`, sha256: s.sha256['2']}]}});
+    expect(r).toMatchObject({status: 200, body: {applied: true, outcome: 'ok', models: [{ref: `${MODEL}@live`, model: `${MODEL}@1`, sha256: s.sha256['1']}]}});
+    expect(s.handle.loop.journal.filter((e) => e.type === 'model').map((e) => (e as {model: string; sha256: string}).sha256)).toEqual([s.sha256['2'], s.sha256['1']]);
 
     await s.advance();
     r = await curl(health);
