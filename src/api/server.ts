@@ -109,7 +109,8 @@ export async function buildOpsServer(options: OpsServerOptions): Promise<Fastify
 
   app.get('/health', {schema: {tags: ['probe'], summary: '200 when bars are fresh and the venue answers, else 503'}}, async (_req, reply) => {
     const h = await ops.health();
-    return reply.code(h.ok ? 200 : 503).send(snake({status: h.ok ? 'ok' : 'unhealthy', ...h}));
+    const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+    return reply.code(h.ok ? 200 : 503).send(snake({status: h.ok ? 'ok' : 'unhealthy', lastBarTime: iso(h.lastBarMs), lastCloseTime: iso(h.lastCloseMs), ...h}));
   });
   app.get('/metrics', {schema: {tags: ['probe'], summary: 'Prometheus text format'}}, async (_req, reply) => {
     if (options.metrics === undefined) return reply.code(404).send({error: 'not_found', message: 'metrics are not enabled in this process'});

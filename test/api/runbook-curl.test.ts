@@ -130,6 +130,7 @@ describe('the runbook\'s curl commands against a running paper session', () => {
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({status: 'ok', ok: true, last_bar_ms: s.bars[s.next - 1].openTime, venue: {reachable: true}, store: {reachable: true}, trading_state: 'active'});
     expect(r.body.data_age_ms).toEqual(expect.any(Number));
+    expect(r.body.last_bar_time).toBe(new Date(s.bars[s.next - 1].openTime).toISOString());
 
     // Shutdown procedure.
     r = await curl(pause);

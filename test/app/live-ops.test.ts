@@ -1,6 +1,7 @@
 import {readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
+import {DuckDbStore} from '../../src/adapters/duckdb/index.js';
 import {createLiveOps} from '../../src/app/live-ops.js';
 import {ModelRegistry} from '../../src/ml/registry.js';
 import {ADMIN_KEY, latestMlScore, LEAF, MODEL, type PaperSession, scoreOf, startPaperSession} from '../api/paper-session.js';
@@ -44,6 +45,22 @@ describe('Ops over a running paper session', () => {
     ]);
     await s.advance();
     expect(latestMlScore(s.handle)).toBeCloseTo(scoreOf(LEAF['2']), 6);
+
+    // Every command is stored with who, when, why, its outcome and the bar before which it took effect.
+    const sessionId = s.handle.session.session.sessionId;
+    await s.handle.stop('test');
+    const store = await DuckDbStore.open(s.db, {seed: false});
+    try {
+      const commands = await store.sessions.commands(sessionId);
+      expect(commands.map((c) => [c.kind, c.by, c.reason, c.outcome?.replace(/:.*/s, '')])).toEqual([
+        ['reload-model', 'test', 'reload pinned models', 'unchanged'],
+        ['reload-model', 'test', 'rollback drill', 'refused'],
+        ['reload-model', 'api:test', 'rollback drill', 'ok'],
+      ]);
+      expect(commands.every((c) => c.appliedBeforeBarMs !== null && c.receivedMs > 0)).toBe(true);
+    } finally {
+      store.close();
+    }
   });
 
   it('engages the kill switch once under 50 concurrent activations; a wrong code fails and the latch survives a restart', async () => {
