@@ -91,14 +91,17 @@ describe('iftb live with its API', () => {
       expect(refused.stderr.trim()).toBe('error: IFTB_ADMIN_TOKEN is 5 characters; the operations API needs at least 24 (e.g. `openssl rand -hex 24`)');
 
       const child = spawn(process.execPath, [CLI, ...args], {env: {...process.env, ...base, IFTB_ADMIN_TOKEN: ADMIN_TOKEN, IFTB_API_PORT: undefined}, stdio: ['ignore', 'pipe', 'pipe']});
-      let stderr = '';
+      // The line may come as plain text on stderr or inside a JSON log line on stdout.
+      let output = '';
       const url = await new Promise<string>((resolve, reject) => {
-        child.stderr!.on('data', (chunk: Buffer) => {
-          stderr += chunk.toString();
-          const m = /operations API on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
+        const read = (chunk: Buffer) => {
+          output += chunk.toString();
+          const m = /operations API on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
           if (m) resolve(m[1]);
-        });
-        child.once('exit', (code) => reject(new Error(`iftb live exited with ${code}: ${stderr}`)));
+        };
+        child.stderr!.on('data', read);
+        child.stdout!.on('data', read);
+        child.once('exit', (code) => reject(new Error(`iftb live exited with ${code}: ${output}`)));
       });
       const status = await fetch(`${url}/api/status`).then((r) => r.json() as Promise<{mode: string; strategy: string}>);
       expect(status).toMatchObject({mode: 'paper', strategy: 'sma-cross'});

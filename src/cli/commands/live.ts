@@ -3,7 +3,7 @@ import {parseLiveConfig} from '../../app/live-config.js';
 import {createLiveOps} from '../../app/live-ops.js';
 import {startLive} from '../../app/live-runner.js';
 import {checkToken} from '../../api/auth.js';
-import {type OpsServer, startOpsServer} from '../../api/server.js';
+import type {OpsServer} from '../../api/server.js';
 import {defaultModelsDir} from '../../app/models.js';
 import type {CliIo} from '../context.js';
 import {DEFAULT_DB_PATH} from '../../adapters/duckdb/index.js';
@@ -64,6 +64,8 @@ export function liveCommand(io: CliIo): Command {
       let api: OpsServer | null = null;
       if (o.api) {
         try {
+          // Loaded here, not with the program: other commands start without fastify.
+          const {startOpsServer} = await import('../../api/server.js');
           api = await startOpsServer({ops: createLiveOps(handle), token, host: o.apiHost, port: o.apiPort, log});
         } catch (error) {
           await handle.stop('operations API failed to start');
