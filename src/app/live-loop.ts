@@ -24,6 +24,7 @@ import {applyCommand, KILL_SWITCH_KINDS} from '../live/session-commands.js';
 import {type Slot, SlotAssembler} from '../live/slot-assembler.js';
 import {reconcile, type ReconcileReport} from '../live/reconciler.js';
 import {refreshFunding} from './live-data.js';
+import {reloadModels} from './model-reload.js';
 import type {ComposedSession, LiveSessionDeps} from './live-session.js';
 
 export interface LiveStatus {
@@ -223,9 +224,13 @@ export class LiveLoop {
     for (const lock of this.#c.locks) await lock.release();
   }
 
-  #targets() {
+  /** Replay leaves reloadModel out: a restarted session resolved its pins afresh. */
+  #targets(replay = false) {
     const {gate, engine} = this.#c.parts;
-    return {gate, engine};
+    if (replay) return {gate, engine};
+    const analyzers = this.#c.lanes.flatMap((l) => l.analyzers);
+    const reloadModel = (by: string) => reloadModels(analyzers, by, {modelsDir: this.#d.modelsDir, journal: (e) => this.#c.journal.push(e), now: () => this.#c.clock.now()});
+    return {gate, engine, reloadModel};
   }
 
   #serial<T>(task: () => Promise<T>): Promise<T> {
@@ -258,7 +263,7 @@ export class LiveLoop {
       if (t >= session.firstBarMs && row === undefined) break;
       // Live: what the exchange did in this slot comes from the stored journal, in the same order.
       if (venue !== null) venue.replaySlot(stored.slice(this.#tracker.journalEnd, row?.journalEnd ?? this.#tracker.journalEnd).filter(isVenueEvent));
-      for (const c of byBar.get(t) ?? []) await applyCommand(c, {...this.#targets(), replaySwitch});
+      for (const c of byBar.get(t) ?? []) await applyCommand(c, {...this.#targets(true), replaySwitch});
       parts.engine.setHealthInputs(row === undefined ? null : row);
       parts.engine.stepAt(t);
       this.#lastBarMs = t;

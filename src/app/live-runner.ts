@@ -26,6 +26,12 @@ export interface LiveHandle {
   readonly loop: LiveLoop;
   /** REST requests and failures of the session's exchange client (metrics, alerts). */
   readonly exchange: ExchangeActivity;
+  /** The exchange connection (health checks: is the venue reachable). */
+  readonly client: ExchangeClient;
+  /** Where the session's pinned models are resolved (reload-model). */
+  readonly modelsDir?: string;
+  /** KILL_SWITCH_ADMIN_KEY was given: force-deactivate can work. */
+  readonly adminKeyConfigured: boolean;
   /** Stops (SIGTERM semantics) and closes every connection; resolves within the caller's deadline. */
   stop(reason: string): Promise<void>;
 }
@@ -53,6 +59,9 @@ export async function startLive(config: LiveConfig, options: LiveRunOptions): Pr
       session,
       loop,
       exchange,
+      client,
+      modelsDir: options.modelsDir,
+      adminKeyConfigured: Boolean(env.KILL_SWITCH_ADMIN_KEY),
       async stop(reason: string) {
         try {
           await loop.stop(reason);

@@ -10,6 +10,7 @@ import {trainCommand} from './commands/train.js';
 import {reportCommand} from './commands/report.js';
 import {runsCommand} from './commands/runs.js';
 import {dbCommand} from './commands/db.js';
+import {opsCommand} from './commands/ops.js';
 import {liveCommand} from './commands/live.js';
 import {optimizeCommand} from './commands/optimize.js';
 import {workerCommand} from './commands/worker.js';
@@ -34,6 +35,7 @@ export function buildProgram(io: CliIo = processIo): Command {
   program.addCommand(runsCommand(io));
   program.addCommand(dbCommand(io));
   program.addCommand(liveCommand(io));
+  program.addCommand(opsCommand(io));
   program.addCommand(optimizeCommand(io));
   program.addCommand(workerCommand(io));
   program.addCommand(strategyCommand(io));

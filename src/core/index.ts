@@ -19,3 +19,4 @@ export * from './ports/run-store.js';
 export * from './ports/bot-lock.js';
 export * from './ports/live-state.js';
 export * from './ports/instrument-store.js';
+export * from './ports/ops.js';

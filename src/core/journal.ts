@@ -37,6 +37,8 @@ export type JournalEvent =
       readonly detail: string;
     }
   | {readonly type: 'kill-switch'; readonly timeMs: number; readonly action: 'activate' | 'deactivate' | 'force-deactivate' | 'flatten'; readonly reason: string; readonly by: string}
+  /** Live: an operator's model reload swapped the model an ML source scores with (from the next bar). */
+  | {readonly type: 'model'; readonly timeMs: number; readonly action: 'reload'; readonly source: string; readonly ref: string; readonly from: string; readonly model: string; readonly sha256: string; readonly by: string}
   | {readonly type: 'error'; readonly timeMs: number; readonly code: ErrorCode | string; readonly message: string};
 
 export type JournalSink = (event: JournalEvent) => void;

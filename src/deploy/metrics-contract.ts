@@ -1,5 +1,5 @@
 /**
- * The Prometheus metric contract (/work/coord/METRICS.md, the list the bot's /metrics exports):
+ * The Prometheus metric contract (the list the bot's /metrics exports):
  * alert rules and dashboards may name only these. Histograms also expose `_bucket`, `_sum` and
  * `_count`; prom-client's default process_* / nodejs_* metrics are listed by the ones used.
  */

@@ -54,7 +54,7 @@ export class CommitTracker {
     if (mine.length !== theirs.length) diff = `${mine.length} events replayed, ${theirs.length} stored`;
     else {
       for (let k = 0; k < mine.length && diff === null; k++) {
-        if (canonicalJson(mine[k]) !== canonicalJson(theirs[k])) diff = `event ${from + k}: replayed ${canonicalJson(mine[k])}, stored ${canonicalJson(theirs[k])}`;
+        if (comparable(mine[k]) !== comparable(theirs[k])) diff = `event ${from + k}: replayed ${comparable(mine[k])}, stored ${comparable(theirs[k])}`;
       }
     }
     this.#journalAt = this.journal.length;
@@ -62,4 +62,9 @@ export class CommitTracker {
     this.#tradesAt = this.ledger.trades.length;
     return diff;
   }
+}
+
+/** An event as the store keeps it: JSON has no NaN (an abstaining source's score is stored as null). */
+function comparable(event: JournalEvent): string {
+  return canonicalJson(JSON.parse(JSON.stringify(event)) as unknown);
 }

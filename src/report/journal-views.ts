@@ -72,7 +72,7 @@ export interface StateSpan {
   readonly cause: string;
 }
 
-/** Breaker, kill-switch and trading-state events, and the spans spent reducing or halted (open spans end at `endMs`). */
+/** Breaker, kill-switch, model-reload and trading-state events, and the spans spent reducing or halted (open spans end at `endMs`). */
 export function riskEvents(journal: readonly JournalEvent[], endMs: number): {events: RiskEvent[]; spans: StateSpan[]} {
   const events: RiskEvent[] = [];
   const spans: StateSpan[] = [];
@@ -82,6 +82,8 @@ export function riskEvents(journal: readonly JournalEvent[], endMs: number): {ev
       events.push({t: e.timeMs, lane: `breaker: ${e.rule}`, level: e.level, detail: `${e.state}: ${e.detail}`});
     } else if (e.type === 'kill-switch') {
       events.push({t: e.timeMs, lane: 'kill switch', level: e.action, detail: `${e.reason} (by ${e.by})`});
+    } else if (e.type === 'model') {
+      events.push({t: e.timeMs, lane: 'model', level: e.action, detail: `${e.source}: ${e.from} → ${e.model} (sha256 ${e.sha256.slice(0, 12)}, by ${e.by})`});
     } else if (e.type === 'state') {
       events.push({t: e.timeMs, lane: 'trading state', level: e.to, detail: `${e.from} → ${e.to}: ${e.cause}`});
       if (open) spans.push({from: open.from, to: e.timeMs, state: open.state, cause: open.cause});

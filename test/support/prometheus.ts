@@ -1,10 +1,11 @@
 /**
- * The metric contract (coord/METRICS.md) as data, and two independent readers of an exposition:
+ * The metric contract (src/deploy/metrics-contract.ts) by name and type, and two independent readers of an exposition:
  * parse-prometheus-text-format and Prometheus' own `promtool check metrics` (Debian's prometheus
  * package, /usr/bin/promtool).
  */
 import {spawn} from 'node:child_process';
 import {createRequire} from 'node:module';
+import {METRICS} from '../../src/deploy/metrics-contract.js';
 
 const require = createRequire(import.meta.url);
 
@@ -20,36 +21,10 @@ export function parseExposition(text: string): ParsedFamily[] {
   return parse(text);
 }
 
-/** name → [type, label names] (the `_total` counters as the text format names them). */
-export const METRIC_CONTRACT: Readonly<Record<string, readonly [ParsedFamily['type'], readonly string[]]>> = {
-  iftb_up: ['GAUGE', ['mode']],
-  iftb_equity_usdt: ['GAUGE', []],
-  iftb_wallet_balance_usdt: ['GAUGE', []],
-  iftb_position_qty: ['GAUGE', ['symbol']],
-  iftb_unrealized_pnl_usdt: ['GAUGE', ['symbol']],
-  iftb_drawdown_ratio: ['GAUGE', []],
-  iftb_daily_loss_ratio: ['GAUGE', []],
-  iftb_trading_state: ['GAUGE', ['state']],
-  iftb_circuit_breaker_state: ['GAUGE', ['state']],
-  iftb_kill_switch_engaged: ['GAUGE', []],
-  iftb_exchange_requests_total: ['COUNTER', []],
-  iftb_exchange_errors_total: ['COUNTER', ['kind']],
-  iftb_decision_latency_seconds: ['HISTOGRAM', []],
-  iftb_data_age_seconds: ['GAUGE', []],
-  iftb_last_bar_timestamp_seconds: ['GAUGE', []],
-  iftb_bars_total: ['COUNTER', []],
-  iftb_websocket_reconnects_total: ['COUNTER', ['stream']],
-  iftb_orders_total: ['COUNTER', ['outcome']],
-  iftb_fill_slippage_ratio: ['HISTOGRAM', []],
-  iftb_funding_paid_usdt: ['GAUGE', []],
-  iftb_signal_score: ['GAUGE', ['source']],
-  iftb_llm_calls_total: ['COUNTER', []],
-  iftb_llm_cost_usdt_total: ['COUNTER', []],
-  iftb_model_info: ['GAUGE', ['name', 'version', 'sha256']],
-  iftb_reconciliation_mismatches_total: ['COUNTER', []],
-  iftb_alerts_sent_total: ['COUNTER', ['channel', 'level']],
-  iftb_alerts_failed_total: ['COUNTER', ['channel']],
-};
+/** name → [type, label names], from the one contract the deploy rules and dashboards are checked against too. */
+export const METRIC_CONTRACT: Readonly<Record<string, readonly [ParsedFamily['type'], readonly string[]]>> = Object.fromEntries(
+  METRICS.filter((m) => m.name.startsWith('iftb_')).map((m) => [m.name, [m.type.toUpperCase() as ParsedFamily['type'], m.labels]]),
+);
 
 export const DECISION_BUCKETS = ['0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '0.75', '1', '2.5', '5', '+Inf'];
 export const SLIPPAGE_BUCKETS = ['0', '0.0001', '0.0005', '0.001', '0.0025', '0.005', '0.01', '0.025', '+Inf'];

@@ -1,5 +1,5 @@
 /**
- * The bot's Prometheus metrics (the contract in coord/METRICS.md): one prom-client registry per
+ * The bot's Prometheus metrics (the contract in src/deploy/metrics-contract.ts): one prom-client registry per
  * session (not the global one, so two sessions in one process, or tests, never share counters),
  * with the contract's metrics and the default process/nodejs metrics. The app sees only the
  * narrow handles below, never prom-client itself.

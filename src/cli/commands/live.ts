@@ -1,7 +1,10 @@
-import {Command, Option} from 'commander';
+import {Command, InvalidArgumentError, Option} from 'commander';
 import {LOG_LEVELS, type LogLevel} from '../../adapters/logging/levels.js';
 import {parseLiveConfig, resolveAlerts} from '../../app/live-config.js';
+import {createLiveOps} from '../../app/live-ops.js';
 import {startLive} from '../../app/live-runner.js';
+import {checkToken} from '../../api/auth.js';
+import type {OpsServer} from '../../api/server.js';
 import {defaultModelsDir} from '../../app/models.js';
 import type {CliIo} from '../context.js';
 import {DEFAULT_DB_PATH} from '../../adapters/duckdb/index.js';
@@ -21,6 +24,9 @@ interface LiveCliOptions extends RunConfigFlags {
   quiet?: boolean;
   modelsDir: string;
   logLevel: LogLevel;
+  api: boolean;
+  apiPort: number;
+  apiHost: string;
 }
 
 /** How long SIGTERM may take before the process exits anyway (docker stop waits 10 s). */
@@ -41,6 +47,9 @@ export function liveCommand(io: CliIo): Command {
     .option('--quiet', 'no status line per bar')
     .addOption(new Option('--models-dir <dir>', 'model registry folder').env('IFTB_MODELS_DIR').default(defaultModelsDir(), 'models'))
     .addOption(new Option('--log-level <level>', 'JSON log lines on stdout from this level up').choices(LOG_LEVELS).env('IFTB_LOG_LEVEL').default('info'))
+    .addOption(new Option('--api-port <port>', 'operations API port (the runbook\'s curl commands)').env('IFTB_API_PORT').default(8000).argParser(portOption))
+    .addOption(new Option('--api-host <host>', 'operations API address (reads from other machines need the token when not loopback)').env('IFTB_API_HOST').default('127.0.0.1'))
+    .option('--no-api', 'no operations API (then IFTB_ADMIN_TOKEN is not needed)')
     .enablePositionalOptions()
     .addCommand(liveDiffCommand(io))
     .action(async (o: LiveCliOptions) => {
@@ -55,6 +64,8 @@ export function liveCommand(io: CliIo): Command {
       };
       const config = parseLiveConfig(file);
       const alerts = resolveAlerts(config.alerts);
+      // Refused before anything starts: an API without a proper token would be worse than none.
+      const token = o.api ? checkToken(process.env.IFTB_ADMIN_TOKEN) : undefined;
       // Loaded here, not with the program: every other command starts without pino and prom-client.
       const [{createLogger, levelOfLine}, {attachTelemetry}] = await Promise.all([import('../../adapters/logging/index.js'), import('../../app/live-telemetry.js')]);
       // pino JSON lines on stdout (docker-compose logs); the resolved alert secrets are scrubbed like the environment's.
@@ -65,6 +76,19 @@ export function liveCommand(io: CliIo): Command {
       const telemetry = attachTelemetry(handle, {alerts, log: (level, line) => sessionLog[level](line)});
       if (alerts.telegram !== null || alerts.slack !== null) {
         sessionLog.info(`alerts to ${[alerts.telegram === null ? null : 'telegram', alerts.slack === null ? null : 'slack'].filter(Boolean).join(' and ')}${alerts.telegram?.commands ? '; telegram commands from the allowed chats' : ''}`);
+      }
+      let api: OpsServer | null = null;
+      if (o.api) {
+        try {
+          // Loaded here, not with the program: other commands start without fastify.
+          const {startOpsServer} = await import('../../api/server.js');
+          api = await startOpsServer({ops: createLiveOps(handle), token, host: o.apiHost, port: o.apiPort, log, metrics: () => telemetry.metrics()});
+        } catch (error) {
+          await telemetry.close();
+          await handle.stop('operations API failed to start');
+          throw error;
+        }
+        sessionLog.info(`operations API on ${api.url} (docs at ${api.url}/docs, metrics at ${api.url}/metrics)`);
       }
       sessionLog.info(`session ${handle.session.session.sessionId} running (${config.live.mode}); SIGINT or SIGTERM stops it`);
       await new Promise<void>((resolve) => {
@@ -77,7 +101,8 @@ export function liveCommand(io: CliIo): Command {
             resolve();
           }, STOP_DEADLINE_MS);
           deadline.unref();
-          handle.stop(signal).finally(() => telemetry.close()).then(
+          // The API closes first (open connections dropped), so no command arrives while the loop stops.
+          Promise.resolve(api?.close()).catch(() => undefined).then(() => handle.stop(signal)).finally(() => telemetry.close()).then(
             () => {
               sessionLog.info(`session ${handle.session.session.sessionId} stopped (${signal})`);
               clearTimeout(deadline);
@@ -96,4 +121,10 @@ export function liveCommand(io: CliIo): Command {
       logger.flush();
       process.exit(process.exitCode ?? 0);
     });
+}
+
+function portOption(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new InvalidArgumentError(`expected a TCP port (0-65535), got '${value}'`);
+  return port;
 }

@@ -52,6 +52,12 @@ export interface ModelAnalyzer extends Analyzer {
   readonly probabilities: Float64Array;
   /** With segments: the segment that scored each bar index (−1 where none). */
   readonly segmentOfBar: Int32Array;
+  /**
+   * Live model reload: bars prepared from now on are scored by `next` (already loaded and checked
+   * by the caller) with its score scale; bars already prepared keep their probabilities. Not for
+   * walk-forward series.
+   */
+  replaceModel(next: ProbabilityModel, scoreScale: number): void;
 }
 
 export function createModelAnalyzer(options: ModelAnalyzerOptions): ModelAnalyzer {
@@ -59,7 +65,7 @@ export function createModelAnalyzer(options: ModelAnalyzerOptions): ModelAnalyze
   if (set.names.length !== options.featureNames.length || set.names.some((name, k) => name !== options.featureNames[k])) {
     throw new RangeError(`${options.id}: the model's feature names do not match feature set ${set.id}`);
   }
-  const scale = options.scoreScale ?? 1;
+  let scale = options.scoreScale ?? 1;
   if (!(scale > 0 && scale <= 1)) throw new RangeError(`${options.id}: score scale must be in (0, 1], got ${scale}`);
   const width = set.names.length;
   let model: ProbabilityModel | null = null;
@@ -85,6 +91,13 @@ export function createModelAnalyzer(options: ModelAnalyzerOptions): ModelAnalyze
     },
     get segmentOfBar() {
       return segOf;
+    },
+
+    replaceModel(next: ProbabilityModel, scoreScale: number): void {
+      if (segments !== null) throw new RangeError(`${options.id}: a walk-forward series cannot swap its model`);
+      if (!(scoreScale > 0 && scoreScale <= 1)) throw new RangeError(`${options.id}: score scale must be in (0, 1], got ${scoreScale}`);
+      model = next;
+      scale = scoreScale;
     },
 
     async prepare(bars: BarColumns, from: number, to: number, context?: AnalyzerContext): Promise<void> {
