@@ -14,7 +14,7 @@ import type {Ops} from '../../src/core/index.js';
 import {iftb} from '../support/cli.js';
 
 const run = promisify(execFile);
-const compose = parse(readFileSync('docker-compose.yml', 'utf8'), {merge: true}) as {services: Record<string, {container_name?: string; ports?: string[]}>};
+const compose = parse(readFileSync('docker-compose.yml', 'utf8'), {merge: true}) as {services: Record<string, {container_name?: string; ports?: string[]; volumes?: string[]; environment?: Record<string, string>}>};
 const containers = new Set(Object.values(compose.services).map((s) => s.container_name));
 
 /**
@@ -125,6 +125,12 @@ describe.each(['docs/RUNBOOK.md', 'docs/RUNBOOK.en.md'])('%s', {timeout: 180_000
       const name = call.split(' ')[2];
       expect(containers.has(name), call).toBe(true);
     }
+    // The model registry is the bot container's volume: model commands run in that container, not on the host.
+    const models = by(/(^| )iftb models /);
+    expect(models.length).toBeGreaterThanOrEqual(2);
+    expect(models.filter((l) => !l.startsWith('docker exec iftb-bot iftb models '))).toEqual([]);
+    const bot = Object.values(compose.services).find((s) => s.container_name === 'iftb-bot')!;
+    expect(bot.volumes).toContain(`models:${bot.environment!.IFTB_MODELS_DIR}`);
     expect(runbook).toContain('http://localhost:3000');
     expect(compose.services.grafana.ports).toContain('3000:3000');
     if (by(/^psql -h localhost/).length) expect(compose.services.postgres.ports).toContain('127.0.0.1:5432:5432');
