@@ -93,13 +93,12 @@ describe('docker-compose.yml', () => {
     expect([...documented.keys()].filter((key) => !elsewhere.includes(key))).toEqual([]);
   });
 
-  it('the bot\'s command uses only flags `iftb live` knows (the API flags arrive with the operations-API branch)', async () => {
+  it('the bot\'s command uses only flags `iftb live` knows', async () => {
     const help = await iftb(['live', '--help']);
     expect(help.code).toBe(0);
     const flags = String(services.iftb.command).match(/--[a-z-]+/g)!;
-    // Owned by the ops-api helper (SEAMS.md); allowed to be absent until that branch is merged.
-    const pendingFromOpsApi = new Set(['--api-port', '--api-host']);
-    expect(flags.filter((flag) => !help.stdout.includes(flag) && !pendingFromOpsApi.has(flag))).toEqual([]);
+    expect(flags).toEqual(expect.arrayContaining(['--api-port', '--api-host']));
+    expect(flags.filter((flag) => !help.stdout.includes(flag))).toEqual([]);
     expect(() => parseLiveConfig(JSON.parse(readFileSync('deploy/config/live.json', 'utf8')))).not.toThrow();
   });
 });

@@ -2,26 +2,33 @@
  * docs/RUNBOOK.md names only things this repository has: every command line of its bash blocks is
  * classified and checked (scripts exist, are executable and accept the flags used; `iftb` subcommands
  * and flags exist; docker-compose services, container names, kubectl targets and files exist), and
- * every repository path it mentions exists. Lines that cannot be checked here say why (PENDING).
+ * every repository path it mentions exists; every curl route is one the operations API server registers.
  */
 import {execFile} from 'node:child_process';
 import {accessSync, constants, existsSync, readdirSync, readFileSync} from 'node:fs';
 import {promisify} from 'node:util';
 import {describe, expect, it} from 'vitest';
 import {parse, parseAllDocuments} from 'yaml';
+import {buildOpsServer} from '../../src/api/server.js';
+import type {Ops} from '../../src/core/index.js';
 import {iftb} from '../support/cli.js';
 
 const run = promisify(execFile);
-const compose = parse(readFileSync('docker-compose.yml', 'utf8'), {merge: true}) as {services: Record<string, {container_name?: string; ports?: string[]}>};
+const compose = parse(readFileSync('docker-compose.yml', 'utf8'), {merge: true}) as {services: Record<string, {container_name?: string; ports?: string[]; volumes?: string[]; environment?: Record<string, string>}>};
 const containers = new Set(Object.values(compose.services).map((s) => s.container_name));
 
 /**
- * What this branch cannot check yet, with the reason. The operations API (routes, --api-port) is the
- * ops-api helper's (SEAMS.md): its routes are checked against src/api/server.ts once that file exists.
+ * The operations API as the bot builds it (not listening): its route table is what is checked.
+ * Registering routes reads nothing from Ops, so any use of this one is a test error.
  */
-const API_SERVER = 'src/api/server.ts';
-/** The seed's ML model rollback (copying a .joblib): the ops-api branch rewrites that section to `iftb models list|rollback`. */
-const PENDING_FROM_OPS_API = new Set(['ls -la /app/models/', 'cp /backup/models/xgboost_v1.2.joblib /app/models/xgboost_model.joblib']);
+async function opsRoutes() {
+  const ops = new Proxy({}, {get: (_t, key) => {
+    throw new Error(`route listing only: Ops.${String(key)} was called`);
+  }}) as Ops;
+  const app = await buildOpsServer({ops, token: 'runbook-route-listing-token-0123456789'});
+  await app.ready();
+  return app;
+}
 
 /** Command lines of the ```bash blocks: comments dropped, continuations and multi-line quotes joined. */
 function commandLines(runbook: string): string[] {
@@ -43,22 +50,19 @@ function commandLines(runbook: string): string[] {
   return lines;
 }
 
-/** Lines of the operations-API helper's sections (curl, model registry): that branch edits them in docs/RUNBOOK.md. */
-const opsApiLine = (line: string) => line.startsWith('curl ') || line.startsWith('iftb models ') || PENDING_FROM_OPS_API.has(line);
-
 async function helpOf(command: string[]): Promise<string> {
   const {stdout} = await run('sh', command.concat('--help'), {env: {...process.env, IFTB_ENV_FILE: 'none'}});
   return stdout;
 }
 
-it('the English runbook carries the Korean one\'s commands (outside the operations-API lines, which that branch edits)', () => {
-  const mine = (file: string) => commandLines(readFileSync(file, 'utf8')).filter((l) => !opsApiLine(l));
-  expect(mine('docs/RUNBOOK.en.md')).toEqual(mine('docs/RUNBOOK.md'));
+it('the English runbook carries the Korean one\'s commands, line for line', () => {
+  const lines = (file: string) => commandLines(readFileSync(file, 'utf8'));
+  expect(lines('docs/RUNBOOK.en.md')).toEqual(lines('docs/RUNBOOK.md'));
 });
 
 describe.each(['docs/RUNBOOK.md', 'docs/RUNBOOK.en.md'])('%s', {timeout: 180_000}, (file) => {
   const runbook = readFileSync(file, 'utf8');
-  const lines = commandLines(runbook).filter((l) => !PENDING_FROM_OPS_API.has(l));
+  const lines = commandLines(runbook);
   const by = (prefix: RegExp) => lines.filter((l) => prefix.test(l));
   it('every command line is one this test knows how to check', () => {
     const known = [
@@ -121,6 +125,12 @@ describe.each(['docs/RUNBOOK.md', 'docs/RUNBOOK.en.md'])('%s', {timeout: 180_000
       const name = call.split(' ')[2];
       expect(containers.has(name), call).toBe(true);
     }
+    // The model registry is the bot container's volume: model commands run in that container, not on the host.
+    const models = by(/(^| )iftb models /);
+    expect(models.length).toBeGreaterThanOrEqual(2);
+    expect(models.filter((l) => !l.startsWith('docker exec iftb-bot iftb models '))).toEqual([]);
+    const bot = Object.values(compose.services).find((s) => s.container_name === 'iftb-bot')!;
+    expect(bot.volumes).toContain(`models:${bot.environment!.IFTB_MODELS_DIR}`);
     expect(runbook).toContain('http://localhost:3000');
     expect(compose.services.grafana.ports).toContain('3000:3000');
     if (by(/^psql -h localhost/).length) expect(compose.services.postgres.ports).toContain('127.0.0.1:5432:5432');
@@ -162,11 +172,22 @@ describe.each(['docs/RUNBOOK.md', 'docs/RUNBOOK.en.md'])('%s', {timeout: 180_000
     expect([...paths].filter((p) => !existsSync(p))).toEqual([]);
   });
 
-  it('curl routes are the operations API\'s (PENDING until src/api/server.ts is merged from the ops-api branch)', () => {
-    const routes = by(/^curl /).map((c) => c.match(/http:\/\/localhost:8000(\/[\w/-]*)/)![1]);
-    expect(routes).toContain('/health');
-    if (!existsSync(API_SERVER)) return; // ops-api's file: the lead's merge brings it, then every route is checked
-    const server = readFileSync(API_SERVER, 'utf8');
-    expect([...new Set(routes)].filter((route) => !server.includes(`'${route}'`))).toEqual([]);
+  it('every curl line is a method and route the operations API server registers, on the port compose publishes', async () => {
+    const calls = by(/^curl /).map((c) => {
+      const url = c.match(/https?:\/\/[^\s'"]+/)?.[0];
+      expect(url, c).toBeDefined();
+      return {call: c, url: new URL(url!), method: c.match(/-X (\w+)/)?.[1] ?? (/ (-d|--data\S*) /.test(c) ? 'POST' : 'GET')};
+    });
+    expect(calls.length).toBeGreaterThanOrEqual(10);
+    expect(calls.map((c) => c.url.pathname)).toContain('/health');
+    expect(compose.services.iftb.ports).toContain('127.0.0.1:8000:8000');
+    const app = await opsRoutes();
+    try {
+      expect(app.hasRoute({method: 'GET', url: '/no/such/route'})).toBe(false);
+      expect(calls.filter((c) => c.url.origin !== 'http://localhost:8000').map((c) => c.call)).toEqual([]);
+      expect(calls.filter((c) => !app.hasRoute({method: c.method as 'GET', url: c.url.pathname})).map((c) => `${c.method} ${c.url.pathname}`)).toEqual([]);
+    } finally {
+      await app.close();
+    }
   });
 });
