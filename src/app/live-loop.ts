@@ -119,7 +119,11 @@ export class LiveLoop {
     await this.#serial(() => this.#replay());
     const nextOpen = new Map(this.#c.series.map((s) => [s.symbol, s.bars.length > 0 ? s.bars.lastOpenTime + this.#tf : this.#c.session.firstBarMs] as const));
     // Bars that closed while the bot was down (already in the buffers, never decided): decided now, in order.
-    await this.#serial(() => this.#catchUpHeld());
+    await this.#serial(async () => {
+      await this.#catchUpHeld();
+      // Fills of an order whose slot was not decided again (should not happen: the engine is deterministic) reach the engine anyway.
+      this.#c.exchangeVenue?.releaseAwaiting();
+    });
     // Runbook method 3: a row inserted by hand into kill_switch_events stops trading at once.
     this.#killSwitchWatch = await this.#d.stores.killSwitch.watch((event) => {
       void this.#c.killSwitch.observe(event).then((seen) => {
@@ -195,7 +199,11 @@ export class LiveLoop {
     if (this.#reconcileTimer !== null) clearInterval(this.#reconcileTimer);
     if (this.#inflightTimer !== null) clearInterval(this.#inflightTimer);
     // No new bars arrive, so nothing new is entered; close-on-exit flattens and is recorded like an operator's close-all.
-    if (this.#c.config.live.onExit === 'close') await this.command('close-all', `on exit: ${reason}`, 'shutdown');
+    if (this.#c.config.live.onExit === 'close') {
+      await this.command('close-all', `on exit: ${reason}`, 'shutdown');
+      // The closing fills are stored before the exit even if the stream lags: the venue is asked.
+      if (this.#c.exchangeVenue !== null) await this.#serial(() => this.#reconcile('on exit'));
+    }
     await this.#killSwitchWatch?.close();
     await this.#serial(async () => {
       await this.#c.exchangeVenue?.flush();
