@@ -153,8 +153,13 @@ export class LiveLoop {
     await this.#userStream.start(
       (event) => {
         if (event.type === 'order') void this.#serial(async () => {
-          await venue.onOrderUpdate(event.order, event.trade);
+          const adopted = await venue.onOrderUpdate(event.order, event.trade);
           await venue.flush();
+          // An order placed by hand (web UI, another program) while the bot runs: adopted, and a mismatch until an operator looks.
+          if (adopted) {
+            const o = event.order;
+            await this.#venueMismatches([`${o.symbol}: order ${o.clientOrderId} (${o.side} ${o.qty} ${o.type}, ${o.status}) was not placed by this session; adopted as external`]);
+          }
         });
         else if (event.type === 'resync') void this.#serial(() => this.#reconcile(`user stream ${event.reason}`));
       },
@@ -180,14 +185,18 @@ export class LiveLoop {
     };
     return this.#serial(async () => {
       await this.#d.stores.sessions.appendCommand(this.#c.session.sessionId, command);
-      // The persisted kill switch is changed by the caller (it holds the code or key); the engine side follows.
-      const outcome = apply ? await apply() : 'ok';
-      const result = outcome === 'ok' || !KILL_SWITCH_KINDS.includes(kind) ? await applyCommand({...command, outcome}, this.#targets()) : outcome;
-      await this.#c.exchangeVenue?.flush();
-      this.#applied.push({commandId: command.commandId, outcome: result});
-      this.#notify((o) => o.command?.(command, result));
-      return {commandId: command.commandId, outcome: result};
+      return this.#applyStored(command, apply);
     });
+  }
+
+  async #applyStored(command: SessionCommand, apply?: () => Promise<string>): Promise<CommandResult> {
+    // The persisted kill switch is changed by the caller (it holds the code or key); the engine side follows.
+    const outcome = apply ? await apply() : 'ok';
+    const result = outcome === 'ok' || !KILL_SWITCH_KINDS.includes(command.kind) ? await applyCommand({...command, outcome}, this.#targets()) : outcome;
+    await this.#c.exchangeVenue?.flush();
+    this.#applied.push({commandId: command.commandId, outcome: result});
+    this.#notify((o) => o.command?.(command, result));
+    return {commandId: command.commandId, outcome: result};
   }
 
   /** SIGTERM: no new entries, finish what is queued, keep or close positions, mark the session stopped. */
@@ -216,7 +225,7 @@ export class LiveLoop {
 
   #targets() {
     const {gate, engine} = this.#c.parts;
-    return {gate, engine};
+    return {gate, engine, journal: (e: JournalEvent) => this.#c.journal.push(e), onMismatch: this.#c.config.live.onMismatch};
   }
 
   #serial<T>(task: () => Promise<T>): Promise<T> {
@@ -290,14 +299,27 @@ export class LiveLoop {
       if (report.resolvedOrders + report.recoveredFills + report.adoptedOrders > 0) {
         this.#d.log(`reconciliation (${why}): ${report.resolvedOrders} orders resolved, ${report.recoveredFills} fills recovered, ${report.adoptedOrders} external orders adopted`);
       }
-      for (const m of report.mismatches) {
-        this.#c.journal.push({type: 'error', timeMs: this.#c.clock.now(), code: 'IFTB_E_VENUE_MISMATCH', message: m});
-        this.#d.log(`reconciliation mismatch: ${m}`);
-      }
-      if (report.mismatches.length > 0) this.#c.parts.gate.restrict('reconciliation', this.#c.config.live.onMismatch, this.#c.clock.now());
+      await this.#venueMismatches(report.mismatches);
       this.#notify((o) => o.reconciled?.(report));
     } catch (error) {
       this.#d.log(`reconciliation (${why}) failed: ${(error as Error).message}; retried at the next one`);
+    }
+  }
+
+  /**
+   * What the venue holds and the session cannot explain: journaled, trading restricted until an
+   * operator resumes. Stored as the bot's own command (called inside the serial queue), so a
+   * restart replays the restriction before the same bar and the replayed journal stays identical.
+   */
+  async #venueMismatches(messages: readonly string[]): Promise<void> {
+    for (const m of messages) {
+      this.#d.log(`reconciliation mismatch: ${m}`);
+      const command: SessionCommand = {
+        commandId: `${Date.now().toString(36)}-${process.pid}-${++commandSeq}`, kind: 'venue-mismatch', reason: m, by: 'reconciler', receivedMs: this.#c.clock.now(), appliedBeforeBarMs: null, outcome: null,
+      };
+      // A store that is down must not hide the mismatch: applied anyway (only its replay is lost).
+      await this.#d.stores.sessions.appendCommand(this.#c.session.sessionId, command).catch((error: unknown) => this.#d.log(`mismatch not stored: ${(error as Error).message}`));
+      await this.#applyStored(command);
     }
   }
 

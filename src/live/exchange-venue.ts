@@ -286,9 +286,10 @@ export class ExchangeVenue implements ExecutionVenue {
     }
   }
 
-  /** An order update (stream or REST): state, and its trade when it executed. */
-  async onOrderUpdate(order: ExchangeOrder, trade: ExchangeTrade | null): Promise<void> {
+  /** An order update (stream or REST): state, and its trade when it executed. Resolves true when the order was unknown (adopted as external). */
+  async onOrderUpdate(order: ExchangeOrder, trade: ExchangeTrade | null): Promise<boolean> {
     let tracked = this.tracker.get(order.clientOrderId) ?? this.tracker.byExchangeId(order.exchangeOrderId);
+    const unknown = tracked === undefined;
     if (tracked === undefined) tracked = await this.adoptExternal(order);
     else if (!isTerminal(tracked.state) || trade !== null) tracked = await this.tracker.update(tracked, order, this.#o.now());
     if (trade !== null) await this.onTrade(trade, tracked);
@@ -298,6 +299,7 @@ export class ExchangeVenue implements ExecutionVenue {
         this.#lanes[k].events.push({type: order.status === 'rejected' ? 'rejected' : 'canceled', orderId: tracked.orderId, reason: `exchange ${order.status}`, timeMs: order.updateTimeMs, symbol: tracked.symbol});
       }
     }
+    return unknown;
   }
 
   /** A trade (fill) of a tracked order: stored, then delivered once per trade id at the next bar; protection follows an entry. */
