@@ -136,6 +136,8 @@ export class LiveLoop {
     this.#feed = new ClosedBarFeed({
       client: this.#d.client, symbols: this.#c.series.map((s) => s.symbol), timeframe: this.#c.config.trading.timeframe, nextOpenMs: nextOpen,
       now: () => this.#c.clock.now(), pollGraceMs: this.#c.config.live.pollGraceMs, log: this.#d.log,
+      onEventTime: (exchangeMs, receivedMs) => this.#c.clock.observe(exchangeMs, receivedMs),
+      resyncClock: async () => this.#c.clock.observe(await this.#d.client.serverTimeMs()),
       onBar: (symbol, bar, arrival) => this.#onBar(symbol, bar, arrival.receivedMs),
       onState: (state) => {
         this.#streams.market = state.state;
@@ -179,12 +181,13 @@ export class LiveLoop {
   }
 
   /** An operator command: stored, then applied between bars; resolves with its outcome. */
-  command(kind: SessionCommandKind, reason: string, by: string, apply?: () => Promise<string>): Promise<CommandResult> {
+  command(kind: SessionCommandKind, reason: string, by: string, apply?: () => Promise<string>, commandId?: string): Promise<CommandResult> {
     const command: SessionCommand = {
-      commandId: `${Date.now().toString(36)}-${process.pid}-${++commandSeq}`, kind, reason, by, receivedMs: this.#c.clock.now(), appliedBeforeBarMs: null, outcome: null,
+      commandId: commandId ?? `${Date.now().toString(36)}-${process.pid}-${++commandSeq}`, kind, reason, by, receivedMs: this.#c.clock.now(), appliedBeforeBarMs: null, outcome: null,
     };
     return this.#serial(async () => {
-      await this.#d.stores.sessions.appendCommand(this.#c.session.sessionId, command);
+      // A command id already stored (delivered twice, e.g. by the bus and the API) is applied once.
+      if (!(await this.#d.stores.sessions.appendCommand(this.#c.session.sessionId, command))) return {commandId: command.commandId, outcome: 'duplicate: already applied'};
       return this.#applyStored(command, apply);
     });
   }
