@@ -397,6 +397,9 @@ export class LiveLoop {
 
   /** Commits in order; a store that is down keeps them here (trading reducing) until it is back. */
   async #flushPending(): Promise<void> {
+    // Order rows and fills the store refused go first: a commit marks fills delivered by trade id.
+    const tracker = this.#c.exchangeVenue?.tracker;
+    if (tracker !== undefined && tracker.unsaved > 0 && !(await this.#store(() => tracker.flushUnsaved()))) return;
     while (this.#pending.length > 0) {
       const ok = await this.#store(() => this.#d.stores.sessions.commitBar(this.#c.session.sessionId, this.#pending[0]));
       if (!ok) return;

@@ -356,7 +356,7 @@ export class ExchangeVenue implements ExecutionVenue {
       createdMs: order.updateTimeMs, updatedMs: this.#o.now(), detail: 'found at the exchange, not placed by this session',
     };
     this.#o.log(`adopted external order ${order.clientOrderId} (${order.symbol} ${order.side} ${order.qty} ${order.type})`);
-    return this.tracker.update(await this.tracker.save(adopted), order, this.#o.now());
+    return this.tracker.update(await this.tracker.keep(adopted), order, this.#o.now());
   }
 
   #fillOf(trade: ExchangeTrade, tracked: TrackedOrder): Fill {
@@ -439,7 +439,15 @@ export class ExchangeVenue implements ExecutionVenue {
   }
 
   async #create(order: TrackedOrder, request: ExchangeOrderRequest): Promise<void> {
-    await this.tracker.save(order);
+    try {
+      await this.tracker.save(order);
+    } catch (error) {
+      // Never sent unstored (a crash would forget it): refused, and the engine hears it at the next bar.
+      this.#o.log(`order ${order.clientOrderId} not sent: it could not be stored (${(error as Error).message})`);
+      const k = this.#laneOf.get(order.symbol);
+      if (k !== undefined) this.#lanes[k].events.push({type: 'rejected', orderId: order.orderId, reason: 'not sent: the state store is unreachable', timeMs: this.#o.now(), symbol: order.symbol});
+      return;
+    }
     for (let attempt = 1; ; attempt++) {
       try {
         const seen = await this.#o.client.createOrder(request);

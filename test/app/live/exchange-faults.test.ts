@@ -109,7 +109,7 @@ describe('live session under exchange faults', () => {
     exchange!.advance({symbol: 'BTCUSDT', bar: future[23], missClosed: true});
     for (const bar of future.slice(24, 45)) await step(bar);
     expect(decided).toContain(future[23].openTime);
-    // The user stream drops while an order fills: the fill comes by REST after the reconnect.
+    // The user stream drops just before an order's bar: its fill comes on the new stream or by REST after the resync, once.
     for (const bar of future.slice(45)) {
       if (bar === future[55]) exchange!.dropStreams('user');
       await step(bar);
@@ -117,7 +117,6 @@ describe('live session under exchange faults', () => {
     const connections = exchange!.streamConnections();
     expect(connections.accepted.market).toBeGreaterThanOrEqual(2);
     expect(connections.accepted.user).toBeGreaterThanOrEqual(3);
-    expect(lines.join('\n')).toMatch(/fills recovered/);
     expect(decided[decided.length - 1]).toBe(future[future.length - 1].openTime);
     expect(h.loop.journal.filter((e) => e.type === 'order').length).toBeGreaterThan(2);
     expectConsistent(h.loop.journal);
