@@ -69,7 +69,13 @@ try {
     latencies.push(s.decisionLatencyMs);
     if (waiting !== null && s.openTimeMs === waiting.openTime) waiting.done();
   }});
-  const rss = () => Math.round(process.memoryUsage().rss / 1048576);
+  // With --expose-gc (npm run bench:live), collected first: what stays, not what the collector has not reached yet.
+  const gc = (globalThis as {gc?: () => void}).gc;
+  const rss = () => {
+    gc?.();
+    return Math.round(process.memoryUsage().rss / 1048576);
+  };
+  const heap = () => Math.round(process.memoryUsage().heapUsed / 1048576);
   let rssStart = rss();
   const started = Date.now();
   for (const [k, bar] of all.slice(HISTORY).entries()) {
@@ -77,14 +83,15 @@ try {
     await control('advance', {symbol: 'BTCUSDT', bar});
     await decided;
     if (k === 59) rssStart = rss(); // after the first simulated hour: JIT and buffers warm
-    if ((k + 1) % 360 === 0) console.log(`${k + 1} bars (${((k + 1) / 60).toFixed(0)} h simulated) rss ${rss()} MB`);
+    if ((k + 1) % 360 === 0) console.log(`${k + 1} bars (${((k + 1) / 60).toFixed(0)} h simulated) rss ${rss()} MB heap ${heap()} MB`);
   }
   const seconds = (Date.now() - started) / 1000;
+  const rssEnd = rss();
   const trades = handle.session.parts.ledger.trades.length;
   await handle.stop('bench end');
   const sorted = [...latencies].sort((a, b) => a - b);
   console.log(`${latencies.length} bars in ${seconds.toFixed(1)} s wall (${(latencies.length / seconds).toFixed(0)} bars/s), ${trades} closed trades`);
-  console.log(`decision_p50_ms=${percentile(sorted, 50)} decision_p99_ms=${percentile(sorted, 99)} bars=${latencies.length} rss_start_mb=${rssStart} rss_end_mb=${rss()}`);
+  console.log(`decision_p50_ms=${percentile(sorted, 50)} decision_p99_ms=${percentile(sorted, 99)} bars=${latencies.length} rss_start_mb=${rssStart} rss_end_mb=${rssEnd}`);
 } finally {
   child.kill('SIGTERM');
   rmSync(dir, {recursive: true, force: true});
