@@ -137,7 +137,11 @@ export class LiveLoop {
     await this.#serial(() => this.#replay());
     const nextOpen = new Map(this.#c.series.map((s) => [s.symbol, s.bars.length > 0 ? s.bars.lastOpenTime + this.#tf : this.#c.session.firstBarMs] as const));
     // Bars that closed while the bot was down (already in the buffers, never decided): decided now, in order.
-    await this.#serial(() => this.#catchUpHeld());
+    await this.#serial(async () => {
+      await this.#catchUpHeld();
+      // Fills of an order whose slot was not decided again (should not happen: the engine is deterministic) reach the engine anyway.
+      this.#c.exchangeVenue?.releaseAwaiting();
+    });
     // Runbook method 3: a row inserted by hand into kill_switch_events stops trading at once.
     this.#killSwitchWatch = await this.#d.stores.killSwitch.watch((event) => {
       void this.#c.killSwitch.observe(event).then((seen) => {
@@ -150,6 +154,8 @@ export class LiveLoop {
     this.#feed = new ClosedBarFeed({
       client: this.#d.client, symbols: this.#c.series.map((s) => s.symbol), timeframe: this.#c.config.trading.timeframe, nextOpenMs: nextOpen,
       now: () => this.#c.clock.now(), pollGraceMs: this.#c.config.live.pollGraceMs, log: this.#d.log,
+      onEventTime: (exchangeMs, receivedMs) => this.#c.clock.observe(exchangeMs, receivedMs),
+      resyncClock: async () => this.#c.clock.observe(await this.#d.client.serverTimeMs()),
       onBar: (symbol, bar, arrival) => this.#onBar(symbol, bar, arrival.receivedMs),
       onState: (state) => {
         this.#streams.market = state.state;
@@ -167,8 +173,13 @@ export class LiveLoop {
     await this.#userStream.start(
       (event) => {
         if (event.type === 'order') void this.#serial(async () => {
-          await venue.onOrderUpdate(event.order, event.trade);
+          const adopted = await venue.onOrderUpdate(event.order, event.trade);
           await venue.flush();
+          // An order placed by hand (web UI, another program) while the bot runs: adopted, and a mismatch until an operator looks.
+          if (adopted) {
+            const o = event.order;
+            await this.#venueMismatches([`${o.symbol}: order ${o.clientOrderId} (${o.side} ${o.qty} ${o.type}, ${o.status}) was not placed by this session; adopted as external`]);
+          }
         });
         else if (event.type === 'resync') void this.#serial(() => this.#reconcile(`user stream ${event.reason}`));
       },
@@ -188,20 +199,25 @@ export class LiveLoop {
   }
 
   /** An operator command: stored, then applied between bars; resolves with its outcome. */
-  command(kind: SessionCommandKind, reason: string, by: string, apply?: () => Promise<string>): Promise<CommandResult> {
+  command(kind: SessionCommandKind, reason: string, by: string, apply?: () => Promise<string>, commandId?: string): Promise<CommandResult> {
     const command: SessionCommand = {
-      commandId: `${Date.now().toString(36)}-${process.pid}-${++commandSeq}`, kind, reason, by, receivedMs: this.#c.clock.now(), appliedBeforeBarMs: null, outcome: null,
+      commandId: commandId ?? `${Date.now().toString(36)}-${process.pid}-${++commandSeq}`, kind, reason, by, receivedMs: this.#c.clock.now(), appliedBeforeBarMs: null, outcome: null,
     };
     return this.#serial(async () => {
-      await this.#d.stores.sessions.appendCommand(this.#c.session.sessionId, command);
-      // The persisted kill switch is changed by the caller (it holds the code or key); the engine side follows.
-      const outcome = apply ? await apply() : 'ok';
-      const result = outcome === 'ok' || !KILL_SWITCH_KINDS.includes(kind) ? await applyCommand({...command, outcome}, this.#targets()) : outcome;
-      await this.#c.exchangeVenue?.flush();
-      this.#applied.push({commandId: command.commandId, outcome: result});
-      this.#notify((o) => o.command?.(command, result));
-      return {commandId: command.commandId, outcome: result};
+      // A command id already stored (delivered twice, e.g. by the bus and the API) is applied once.
+      if (!(await this.#d.stores.sessions.appendCommand(this.#c.session.sessionId, command))) return {commandId: command.commandId, outcome: 'duplicate: already applied'};
+      return this.#applyStored(command, apply);
     });
+  }
+
+  async #applyStored(command: SessionCommand, apply?: () => Promise<string>): Promise<CommandResult> {
+    // The persisted kill switch is changed by the caller (it holds the code or key); the engine side follows.
+    const outcome = apply ? await apply() : 'ok';
+    const result = outcome === 'ok' || !KILL_SWITCH_KINDS.includes(command.kind) ? await applyCommand({...command, outcome}, this.#targets()) : outcome;
+    await this.#c.exchangeVenue?.flush();
+    this.#applied.push({commandId: command.commandId, outcome: result});
+    this.#notify((o) => o.command?.(command, result));
+    return {commandId: command.commandId, outcome: result};
   }
 
   /** SIGTERM: no new entries, finish what is queued, keep or close positions, mark the session stopped. */
@@ -213,7 +229,11 @@ export class LiveLoop {
     if (this.#reconcileTimer !== null) clearInterval(this.#reconcileTimer);
     if (this.#inflightTimer !== null) clearInterval(this.#inflightTimer);
     // No new bars arrive, so nothing new is entered; close-on-exit flattens and is recorded like an operator's close-all.
-    if (this.#c.config.live.onExit === 'close') await this.command('close-all', `on exit: ${reason}`, 'shutdown');
+    if (this.#c.config.live.onExit === 'close') {
+      await this.command('close-all', `on exit: ${reason}`, 'shutdown');
+      // The closing fills are stored before the exit even if the stream lags: the venue is asked.
+      if (this.#c.exchangeVenue !== null) await this.#serial(() => this.#reconcile('on exit'));
+    }
     await this.#killSwitchWatch?.close();
     await this.#serial(async () => {
       await this.#c.exchangeVenue?.flush();
@@ -227,10 +247,11 @@ export class LiveLoop {
   /** Replay leaves reloadModel out: a restarted session resolved its pins afresh. */
   #targets(replay = false) {
     const {gate, engine} = this.#c.parts;
-    if (replay) return {gate, engine};
+    const common = {gate, engine, journal: (e: JournalEvent) => this.#c.journal.push(e), onMismatch: this.#c.config.live.onMismatch};
+    if (replay) return common;
     const analyzers = this.#c.lanes.flatMap((l) => l.analyzers);
     const reloadModel = (by: string) => reloadModels(analyzers, by, {modelsDir: this.#d.modelsDir, journal: (e) => this.#c.journal.push(e), now: () => this.#c.clock.now()});
-    return {gate, engine, reloadModel};
+    return {...common, reloadModel};
   }
 
   #serial<T>(task: () => Promise<T>): Promise<T> {
@@ -304,14 +325,27 @@ export class LiveLoop {
       if (report.resolvedOrders + report.recoveredFills + report.adoptedOrders > 0) {
         this.#d.log(`reconciliation (${why}): ${report.resolvedOrders} orders resolved, ${report.recoveredFills} fills recovered, ${report.adoptedOrders} external orders adopted`);
       }
-      for (const m of report.mismatches) {
-        this.#c.journal.push({type: 'error', timeMs: this.#c.clock.now(), code: 'IFTB_E_VENUE_MISMATCH', message: m});
-        this.#d.log(`reconciliation mismatch: ${m}`);
-      }
-      if (report.mismatches.length > 0) this.#c.parts.gate.restrict('reconciliation', this.#c.config.live.onMismatch, this.#c.clock.now());
+      await this.#venueMismatches(report.mismatches);
       this.#notify((o) => o.reconciled?.(report));
     } catch (error) {
       this.#d.log(`reconciliation (${why}) failed: ${(error as Error).message}; retried at the next one`);
+    }
+  }
+
+  /**
+   * What the venue holds and the session cannot explain: journaled, trading restricted until an
+   * operator resumes. Stored as the bot's own command (called inside the serial queue), so a
+   * restart replays the restriction before the same bar and the replayed journal stays identical.
+   */
+  async #venueMismatches(messages: readonly string[]): Promise<void> {
+    for (const m of messages) {
+      this.#d.log(`reconciliation mismatch: ${m}`);
+      const command: SessionCommand = {
+        commandId: `${Date.now().toString(36)}-${process.pid}-${++commandSeq}`, kind: 'venue-mismatch', reason: m, by: 'reconciler', receivedMs: this.#c.clock.now(), appliedBeforeBarMs: null, outcome: null,
+      };
+      // A store that is down must not hide the mismatch: applied anyway (only its replay is lost).
+      await this.#d.stores.sessions.appendCommand(this.#c.session.sessionId, command).catch((error: unknown) => this.#d.log(`mismatch not stored: ${(error as Error).message}`));
+      await this.#applyStored(command);
     }
   }
 
@@ -386,6 +420,9 @@ export class LiveLoop {
 
   /** Commits in order; a store that is down keeps them here (trading reducing) until it is back. */
   async #flushPending(): Promise<void> {
+    // Order rows and fills the store refused go first: a commit marks fills delivered by trade id.
+    const tracker = this.#c.exchangeVenue?.tracker;
+    if (tracker !== undefined && tracker.unsaved > 0 && !(await this.#store(() => tracker.flushUnsaved()))) return;
     while (this.#pending.length > 0) {
       const ok = await this.#store(() => this.#d.stores.sessions.commitBar(this.#c.session.sessionId, this.#pending[0]));
       if (!ok) return;

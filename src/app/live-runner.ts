@@ -9,6 +9,7 @@ import {symbolEntries} from './backtest-config.js';
 import {ExchangeActivity} from './exchange-activity.js';
 import type {LiveConfig} from './live-config.js';
 import {LiveLoop} from './live-loop.js';
+import {attachRedis} from './live-redis.js';
 import {composeLiveSession, type ComposedSession} from './live-session.js';
 import {openStateStores, type StateStoreOptions, type StateStores} from './state-stores.js';
 
@@ -51,6 +52,7 @@ export async function startLive(config: LiveConfig, options: LiveRunOptions): Pr
     const session = await composeLiveSession(config, {stores, client, instruments, modelsDir: options.modelsDir, adminKey: env.KILL_SWITCH_ADMIN_KEY, log: options.log});
     const loop = new LiveLoop(session, {stores, client, instruments, modelsDir: options.modelsDir, adminKey: env.KILL_SWITCH_ADMIN_KEY, log: options.log, exchangeActivity: exchange});
     await loop.start();
+    const redis = await attachRedis(session, loop, {publisher: stores.publisher, commands: stores.commands, log: options.log});
     if (config.live.mode === 'live' && session.parts.breaker.state !== 'CLOSED') {
       options.log(`warning: the circuit breaker is ${session.parts.breaker.state} after the restart replay; reset it through the API once checked`);
     }
@@ -64,6 +66,7 @@ export async function startLive(config: LiveConfig, options: LiveRunOptions): Pr
       adminKeyConfigured: Boolean(env.KILL_SWITCH_ADMIN_KEY),
       async stop(reason: string) {
         try {
+          await redis.close();
           await loop.stop(reason);
         } finally {
           await client.close();

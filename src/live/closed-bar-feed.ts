@@ -22,6 +22,10 @@ export interface ClosedBarFeedOptions {
   /** After a bar's close, how long to wait for the stream before asking REST (default 3 s). */
   readonly pollGraceMs?: number;
   readonly log?: (line: string) => void;
+  /** Every kline's exchange event time (E), forming ones too: the clock follows the exchange between closes. */
+  readonly onEventTime?: (exchangeMs: number, receivedMs: number) => void;
+  /** After a reconnect, before the backfill: re-read the exchange's time (no kline moved the clock while the stream was down). */
+  readonly resyncClock?: () => Promise<void>;
 }
 
 const REST_LIMIT = 1000;
@@ -96,6 +100,7 @@ export class ClosedBarFeed {
 
   #onKline(u: KlineUpdate): void {
     if (this.#closed) return;
+    if (Number.isFinite(u.eventTimeMs)) this.#o.onEventTime?.(u.eventTimeMs, u.receivedMs);
     const next = this.#next.get(u.symbol);
     if (!u.closed) {
       this.#o.onForming?.(u.symbol, u.bar);
@@ -119,7 +124,10 @@ export class ClosedBarFeed {
     if (state.state === 'disconnected') this.#wasDisconnected = true;
     if (state.state === 'connected' && this.#wasDisconnected) {
       this.#wasDisconnected = false;
-      for (const s of this.#o.symbols) void this.catchUp(s);
+      const resync = this.#o.resyncClock?.().catch((error: unknown) => this.#o.log?.(`clock resync after the reconnect failed: ${(error as Error).message}`)) ?? Promise.resolve();
+      void resync.then(() => {
+        for (const s of this.#o.symbols) void this.catchUp(s);
+      });
     }
   }
 

@@ -86,6 +86,14 @@ export class ExchangeVenue implements ExecutionVenue {
   #delivered: {symbol: SymbolId; tradeId: string}[] = [];
   readonly #tradeIds = new WeakMap<Fill, string>();
   readonly #fundingSeen = new Set<string>();
+  /** Client ids the engine re-submitted during the restart replay (orders of committed slots). */
+  readonly #replayed = new Set<string>();
+  /**
+   * Restart: orders stored by a slot that was never committed (the bot died between sending and
+   * committing). The engine decides that slot again and submits the same order; its fills wait
+   * for that, so they reach the engine after the order, as they would have without the crash.
+   */
+  readonly #awaiting = new Map<string, VenueEvent[]>();
 
   constructor(options: ExchangeVenueOptions) {
     this.#o = options;
@@ -116,6 +124,8 @@ export class ExchangeVenue implements ExecutionVenue {
 
   endReplay(): void {
     this.#replaying = false;
+    for (const o of this.tracker.all()) if (o.origin === 'engine' && !this.#replayed.has(o.clientOrderId)) this.#awaiting.set(o.clientOrderId, []);
+    this.#replayed.clear();
     for (const lane of this.#lanes) lane.exchangeQty = lane.qty;
     for (const lane of this.#lanes) lane.replay = null;
     this.#queue = [];
@@ -135,10 +145,23 @@ export class ExchangeVenue implements ExecutionVenue {
     const lane = this.#lanes[k];
     const reason = this.#rejection(lane, order);
     if (reason !== null) return {status: 'rejected', orderId: order.id, reason};
+    const known = this.tracker.get(order.clientOrderId);
+    if (known !== undefined && !this.#replaying && !sameOrder(known, order)) {
+      // The id names another order (the engine's sequence diverged from the stored one): refused loudly, never swallowed as "already sent".
+      this.#o.log(`order ${order.clientOrderId}: the client id is already used by ${known.side} ${known.qty} ${known.type} (${known.reason}); refused`);
+      return {status: 'rejected', orderId: order.id, reason: 'client-id-in-use'};
+    }
     this.#requests.set(order.clientOrderId, order);
     this.#reference.set(order.clientOrderId, referencePrice(lane));
+    if (this.#replaying) {
+      this.#replayed.add(order.clientOrderId);
+      return {status: 'accepted', orderId: order.id};
+    }
     // Already tracked (a restart re-deciding a slot whose order was sent before the crash): never sent twice.
-    if (this.#replaying || this.tracker.get(order.clientOrderId) !== undefined) return {status: 'accepted', orderId: order.id};
+    if (known !== undefined) {
+      this.#release(order.clientOrderId);
+      return {status: 'accepted', orderId: order.id};
+    }
     const draft = this.tracker.draft(order, order.type, 'engine', null, this.#o.now());
     this.#queue.push({kind: 'create', order: draft, request: requestOf(order, order.type)});
     return {status: 'accepted', orderId: order.id};
@@ -189,7 +212,8 @@ export class ExchangeVenue implements ExecutionVenue {
     if (k === undefined) return 0;
     const l = this.#lanes[k];
     let qty = l.qty;
-    for (const e of l.events) if (e.type === 'fill') qty += e.fill.side === 'buy' ? e.fill.qty : -e.fill.qty;
+    const waiting = [...this.#awaiting.values()].flat();
+    for (const e of [...l.events, ...waiting]) if (e.type === 'fill' && e.fill.symbol === symbol) qty += e.fill.side === 'buy' ? e.fill.qty : -e.fill.qty;
     return l.step.nearest(qty);
   }
 
@@ -217,6 +241,37 @@ export class ExchangeVenue implements ExecutionVenue {
     }, order);
   }
 
+  /**
+   * After the restart catch-up: fills still waiting for an order the engine did not decide again
+   * go to the engine now (the exchange holds the position either way); returns how many orders.
+   */
+  releaseAwaiting(): number {
+    const ids = [...this.#awaiting.keys()].filter((id) => this.#awaiting.get(id)!.length > 0);
+    for (const id of ids) {
+      this.#o.log(`order ${id} of an uncommitted slot was not decided again after the restart; its fills are delivered anyway`);
+      this.#release(id);
+    }
+    this.#awaiting.clear();
+    return ids.length;
+  }
+
+  /** The engine submitted an order again: the fills that waited for it go out at the next bar, protection follows. */
+  #release(clientOrderId: string): void {
+    const held = this.#awaiting.get(clientOrderId);
+    if (held === undefined) return;
+    this.#awaiting.delete(clientOrderId);
+    const tracked = this.tracker.get(clientOrderId);
+    for (const e of held) {
+      const k = this.#laneOf.get(e.type === 'fill' ? e.fill.symbol : '');
+      if (k !== undefined) this.#lanes[k].events.push(e);
+    }
+    // The fill came before the request was known again: its attached stop-loss / take-profit are placed now.
+    if (tracked !== undefined && held.length > 0 && !this.tracker.all().some((o) => o.parentClientOrderId === clientOrderId)) {
+      const k = this.#laneOf.get(tracked.symbol);
+      if (k !== undefined) this.#protect(this.#lanes[k], tracked, tracked.side === 'buy' ? 'sell' : 'buy');
+    }
+  }
+
   /** Orders queued and not yet sent. */
   get queued(): number {
     return this.#queue.length;
@@ -231,9 +286,10 @@ export class ExchangeVenue implements ExecutionVenue {
     }
   }
 
-  /** An order update (stream or REST): state, and its trade when it executed. */
-  async onOrderUpdate(order: ExchangeOrder, trade: ExchangeTrade | null): Promise<void> {
+  /** An order update (stream or REST): state, and its trade when it executed. Resolves true when the order was unknown (adopted as external). */
+  async onOrderUpdate(order: ExchangeOrder, trade: ExchangeTrade | null): Promise<boolean> {
     let tracked = this.tracker.get(order.clientOrderId) ?? this.tracker.byExchangeId(order.exchangeOrderId);
+    const unknown = tracked === undefined;
     if (tracked === undefined) tracked = await this.adoptExternal(order);
     else if (!isTerminal(tracked.state) || trade !== null) tracked = await this.tracker.update(tracked, order, this.#o.now());
     if (trade !== null) await this.onTrade(trade, tracked);
@@ -243,6 +299,7 @@ export class ExchangeVenue implements ExecutionVenue {
         this.#lanes[k].events.push({type: order.status === 'rejected' ? 'rejected' : 'canceled', orderId: tracked.orderId, reason: `exchange ${order.status}`, timeMs: order.updateTimeMs, symbol: tracked.symbol});
       }
     }
+    return unknown;
   }
 
   /** A trade (fill) of a tracked order: stored, then delivered once per trade id at the next bar; protection follows an entry. */
@@ -251,7 +308,10 @@ export class ExchangeVenue implements ExecutionVenue {
     const k = this.#laneOf.get(trade.symbol);
     if (k === undefined) return;
     const lane = this.#lanes[k];
-    lane.events.push({type: 'fill', fill: this.#fillOf(trade, tracked)});
+    const fill: VenueEvent = {type: 'fill', fill: this.#fillOf(trade, tracked)};
+    const awaiting = this.#awaiting.get(tracked.clientOrderId);
+    if (awaiting !== undefined) awaiting.push(fill);
+    else lane.events.push(fill);
     this.#afterFill(lane, tracked, trade);
   }
 
@@ -262,7 +322,10 @@ export class ExchangeVenue implements ExecutionVenue {
       const tracked = this.tracker.get(f.clientOrderId);
       const k = this.#laneOf.get(f.symbol);
       if (tracked === undefined || k === undefined) continue;
-      this.#lanes[k].events.push({type: 'fill', fill: this.#fillOf({...f, clientOrderId: f.clientOrderId}, tracked)});
+      const fill: VenueEvent = {type: 'fill', fill: this.#fillOf({...f, clientOrderId: f.clientOrderId}, tracked)};
+      const awaiting = this.#awaiting.get(tracked.clientOrderId);
+      if (awaiting !== undefined) awaiting.push(fill);
+      else this.#lanes[k].events.push(fill);
       n++;
     }
     return n;
@@ -293,7 +356,7 @@ export class ExchangeVenue implements ExecutionVenue {
       createdMs: order.updateTimeMs, updatedMs: this.#o.now(), detail: 'found at the exchange, not placed by this session',
     };
     this.#o.log(`adopted external order ${order.clientOrderId} (${order.symbol} ${order.side} ${order.qty} ${order.type})`);
-    return this.tracker.update(await this.tracker.save(adopted), order, this.#o.now());
+    return this.tracker.update(await this.tracker.keep(adopted), order, this.#o.now());
   }
 
   #fillOf(trade: ExchangeTrade, tracked: TrackedOrder): Fill {
@@ -351,14 +414,17 @@ export class ExchangeVenue implements ExecutionVenue {
         if (o.parentClientOrderId === tracked.parentClientOrderId && o.clientOrderId !== tracked.clientOrderId) this.#queue.push({kind: 'cancel', order: o, reason: 'oco'});
       }
     }
-    if (done && request?.attached !== undefined) {
-      const {stopLoss, takeProfit} = request.attached;
-      const exit = trade.side === 'buy' ? 'sell' : 'buy';
-      const qty = Math.min(tracked.filledQty, Math.abs(lane.exchangeQty));
-      if (qty > 0 && stopLoss !== undefined) this.#placeProtective(tracked.clientOrderId, lane, exit, 'stop-market', qty, stopLoss, 'sl');
-      if (qty > 0 && takeProfit !== undefined) this.#placeProtective(tracked.clientOrderId, lane, exit, 'take-profit-market', qty, takeProfit, 'tp');
-    }
+    if (done && request?.attached !== undefined) this.#protect(lane, tracked, trade.side === 'buy' ? 'sell' : 'buy');
     this.#o.onWork?.();
+  }
+
+  /** The reduce-only stop-loss / take-profit an entry's request asked for. */
+  #protect(lane: Lane, tracked: TrackedOrder, exit: 'buy' | 'sell'): void {
+    const attached = this.#requests.get(tracked.clientOrderId)?.attached;
+    if (attached === undefined) return;
+    const qty = Math.min(tracked.filledQty, Math.abs(lane.exchangeQty));
+    if (qty > 0 && attached.stopLoss !== undefined) this.#placeProtective(tracked.clientOrderId, lane, exit, 'stop-market', qty, attached.stopLoss, 'sl');
+    if (qty > 0 && attached.takeProfit !== undefined) this.#placeProtective(tracked.clientOrderId, lane, exit, 'take-profit-market', qty, attached.takeProfit, 'tp');
   }
 
   #placeProtective(parent: string, lane: Lane, side: 'buy' | 'sell', type: 'stop-market' | 'take-profit-market', qty: number, stopPrice: number, suffix: string): void {
@@ -373,7 +439,15 @@ export class ExchangeVenue implements ExecutionVenue {
   }
 
   async #create(order: TrackedOrder, request: ExchangeOrderRequest): Promise<void> {
-    await this.tracker.save(order);
+    try {
+      await this.tracker.save(order);
+    } catch (error) {
+      // Never sent unstored (a crash would forget it): refused, and the engine hears it at the next bar.
+      this.#o.log(`order ${order.clientOrderId} not sent: it could not be stored (${(error as Error).message})`);
+      const k = this.#laneOf.get(order.symbol);
+      if (k !== undefined) this.#lanes[k].events.push({type: 'rejected', orderId: order.orderId, reason: 'not sent: the state store is unreachable', timeMs: this.#o.now(), symbol: order.symbol});
+      return;
+    }
     for (let attempt = 1; ; attempt++) {
       try {
         const seen = await this.#o.client.createOrder(request);
@@ -438,6 +512,11 @@ function requestOf(order: OrderRequest, type: OrderRequest['type']): ExchangeOrd
     ...(order.price === undefined ? {} : {price: order.price}), ...(order.stopPrice === undefined ? {} : {stopPrice: order.stopPrice}),
     ...(type === 'limit' ? {timeInForce: 'GTC' as const} : {}),
   };
+}
+
+/** Whether a tracked order is the one this request describes (a restart re-deciding its slot), not another under the same id. */
+function sameOrder(tracked: TrackedOrder, request: OrderRequest): boolean {
+  return tracked.side === request.side && tracked.type === request.type && Math.abs(tracked.qty - request.qty) < 1e-12 && tracked.reduceOnly === request.reduceOnly;
 }
 
 function requestOfTracked(o: TrackedOrder): OrderRequest {

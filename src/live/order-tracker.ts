@@ -37,6 +37,9 @@ export class OrderTracker {
   readonly #byEngineId = new Map<number, string>();
   readonly #byExchangeId = new Map<string, string>();
   readonly #trades = new Set<string>();
+  /** Rows the store refused (it is down): the running bot goes on from memory; written before the next bar commit. */
+  readonly #unsavedOrders = new Map<string, TrackedOrder>();
+  #unsavedFills: ExchangeFillRecord[] = [];
 
   constructor(
     readonly sessionId: string,
@@ -81,10 +84,26 @@ export class OrderTracker {
     };
   }
 
-  /** Stores the row (durably) and indexes it. */
+  /** Stores the row durably, then indexes it; throws when the store is down (an order is never sent unstored). */
   async save(order: TrackedOrder): Promise<TrackedOrder> {
     await this.store.upsertOrder(order);
+    this.#unsavedOrders.delete(order.clientOrderId);
     this.#index(order);
+    return order;
+  }
+
+  /**
+   * What the exchange already did, kept in memory at once and stored when the store takes it: a
+   * store outage must not make the bot forget an order's answer or an adopted order.
+   */
+  async keep(order: TrackedOrder): Promise<TrackedOrder> {
+    this.#index(order);
+    try {
+      await this.store.upsertOrder(order);
+      this.#unsavedOrders.delete(order.clientOrderId);
+    } catch {
+      this.#unsavedOrders.set(order.clientOrderId, order);
+    }
     return order;
   }
 
@@ -94,11 +113,32 @@ export class OrderTracker {
       ...order, state: stateOf(seen), exchangeOrderId: seen.exchangeOrderId, filledQty: Math.max(order.filledQty, seen.filledQty),
       avgPrice: seen.avgPrice === seen.avgPrice ? seen.avgPrice : order.avgPrice, updatedMs: nowMs,
     };
-    return this.save(next);
+    return this.keep(next);
   }
 
   async setState(order: TrackedOrder, state: TrackedOrderState, detail: string | null, nowMs: number): Promise<TrackedOrder> {
-    return this.save({...order, state, detail, updatedMs: nowMs});
+    return this.keep({...order, state, detail, updatedMs: nowMs});
+  }
+
+  /** Rows and fills waiting for the store. */
+  get unsaved(): number {
+    return this.#unsavedOrders.size + this.#unsavedFills.length;
+  }
+
+  /**
+   * Writes what the store refused; throws while it is still down. The loop calls it before each
+   * bar commit, so a commit never marks delivered a fill whose row is not stored.
+   */
+  async flushUnsaved(): Promise<void> {
+    for (const order of [...this.#unsavedOrders.values()]) {
+      await this.store.upsertOrder(order);
+      if (this.#unsavedOrders.get(order.clientOrderId) === order) this.#unsavedOrders.delete(order.clientOrderId);
+    }
+    if (this.#unsavedFills.length > 0) {
+      const fills = this.#unsavedFills;
+      await this.store.appendFills(fills);
+      this.#unsavedFills = this.#unsavedFills.slice(fills.length);
+    }
   }
 
   /**
@@ -113,7 +153,14 @@ export class OrderTracker {
       side: trade.side, qty: trade.qty, price: trade.price, fee: trade.fee, feeAsset: trade.feeAsset, realizedPnl: trade.realizedPnl, maker: trade.maker,
       timeMs: trade.timeMs, deliveredAtBarMs: null,
     };
-    const fresh = await this.store.appendFills([record]);
+    let fresh: number;
+    try {
+      fresh = await this.store.appendFills([record]);
+    } catch {
+      // The store is down: the fill is applied from memory and its row written before the next commit.
+      this.#unsavedFills.push(record);
+      fresh = 1;
+    }
     this.#trades.add(key);
     return fresh > 0;
   }

@@ -78,9 +78,12 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
     const held = venue.expectedQty(symbol);
     if (Math.abs(actual - held) <= QTY_EPSILON) continue;
     // Fills not received yet (of the bot's orders), and fills of orders it does not know (placed by hand, or a liquidation).
+    const external: string[] = [];
     for (const trade of await client.trades(symbol, o.sinceMs)) {
       if (!tracker.knowsTrade(trade)) {
-        const owner = tracker.byExchangeId(trade.exchangeOrderId) ?? (await externalOrderOf(venue, trade, o.now()));
+        const known = tracker.byExchangeId(trade.exchangeOrderId);
+        const owner = known ?? (await externalOrderOf(venue, trade, o.now()));
+        if (known === undefined || known.origin === 'external') external.push(`${trade.side} ${trade.qty} (order ${owner.clientOrderId})`);
         await venue.onTrade(trade, owner);
         recoveredFills++;
       }
@@ -89,10 +92,17 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
     if (Math.abs(left) > QTY_EPSILON) {
       // A position older than the session: adopted at the exchange's entry price.
       await venue.adoptPosition(symbol, left, positions.get(symbol)?.entryPrice ?? Number.NaN, o.now());
+      mismatches.push(`${symbol}: the exchange holds ${actual}, the session held ${held}; the difference ${round(left)} was adopted as an external position`);
+    } else if (external.length > 0) {
+      mismatches.push(`${symbol}: the exchange holds ${actual}, the session held ${held}; fills of orders not placed by this session were adopted as external: ${external.join(', ')}`);
     }
-    mismatches.push(`${symbol}: the exchange holds ${actual}, the session held ${held}; the difference was adopted as external`);
+    // Otherwise the difference was the session's own fills, not received yet (the stream is behind the order's answer): recovered, no mismatch.
   }
   return {resolvedOrders, recoveredFills, adoptedOrders, mismatches};
+}
+
+function round(qty: number): number {
+  return Math.round(qty * 1e9) / 1e9;
 }
 
 /** Every fill of a tracked order the session has not stored yet. */

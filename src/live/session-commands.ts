@@ -4,7 +4,7 @@
  * the next bar's commit. A restarted session applies the stored ones again at the same points of
  * its replay, so the replayed journal is the one that was written.
  */
-import type {SessionCommand, SessionCommandKind} from '../core/index.js';
+import type {JournalEvent, SessionCommand, SessionCommandKind} from '../core/index.js';
 import type {TradingEngine} from '../engine/trading-engine.js';
 import type {OperableTradingGate} from '../risk/index.js';
 import type {ReplaySwitch} from './kill-switch-relay.js';
@@ -16,6 +16,9 @@ export interface CommandTargets {
   readonly replaySwitch?: ReplaySwitch;
   /** Swaps pinned models between bars; resolves with the outcome. */
   readonly reloadModel?: (by: string) => Promise<string>;
+  /** The session journal and what a venue mismatch imposes (live). */
+  readonly journal?: (event: JournalEvent) => void;
+  readonly onMismatch?: 'reducing' | 'halted';
 }
 
 /** Kill-switch commands change the persisted switch themselves (with their secrets); the engine part is applied here. */
@@ -57,5 +60,10 @@ export async function applyCommand(command: SessionCommand, t: CommandTargets): 
       return t.engine.flattenNow(at, command.reason) ? 'ok' : 'nothing to close';
     case 'reload-model':
       return t.reloadModel === undefined ? 'refused: no model to reload' : t.reloadModel(command.by);
+    case 'venue-mismatch':
+      // Journaled for alerting; trading stays restricted until an operator's resume acknowledges it.
+      t.journal?.({type: 'error', timeMs: at, code: 'IFTB_E_VENUE_MISMATCH', message: command.reason});
+      t.gate.restrict('reconciliation', t.onMismatch ?? 'reducing', at);
+      return 'ok';
   }
 }

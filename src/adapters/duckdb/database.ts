@@ -49,8 +49,12 @@ export class DuckDb {
   readonly connection: DuckDBConnection;
   readonly path: string;
   readonly readOnly: boolean;
-  /** The open transaction's end; statements from outside it wait (one connection serves everyone). */
-  #transactionDone: Promise<void> | null = null;
+  /**
+   * The end of the last statement or transaction queued on the connection. One DuckDB connection
+   * runs one statement at a time: two in flight at once (a kill-switch poll during a bar commit)
+   * fail with "unsuccessful or closed pending query result", so everyone queues here.
+   */
+  #tail: Promise<void> = Promise.resolve();
   readonly #inside = new AsyncLocalStorage<true>();
 
   private constructor(path: string, instance: DuckDBInstance, connection: DuckDBConnection, readOnly: boolean) {
@@ -87,14 +91,14 @@ export class DuckDb {
   }
 
   async run(sql: string, values?: DuckDBValue[]): Promise<DuckDBMaterializedResult> {
-    await this.#outsideTransactions();
-    return this.connection.run(sql, values);
+    return this.#exclusive(() => this.connection.run(sql, values));
   }
 
   async rows(sql: string, values?: DuckDBValue[]): Promise<Record<string, unknown>[]> {
-    await this.#outsideTransactions();
-    const reader = await this.connection.runAndReadAll(sql, values);
-    return reader.getRowObjectsJS() as Record<string, unknown>[];
+    return this.#exclusive(async () => {
+      const reader = await this.connection.runAndReadAll(sql, values);
+      return reader.getRowObjectsJS() as Record<string, unknown>[];
+    });
   }
 
   /**
@@ -104,11 +108,8 @@ export class DuckDb {
    */
   async transaction<T>(work: () => Promise<T>): Promise<T> {
     if (this.#inside.getStore()) return work();
-    await this.#outsideTransactions();
-    let done!: () => void;
-    this.#transactionDone = new Promise((resolve) => (done = resolve));
-    try {
-      return await this.#inside.run(true, async () => {
+    return this.#exclusive(() =>
+      this.#inside.run(true, async () => {
         await this.connection.run('BEGIN TRANSACTION');
         try {
           const result = await work();
@@ -118,16 +119,22 @@ export class DuckDb {
           await this.connection.run('ROLLBACK');
           throw error;
         }
-      });
-    } finally {
-      this.#transactionDone = null;
-      done();
-    }
+      }),
+    );
   }
 
-  async #outsideTransactions(): Promise<void> {
-    if (this.#inside.getStore()) return;
-    while (this.#transactionDone) await this.#transactionDone;
+  /** Statements inside the open transaction run at once; everything else waits its turn. */
+  async #exclusive<T>(work: () => Promise<T>): Promise<T> {
+    if (this.#inside.getStore()) return work();
+    const previous = this.#tail;
+    let release!: () => void;
+    this.#tail = new Promise((resolve) => (release = resolve));
+    await previous;
+    try {
+      return await work();
+    } finally {
+      release();
+    }
   }
 
   close(): void {

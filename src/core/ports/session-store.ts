@@ -126,7 +126,11 @@ export interface BarCommit {
   readonly appliedCommands?: readonly {readonly commandId: string; readonly outcome: string}[];
 }
 
-export type SessionCommandKind = 'kill-switch' | 'deactivate-kill-switch' | 'force-deactivate-kill-switch' | 'pause' | 'resume' | 'reset-breaker' | 'close-all' | 'reload-model';
+/**
+ * 'venue-mismatch' is the bot's own: what the exchange holds and the session cannot explain,
+ * stored like an operator's command so a restart replays the restriction at the same point.
+ */
+export type SessionCommandKind = 'kill-switch' | 'deactivate-kill-switch' | 'force-deactivate-kill-switch' | 'pause' | 'resume' | 'reset-breaker' | 'close-all' | 'reload-model' | 'venue-mismatch';
 
 export interface SessionCommand {
   /** Unique per session (uuid or seq), so a command delivered twice is applied once. */

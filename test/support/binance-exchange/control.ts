@@ -22,6 +22,8 @@ const OPS = [
   'stallStreams',
   'expireListenKey',
   'refuseStreams',
+  'holdUserEvents',
+  'releaseUserEvents',
   'ordersByClientId',
   'orders',
   'algoOrders',
@@ -99,6 +101,12 @@ export class RemoteBinanceExchange {
   }
   refuseStreams(count: number): Promise<void> {
     return this.call('refuseStreams', count);
+  }
+  holdUserEvents(): Promise<void> {
+    return this.call('holdUserEvents');
+  }
+  releaseUserEvents(): Promise<number> {
+    return this.call('releaseUserEvents');
   }
   ordersByClientId(clientOrderId: string): Promise<Record<string, unknown>[]> {
     return this.call('ordersByClientId', clientOrderId);

@@ -83,6 +83,8 @@ export class LocalBinanceExchange {
   private streams!: StreamServer;
   private server!: Server;
   private fundingCursor: number;
+  /** While user events are held: the ones not sent yet, in order. */
+  private heldUserEvents: Record<string, unknown>[] | null = null;
   private urlValue = '';
 
   constructor(private readonly options: LocalExchangeOptions = {}) {
@@ -92,7 +94,10 @@ export class LocalBinanceExchange {
     const specs = new Map((options.symbols ?? DEFAULT_SYMBOLS).map((s) => [s.symbol, s] as const));
     const clock = new ExchangeClock(options.startTimeMs);
     const book = new MarketBook(specs, options.fundingRate ?? 0.0001, (options.fundingIntervalHours ?? 8) * 3_600_000);
-    const emit = (event: Record<string, unknown>) => this.streams?.broadcastUser(event);
+    const emit = (event: Record<string, unknown>) => {
+      if (this.heldUserEvents !== null) this.heldUserEvents.push(event);
+      else this.streams?.broadcastUser(event);
+    };
     const account = new Account(book, clock, {walletBalance: options.walletBalance ?? 10_000, leverage: options.leverage ?? 20, takerFee: options.takerFee ?? 0.0005, makerFee: options.makerFee ?? 0.0002}, emit);
     const engine = new MatchingEngine(book, account, clock, {clientIdScope: options.clientIdScope ?? 'open'}, emit);
     this.core = {book, account, engine, clock, listenKeys: new ListenKeys()};
@@ -228,6 +233,22 @@ export class LocalBinanceExchange {
   /** Expires the live listenKey: `listenKeyExpired` on the user stream, which then closes. */
   expireListenKey(): string[] {
     return this.streams.expireListenKeys();
+  }
+
+  /**
+   * Withholds user-data events (ORDER_TRADE_UPDATE, ACCOUNT_UPDATE, …) while the stream stays up
+   * and answers pings: the bot learns of fills only from REST answers and queries.
+   */
+  holdUserEvents(): void {
+    this.heldUserEvents ??= [];
+  }
+
+  /** Sends the withheld user events to the user streams open now (late, as a lagging stream would); returns how many. */
+  releaseUserEvents(): number {
+    const events = this.heldUserEvents ?? [];
+    this.heldUserEvents = null;
+    for (const event of events) this.streams.broadcastUser(event);
+    return events.length;
   }
 
   /** The next `count` WebSocket connection attempts fail (HTTP 503). */

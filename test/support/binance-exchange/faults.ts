@@ -53,6 +53,13 @@ export class FaultPlan {
     return entry.fault;
   }
 
+  /** A taken fault that did not apply (its request was refused first): it hits the next matching request, once. */
+  putBack(fault: Fault): void {
+    const entry = this.pending.find((e) => e.fault === fault);
+    if (entry !== undefined) entry.left++;
+    else this.pending.unshift({fault, left: 1});
+  }
+
   left(): Fault[] {
     return this.pending.map(({fault}) => fault);
   }

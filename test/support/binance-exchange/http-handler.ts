@@ -98,6 +98,11 @@ export async function handleRequest(ctx: HandlerContext, req: IncomingMessage, r
     status = error.status;
     body = {code: error.code, msg: error.msg};
   }
+  // "After accept" needs an accepted request: one refused (-1021 after a clock jump, …) is answered and leaves the fault for the next.
+  if ((fault?.kind === 'timeout-after-accept' || fault?.kind === 'drop-after-accept') && status !== 200) {
+    ctx.faults.putBack(fault);
+    return sendJson(res, record, status, body, headers);
+  }
   if (fault?.kind === 'timeout-after-accept') {
     ctx.held.add(res);
     return;

@@ -1,0 +1,95 @@
+/**
+ * `iftb live` as a real child process (dist/src/cli/main.js, built by `npm run build`), so a test
+ * can kill -9 it at a chosen moment and start it again on the same store.
+ */
+import {type ChildProcess, spawn} from 'node:child_process';
+import {writeFileSync} from 'node:fs';
+import {join, resolve} from 'node:path';
+
+export const CLI = resolve(import.meta.dirname, '../../dist/src/cli/main.js');
+
+export interface BotExchange {
+  readonly url: string;
+  readonly wsUrl: string;
+  readonly apiKey: string;
+  readonly apiSecret: string;
+}
+
+export interface BotProcess {
+  readonly child: ChildProcess;
+  /** Everything written to stderr so far (status lines, logs). */
+  output(): string;
+  /** Resolves once a stderr line matches (searching what was already written too). */
+  waitFor(pattern: RegExp, what: string, timeoutMs?: number): Promise<string>;
+  /** Resolves with the exit code or signal. */
+  readonly exited: Promise<{code: number | null; signal: NodeJS.Signals | null}>;
+  kill(signal: NodeJS.Signals): void;
+}
+
+/** The env that points the bot at a local exchange (and nothing else of the parent's Binance settings). */
+export function botEnv(exchange: BotExchange, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const {BINANCE_API_KEY: _k, BINANCE_API_SECRET: _s, IFTB_DATABASE_URL: _d, IFTB_REDIS_URL: _r, ...rest} = process.env;
+  return {...rest, IFTB_BINANCE_REST_URL: exchange.url, IFTB_BINANCE_WS_URL: exchange.wsUrl, BINANCE_API_KEY: exchange.apiKey, BINANCE_API_SECRET: exchange.apiSecret, ...extra};
+}
+
+/** Writes a live config file (backtest keys plus a `live` section) into `dir`. */
+export function writeBotConfig(dir: string, config: Record<string, unknown>): string {
+  const path = join(dir, 'bot-config.json');
+  writeFileSync(path, JSON.stringify(config));
+  return path;
+}
+
+export function startBot(args: readonly string[], env: NodeJS.ProcessEnv): BotProcess {
+  const child = spawn(process.execPath, [CLI, 'live', ...args], {env, stdio: ['ignore', 'pipe', 'pipe']});
+  let text = '';
+  const waiters: {pattern: RegExp; resolve: (line: string) => void}[] = [];
+  const check = () => {
+    for (const w of [...waiters]) {
+      const line = text.split('\n').find((l) => w.pattern.test(l));
+      if (line !== undefined) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(line);
+      }
+    }
+  };
+  child.stderr!.on('data', (chunk: Buffer) => {
+    text += chunk.toString();
+    check();
+  });
+  child.stdout!.on('data', (chunk: Buffer) => {
+    text += chunk.toString();
+    check();
+  });
+  const exited = new Promise<{code: number | null; signal: NodeJS.Signals | null}>((done) => child.once('exit', (code, signal) => done({code, signal})));
+  let exit: {code: number | null; signal: NodeJS.Signals | null} | null = null;
+  void exited.then((e) => (exit = e));
+  return {
+    child,
+    exited,
+    output: () => text,
+    kill: (signal) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    },
+    waitFor(pattern, what, timeoutMs = 45_000) {
+      return new Promise<string>((resolvePromise, reject) => {
+        const timer = setTimeout(() => reject(new Error(`bot: timed out waiting for ${what}${exit ? ` (exited ${JSON.stringify(exit)})` : ''}; output:\n${text.slice(-3000)}`)), timeoutMs);
+        const entry = {pattern, resolve: (line: string) => {
+          clearTimeout(timer);
+          resolvePromise(line);
+        }};
+        waiters.push(entry);
+        void exited.then((e) => {
+          if (!waiters.includes(entry)) return;
+          clearTimeout(timer);
+          reject(new Error(`bot exited (${JSON.stringify(e)}) while waiting for ${what}; output:\n${text.slice(-3000)}`));
+        });
+        check();
+      });
+    },
+  };
+}
+
+/** The status line of the bar that closes at `closeMs` (the bot prints one per decided bar). */
+export function statusLineOf(closeMs: number): RegExp {
+  return new RegExp(`^${new Date(closeMs).toISOString().replace(/[.]/g, '\\.')} close `, 'm');
+}
