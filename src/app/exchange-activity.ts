@@ -26,8 +26,8 @@ export class ExchangeActivity {
   }
 
   /**
-   * Failures of the venue itself (timeouts, 5xx, 429/418, network, auth, clock skew): what the
-   * breaker's error-rate rule judges. A refused order (-2019 margin, -4164 notional) is an answer.
+   * Failures of the venue itself (timeouts, 5xx, 429/418, network, auth): what the breaker's
+   * error-rate rule judges. A refused order (-2019 margin, -4164 notional) is an answer.
    */
   get failures(): number {
     return this.#failures;
@@ -47,7 +47,8 @@ export class ExchangeActivity {
   failed(_what: string, kind: ExchangeErrorKind): void {
     if (kind === 'not-found') return;
     this.#errors++;
-    if (kind !== 'rejected') this.#failures++;
+    // A clock-skew answer (-1021) is resynced and retried at once; it says our clock drifted, not the venue.
+    if (kind !== 'rejected' && kind !== 'clock-skew') this.#failures++;
     this.#byKind.set(kind, (this.#byKind.get(kind) ?? 0) + 1);
     for (const l of this.#listeners) l.failed?.(kind);
   }

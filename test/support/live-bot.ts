@@ -17,7 +17,7 @@ export interface BotExchange {
 
 export interface BotProcess {
   readonly child: ChildProcess;
-  /** Everything written to stderr so far (status lines, logs). */
+  /** Everything written to stdout and stderr so far (JSON log lines, startup errors). */
   output(): string;
   /** Resolves once a stderr line matches (searching what was already written too). */
   waitFor(pattern: RegExp, what: string, timeoutMs?: number): Promise<string>;
@@ -40,7 +40,8 @@ export function writeBotConfig(dir: string, config: Record<string, unknown>): st
 }
 
 export function startBot(args: readonly string[], env: NodeJS.ProcessEnv): BotProcess {
-  const child = spawn(process.execPath, [CLI, 'live', ...args], {env, stdio: ['ignore', 'pipe', 'pipe']});
+  // No operations API: these bots are driven by signals and the store, and several run at once.
+  const child = spawn(process.execPath, [CLI, 'live', '--no-api', ...args], {env, stdio: ['ignore', 'pipe', 'pipe']});
   let text = '';
   const waiters: {pattern: RegExp; resolve: (line: string) => void}[] = [];
   const check = () => {
@@ -89,7 +90,7 @@ export function startBot(args: readonly string[], env: NodeJS.ProcessEnv): BotPr
   };
 }
 
-/** The status line of the bar that closes at `closeMs` (the bot prints one per decided bar). */
+/** The status line of the bar that closes at `closeMs` (one per decided bar: the `msg` of a JSON log line on stdout). */
 export function statusLineOf(closeMs: number): RegExp {
-  return new RegExp(`^${new Date(closeMs).toISOString().replace(/[.]/g, '\\.')} close `, 'm');
+  return new RegExp(`(^|"msg":")${new Date(closeMs).toISOString().replace(/[.]/g, '\\.')} close `, 'm');
 }

@@ -16,7 +16,9 @@ import {MINUTE, waveBars} from '../../support/live-candles.js';
 const T0 = Date.UTC(2025, 2, 3, 12, 0);
 const HISTORY = 60;
 const SYMBOL = 'BTC/USDT:USDT';
-const CONFIG = {strategy: 'sma-cross', symbol: SYMBOL, timeframe: '1m', params: {fast: 5, slow: 20, qty: 0.01}, funding: false, breaker: {latency: {enabled: false}}};
+// The error-rate rule is off: these faults would (rightly) halt trading, and this file is about what
+// happens to orders and bars under them; the breaker's reaction is exchange-error-rate.test.ts.
+const CONFIG = {strategy: 'sma-cross', symbol: SYMBOL, timeframe: '1m', params: {fast: 5, slow: 20, qty: 0.01}, funding: false, breaker: {latency: {enabled: false}, errorRate: {enabled: false}}};
 
 async function waitFor(check: () => boolean, what: string, timeoutMs = 40_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
