@@ -3,6 +3,15 @@ import type {Bar} from '../../src/core/index.js';
 
 export const MINUTE = 60_000;
 
+/** Where the live tests' exchange clock starts (the first bar a session decides). */
+export const LIVE_T0 = Date.UTC(2025, 2, 3, 12, 0);
+
+/**
+ * sma-cross on 1m BTC, the live tests' session. The latency rule is off: on a loaded test machine a
+ * slow event loop must not change what the bot decides.
+ */
+export const SMA_CROSS_1M = {strategy: 'sma-cross', symbol: 'BTC/USDT:USDT', timeframe: '1m', params: {fast: 5, slow: 20, qty: 0.01}, funding: false, breaker: {latency: {enabled: false}}} as const;
+
 export function waveBars(fromMs: number, n: number, seed = 1): Bar[] {
   const bars: Bar[] = [];
   let price = 30_000;

@@ -1,5 +1,5 @@
 /** Resolves once `check` holds, polling; fails after `timeoutMs` (generous: tests run on a loaded machine). */
-export async function waitFor(check: () => boolean, what: string, timeoutMs = 20_000, everyMs = 20): Promise<void> {
+export async function waitFor(check: () => boolean, what: string, timeoutMs = 40_000, everyMs = 20): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

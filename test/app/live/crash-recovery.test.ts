@@ -10,10 +10,10 @@ import {afterEach, describe, expect, it} from 'vitest';
 import {DuckDbStore} from '../../../src/adapters/duckdb/store.js';
 import type {Bar, TrackedOrder} from '../../../src/core/index.js';
 import {type LocalBinanceExchange, startBinanceExchange} from '../../support/binance-exchange/exchange.js';
-import {MINUTE, waveBars} from '../../support/live-candles.js';
+import {LIVE_T0, MINUTE, waveBars} from '../../support/live-candles.js';
 import {type BotProcess, botEnv, startBot, statusLineOf, writeBotConfig} from '../../support/live-bot.js';
 
-const T0 = Date.UTC(2025, 2, 3, 12, 0);
+const T0 = LIVE_T0;
 const HISTORY = 60;
 const SYMBOL = 'BTC/USDT:USDT';
 // Latency off: a loaded machine must not change decisions. Long poll grace: bars come from the stream.

@@ -7,21 +7,14 @@ import {runBacktest} from '../../../src/app/backtest-runner.js';
 import {parseLiveConfig} from '../../../src/app/live-config.js';
 import {type LiveHandle, startLive} from '../../../src/app/live-runner.js';
 import {type LocalBinanceExchange, startBinanceExchange} from '../../support/binance-exchange/exchange.js';
-import {MINUTE, waveBars} from '../../support/live-candles.js';
+import {LIVE_T0, MINUTE, SMA_CROSS_1M, waveBars} from '../../support/live-candles.js';
+import {waitFor} from '../../support/wait.js';
 
-const T0 = Date.UTC(2025, 2, 3, 12, 0);
+const T0 = LIVE_T0;
 const HISTORY = 120;
 const LIVE_BARS = 160;
-// The latency rule is off: on a loaded test machine a slow event loop must not change what the bot decides.
-const CONFIG = {strategy: 'sma-cross', symbol: 'BTC/USDT:USDT', timeframe: '1m', params: {fast: 5, slow: 20, qty: 0.01}, funding: false, breaker: {latency: {enabled: false}}};
+const CONFIG = SMA_CROSS_1M;
 
-async function waitFor(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('paper trading on the one loop', () => {
   let dir = '';

@@ -11,20 +11,14 @@ import {parseLiveConfig} from '../../../src/app/live-config.js';
 import {type LiveHandle, startLive} from '../../../src/app/live-runner.js';
 import type {Bar, JournalEvent} from '../../../src/core/index.js';
 import {type LocalBinanceExchange, startBinanceExchange} from '../../support/binance-exchange/exchange.js';
-import {MINUTE, waveBars} from '../../support/live-candles.js';
+import {LIVE_T0, MINUTE, SMA_CROSS_1M, waveBars} from '../../support/live-candles.js';
+import {waitFor} from '../../support/wait.js';
 
-const T0 = Date.UTC(2025, 2, 3, 12, 0);
+const T0 = LIVE_T0;
 const HISTORY = 60;
 const SYMBOL = 'BTC/USDT:USDT';
-const CONFIG = {strategy: 'sma-cross', symbol: SYMBOL, timeframe: '1m', params: {fast: 5, slow: 20, qty: 0.01}, funding: false, breaker: {latency: {enabled: false}}};
+const CONFIG = SMA_CROSS_1M;
 
-async function waitFor(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 const mismatches = (journal: readonly JournalEvent[]) => journal.filter((e) => e.type === 'error' && e.code === 'IFTB_E_VENUE_MISMATCH');
 const states = (journal: readonly JournalEvent[]) => journal.flatMap((e) => (e.type === 'state' ? [`${e.from}->${e.to} (${e.cause})`] : []));

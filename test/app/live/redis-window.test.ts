@@ -14,12 +14,12 @@ import {parseLiveConfig} from '../../../src/app/live-config.js';
 import {type LiveHandle, startLive} from '../../../src/app/live-runner.js';
 import type {Bar, LiveSnapshot} from '../../../src/core/index.js';
 import {type LocalBinanceExchange, startBinanceExchange} from '../../support/binance-exchange/exchange.js';
-import {MINUTE, waveBars} from '../../support/live-candles.js';
+import {LIVE_T0, MINUTE, SMA_CROSS_1M, waveBars} from '../../support/live-candles.js';
 import {startTestRedis, type TestRedis} from '../../support/redis-server.js';
 
-const T0 = Date.UTC(2025, 2, 3, 12, 0);
+const T0 = LIVE_T0;
 const HISTORY = 60;
-const CONFIG = {strategy: 'sma-cross', symbol: 'BTC/USDT:USDT', timeframe: '1m', params: {fast: 5, slow: 20, qty: 0.01}, funding: false, breaker: {latency: {enabled: false}}};
+const CONFIG = SMA_CROSS_1M;
 
 async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

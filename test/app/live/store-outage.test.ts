@@ -12,13 +12,13 @@ import {parseLiveConfig} from '../../../src/app/live-config.js';
 import {type LiveHandle, startLive} from '../../../src/app/live-runner.js';
 import type {Bar} from '../../../src/core/index.js';
 import {type LocalBinanceExchange, startBinanceExchange} from '../../support/binance-exchange/exchange.js';
-import {MINUTE, waveBars} from '../../support/live-candles.js';
+import {LIVE_T0, MINUTE, SMA_CROSS_1M, waveBars} from '../../support/live-candles.js';
 import {createTestCluster, type TestCluster} from '../../support/pg-cluster.js';
 
-const T0 = Date.UTC(2025, 2, 3, 12, 0);
+const T0 = LIVE_T0;
 const HISTORY = 60;
 const SYMBOL = 'BTC/USDT:USDT';
-const CONFIG = {strategy: 'sma-cross', symbol: SYMBOL, timeframe: '1m', params: {fast: 5, slow: 20, qty: 0.01}, funding: false, breaker: {latency: {enabled: false}}};
+const CONFIG = SMA_CROSS_1M;
 
 async function waitFor(check: () => boolean, what: string, timeoutMs = 40_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
