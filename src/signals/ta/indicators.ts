@@ -138,7 +138,7 @@ class SmaIndicator extends SequencedIndicator {
     const p = window.length;
     window[this.#count % p] = bars.field(this.#field, index);
     this.#count++;
-    if (this.#count < p) return NaN;
+    if (this.#count < p) return Number.NaN;
     const oldest = this.#count % p;
     let sum = 0;
     for (let k = oldest; k < p; k++) sum += window[k];
@@ -164,7 +164,7 @@ export class EmaIndicator extends SequencedIndicator {
 
   protected compute(bars: BarView, index: number): number {
     const r = this.#ema.update(bars.field(this.#field, index), false);
-    return ++this.#count >= this.warmupBars && r !== null ? r : NaN;
+    return ++this.#count >= this.warmupBars && r !== null ? r : Number.NaN;
   }
 }
 
@@ -184,7 +184,7 @@ export class RsiIndicator extends SequencedIndicator {
 
   protected compute(bars: BarView, index: number): number {
     const r = this.#rsi.update(bars.field(this.#field, index), false);
-    return r === null ? NaN : r;
+    return r === null ? Number.NaN : r;
   }
 }
 
@@ -203,7 +203,7 @@ export class AtrIndicator extends SequencedIndicator {
 
   protected compute(bars: BarView, index: number): number {
     const r = this.#atr.update(this.#ring.at(bars, index), false);
-    return r === null ? NaN : r;
+    return r === null ? Number.NaN : r;
   }
 }
 
@@ -223,17 +223,17 @@ export class AdxIndicator extends SequencedIndicator {
   /** +DI and −DI as fractions (0…1) from the last update; NaN before the DI are defined. */
   get plusDi(): number {
     const v = this.#adx.pdi;
-    return typeof v === 'number' ? v : NaN;
+    return typeof v === 'number' ? v : Number.NaN;
   }
 
   get minusDi(): number {
     const v = this.#adx.mdi;
-    return typeof v === 'number' ? v : NaN;
+    return typeof v === 'number' ? v : Number.NaN;
   }
 
   protected compute(bars: BarView, index: number): number {
     const r = this.#adx.update(this.#ring.at(bars, index), false);
-    return r === null ? NaN : r;
+    return r === null ? Number.NaN : r;
   }
 }
 
@@ -256,9 +256,9 @@ export class MacdHistogramIndicator extends SequencedIndicator {
 
   protected compute(bars: BarView, index: number): number {
     const r = this.#macd.update(bars.field(this.#field, index), false);
-    if (r === null) return NaN;
+    if (r === null) return Number.NaN;
     // The signal EMA starts at the first MACD value; report once it has seen `signal` of them.
-    return ++this.#signalCount >= this.#signalPeriod ? r.histogram : NaN;
+    return ++this.#signalCount >= this.#signalPeriod ? r.histogram : Number.NaN;
   }
 }
 
@@ -278,7 +278,7 @@ export class BollingerPercentBIndicator extends SequencedIndicator {
 
   protected compute(bars: BarView, index: number): number {
     const r = this.#pb.update(bars.field(this.#field, index), false);
-    return r === null ? NaN : r;
+    return r === null ? Number.NaN : r;
   }
 }
 
