@@ -117,32 +117,41 @@ function fieldSuffix(field: PriceField): string {
  * rest of an SMA strategy's pipeline. This sums the same window in the same order (oldest first,
  * from 0), so readings stay bit-identical to it and to a plain windowed sum — a running sum would
  * be O(1) but lets float noise decide near-ties between two averages — and allocates nothing.
+ * Each price is written twice, at k and k + period, so the window is always one contiguous run
+ * (one tight loop, no wrap-around, no modulo per bar).
  */
 class SmaIndicator extends SequencedIndicator {
   readonly id: string;
   readonly warmupBars: number;
-  readonly #window: Float64Array;
+  readonly #ring: Float64Array;
+  readonly #period: number;
   readonly #field: PriceField;
+  /** Slot the next price goes to, 0…period−1; the window then starts there. */
+  #at = 0;
   #count = 0;
 
   constructor(period: number, field: PriceField) {
     super();
     this.id = `ta.sma(${period}${fieldSuffix(field)})`;
     this.warmupBars = period;
-    this.#window = new Float64Array(period);
+    this.#ring = new Float64Array(2 * period);
+    this.#period = period;
     this.#field = field;
   }
 
   protected compute(bars: BarView, index: number): number {
-    const window = this.#window;
-    const p = window.length;
-    window[this.#count % p] = bars.field(this.#field, index);
-    this.#count++;
-    if (this.#count < p) return Number.NaN;
-    const oldest = this.#count % p;
+    const ring = this.#ring;
+    const p = this.#period;
+    const price = bars.field(this.#field, index);
+    const at = this.#at;
+    ring[at] = price;
+    ring[at + p] = price;
+    const start = at + 1 === p ? 0 : at + 1;
+    this.#at = start;
+    if (++this.#count < p) return Number.NaN;
+    const end = start + p;
     let sum = 0;
-    for (let k = oldest; k < p; k++) sum += window[k];
-    for (let k = 0; k < oldest; k++) sum += window[k];
+    for (let k = start; k < end; k++) sum += ring[k];
     return sum / p;
   }
 }
