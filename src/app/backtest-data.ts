@@ -20,6 +20,11 @@ export interface BacktestData {
   readonly analyzerFunding?: FundingSeries | null;
   /** Mark at each funding settlement inside a bar (long bars), aligned with `funding`; see settlementMarks. */
   readonly fundingMarks?: Float64Array | null;
+  /**
+   * dataHash(bars, mark, funding) when the caller already knows it (an optimiser trial over a window
+   * other trials used: hashing megabytes of candles per trial cost more than its per-bar loop).
+   */
+  readonly knownDataHash?: string;
 }
 
 /** How much history the strategy's readings need, and whether an analyzer reads funding. */
@@ -85,6 +90,8 @@ export function truncateData(data: BacktestData, cutMs: number): BacktestData {
     funding,
     ...(data.analyzerFunding === undefined ? {} : {analyzerFunding: cutFunding(data.analyzerFunding, true)}),
     ...(data.fundingMarks == null || funding === null ? {} : {fundingMarks: data.fundingMarks.subarray(0, funding.length)}),
+    // Other data than the hash was of.
+    knownDataHash: undefined,
   };
 }
 

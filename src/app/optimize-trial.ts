@@ -16,7 +16,7 @@ import type {BacktestData} from './backtest-data.js';
 import {needsOf} from './run-composition.js';
 import {dataHash, withAnalyzerFunding} from './data-hash.js';
 import {alignMarkBars} from './mark-alignment.js';
-import {summarizeRun, type RunSummary} from './run-summary.js';
+import {runMetrics, summarizeRun, type RunSummary} from './run-summary.js';
 
 /** Funding settlements analyzers read before the first bar (as runBacktest reads them). */
 const ANALYZER_FUNDING_LOOKBACK_MS = 3 * 86_400_000;
@@ -89,6 +89,20 @@ function sliceFunding(f: FundingSeries, fromMs: number, toMs: number): FundingSe
   return {...f, length: b - a, time: f.time.subarray(a, b), rate: f.rate.subarray(a, b), markPrice: f.markPrice.subarray(a, b)};
 }
 
+/**
+ * dataHash of a market's views by where they lie in it: trials differ in params, rarely in their
+ * window (the warm-up follows the slowest indicator), and the market's arrays never change.
+ */
+const viewHashes = new WeakMap<SweepMarket, Map<string, string>>();
+
+function viewHash(market: SweepMarket, key: string, bars: BarColumns, mark: BarColumns | null, funding: FundingSeries | null): string {
+  let hashes = viewHashes.get(market);
+  if (hashes === undefined) viewHashes.set(market, (hashes = new Map()));
+  let hash = hashes.get(key);
+  if (hash === undefined) hashes.set(key, (hash = dataHash(bars, mark, funding)));
+  return hash;
+}
+
 /** The views runBacktest would have read for `config` (warm-up bars before `fromMs` included). */
 export function trialData(market: SweepMarket, config: BacktestConfig, warmup: number): BacktestData {
   const tf = timeframeMs(config.timeframe);
@@ -112,9 +126,11 @@ export function trialData(market: SweepMarket, config: BacktestConfig, warmup: n
     }
     funding = f;
   }
-  if (!market.usesAnalyzerFunding) return {bars, mark, funding, firstIndex};
+  const fundingAt = funding === null ? 'none' : `${funding.time.byteOffset}+${funding.length}`;
+  const knownDataHash = viewHash(market, `${start}:${end}:${mark === null ? 'no-mark' : 'mark'}:${fundingAt}`, bars, mark, funding);
+  if (!market.usesAnalyzerFunding) return {bars, mark, funding, firstIndex, knownDataHash};
   const rates = market.analyzerFunding ? sliceFunding(market.analyzerFunding, range.fromMs - ANALYZER_FUNDING_LOOKBACK_MS, range.toMs + 1) : null;
-  return {bars, mark, funding, firstIndex, analyzerFunding: rates && rates.length > 0 ? rates : null};
+  return {bars, mark, funding, firstIndex, analyzerFunding: rates && rates.length > 0 ? rates : null, knownDataHash};
 }
 
 export interface TrialRunOptions {
@@ -136,10 +152,16 @@ export async function runTrial(market: SweepMarket, strategy: StrategyDefinition
   }
   const {warmup} = needsOf(strategy, parseParams(strategy, config.params), {modelsDir: options.modelsDir});
   const run = await executeBacktest(config, strategy, trialData(market, config, warmup), {modelsDir: options.modelsDir});
-  const summary = summarizeRun(run);
   const r = run.engine.recorder;
   const returns = periodReturns(r.timeMs.subarray(run.firstIndex, r.length), r.equity.subarray(run.firstIndex, r.length), config.cash);
-  return {run, summary, metrics: summary.metrics, returns};
+  // The full summary only when asked for (a sweep stores the metrics; a replay saves the run).
+  let summary: RunSummary | undefined;
+  return {
+    run, metrics: runMetrics(run), returns,
+    get summary() {
+      return (summary ??= summarizeRun(run));
+    },
+  };
 }
 
 /** Loads a strategy for trials (by shipped name or module path), once per worker. */

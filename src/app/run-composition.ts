@@ -146,7 +146,7 @@ export function runIdentity(config: BacktestConfig, strategy: StrategyDefinition
   };
   const laneHashes = lanes.map((l) => {
     const d = l.data;
-    const base = withFundingMarks(dataHash(d.bars, d.mark, d.funding), d.fundingMarks ?? null);
+    const base = withFundingMarks(d.knownDataHash ?? dataHash(d.bars, d.mark, d.funding), d.fundingMarks ?? null);
     const market = l.analyzers.some((a) => a.usesFunding === true) && d.analyzerFunding !== undefined ? withAnalyzerFunding(base, d.analyzerFunding) : base;
     return withLlmAnswers(market, l.analyzers.filter(isLlmAnalyzer).map((a) => ({id: a.id, digest: a.answersDigest})));
   });

@@ -7,7 +7,7 @@ import type {MlRunInfo} from './ml-run.js';
 import type {InstrumentRunInfo} from './instrument-resolution.js';
 import type {LlmRunStats} from '../signals/llm/index.js';
 import {type Halt, haltsOf} from '../report/index.js';
-import {type PortfolioSource, type PortfolioSummary, summarizePortfolio} from './portfolio-summary.js';
+import {type PortfolioParts, type PortfolioSource, type PortfolioSummary, summarizePortfolio} from './portfolio-summary.js';
 
 const YEAR_MS = 365 * 86_400_000;
 
@@ -65,17 +65,24 @@ export interface RunSummary {
   readonly tradeList: readonly ClosedTrade[];
 }
 
-export function summarizeRun(run: BacktestRun): RunSummary {
-  const {engine, ledger, bars, config, firstIndex} = run;
+/**
+ * A run's metrics, exactly as run.json has them, without the rest of the summary (an optimiser
+ * trial stores only these; signal accuracy, halts and the replayable config cost it as much as
+ * its per-bar loop).
+ */
+export function runMetrics(run: BacktestRun): Metrics {
+  return run.lanes.length > 1 ? summarizeRun(run).metrics : metricsOf(run, null);
+}
+
+function metricsOf(run: BacktestRun, portfolio: PortfolioParts | null): Metrics {
+  const {engine, ledger, config, firstIndex} = run;
   const r = engine.recorder;
   const n = r.length;
   const equity = r.equity.subarray(firstIndex, n);
   const times = r.timeMs.subarray(firstIndex, n);
   const totals = ledger.totals;
   const tf = timeframeMs(config.timeframe);
-  // A portfolio's figures are per slot (one equity curve); its readings are per symbol, on its own bars.
-  const portfolio = run.lanes.length > 1 ? summarizePortfolio(run) : null;
-  const metrics = computeMetrics({
+  return computeMetrics({
     timeMs: times,
     equity,
     initialEquity: config.cash,
@@ -88,6 +95,16 @@ export function summarizeRun(run: BacktestRun): RunSummary {
     exposureBars: portfolio ? portfolio.exposureSlots : countExposure(r.positionQty, firstIndex, n),
     barsPerYear: YEAR_MS / tf,
   });
+}
+
+export function summarizeRun(run: BacktestRun): RunSummary {
+  const {engine, ledger, bars, config, firstIndex} = run;
+  const r = engine.recorder;
+  const n = r.length;
+  const tf = timeframeMs(config.timeframe);
+  // A portfolio's figures are per slot (one equity curve); its readings are per symbol, on its own bars.
+  const portfolio = run.lanes.length > 1 ? summarizePortfolio(run) : null;
+  const metrics = metricsOf(run, portfolio);
   const window = {startIndex: firstIndex, endIndex: n, horizonBars: config.accuracyHorizonBars};
   const close = bars.close.subarray(0, n);
   const unavailable = new Map(run.unavailableSources.map((s) => [s.id, s.reason]));

@@ -75,6 +75,9 @@ class BoundedBarView implements BarView {
     Object.freeze(this);
   }
 
+  // Number.NaN, not the global NaN: V8 turns the global into a tagged constant, and a conditional
+  // mixing it with a column read boxes the read (a heap allocation per call on the per-bar path).
+
   get index(): number {
     return this.#index;
   }
@@ -84,31 +87,31 @@ class BoundedBarView implements BarView {
   }
 
   openTime(k: number): number {
-    return k >= 0 && k <= this.#index ? this.#openTime[k] : NaN;
+    return k >= 0 && k <= this.#index ? this.#openTime[k] : Number.NaN;
   }
 
   open(k: number): number {
-    return k >= 0 && k <= this.#index ? this.#open[k] : NaN;
+    return k >= 0 && k <= this.#index ? this.#open[k] : Number.NaN;
   }
 
   high(k: number): number {
-    return k >= 0 && k <= this.#index ? this.#high[k] : NaN;
+    return k >= 0 && k <= this.#index ? this.#high[k] : Number.NaN;
   }
 
   low(k: number): number {
-    return k >= 0 && k <= this.#index ? this.#low[k] : NaN;
+    return k >= 0 && k <= this.#index ? this.#low[k] : Number.NaN;
   }
 
   close(k: number): number {
-    return k >= 0 && k <= this.#index ? this.#close[k] : NaN;
+    return k >= 0 && k <= this.#index ? this.#close[k] : Number.NaN;
   }
 
   volume(k: number): number {
-    return k >= 0 && k <= this.#index ? this.#volume[k] : NaN;
+    return k >= 0 && k <= this.#index ? this.#volume[k] : Number.NaN;
   }
 
   field(name: PriceField, k: number): number {
-    if (!(k >= 0 && k <= this.#index)) return NaN;
+    if (!(k >= 0 && k <= this.#index)) return Number.NaN;
     switch (name) {
       case 'close':
         return this.#close[k];
@@ -121,7 +124,7 @@ class BoundedBarView implements BarView {
       case 'volume':
         return this.#volume[k];
       default:
-        return NaN;
+        return Number.NaN;
     }
   }
 

@@ -41,6 +41,19 @@ interface MutableReading {
   active: boolean;
 }
 
+/**
+ * A frozen object with one getter per name reading slots[k]. The engine writes readings into a
+ * Float64Array (no boxing, no keyed stores by a changing name, which V8 cannot keep allocation-free)
+ * and strategies read them by name; having no setters, the readings cannot be written back.
+ */
+function slotRecord(names: readonly string[], slots: Float64Array): Readonly<Record<string, number>> {
+  // An object of a class of its own: two records from {} with the same names but other getters
+  // would collide in V8's map transitions and the second would fall to dictionary mode (slow reads).
+  const record = new (class Readings {})() as Record<string, number>;
+  names.forEach((name, k) => Object.defineProperty(record, name, {get: () => slots[k], enumerable: true}));
+  return Object.freeze(record);
+}
+
 export type Mutable<T> = {-readonly [K in keyof T]: T[K]};
 
 /**
@@ -54,13 +67,21 @@ export class LaneState {
   current = -1;
   /** Slots skipped because this symbol had no bar between its first and last (gaps in its data while others traded). */
   missingBars = 0;
+  /** The position at the current slot (set by the engine before `record`: a field, not a double argument, which V8 would box). */
+  positionQty = Number.NaN;
   /** The last denial journaled; the same intent denied for the same reason on later bars is only counted. */
   lastDenial = '';
   readonly cursor: BarViewCursor;
   readonly names: readonly string[];
   readonly indicators: readonly Indicator[];
-  readonly values: Record<string, number> = {};
-  readonly previous: Record<string, number> = {};
+  /** Indicator readings of the current bar and the bar before, by indicator order (names[k]). */
+  readonly now: Float64Array;
+  readonly before: Float64Array;
+  /** ctx.values / ctx.previous: read-only views of `now` / `before` by name. */
+  readonly values: Readonly<Record<string, number>>;
+  readonly previous: Readonly<Record<string, number>>;
+  /** Index of the ATR indicator in `names`; −1 without one, −2 when the name matches none. */
+  readonly atrSlot: number;
   readonly readings: MutableReading[];
   readonly ensemble: EnsembleSlot = {score: 0, confidence: 0, active: false};
   readonly fuser: EnsembleFuser;
@@ -78,10 +99,11 @@ export class LaneState {
   ) {
     this.names = Object.keys(lane.indicators);
     this.indicators = this.names.map((n) => lane.indicators[n]);
-    for (const n of this.names) {
-      this.values[n] = NaN;
-      this.previous[n] = NaN;
-    }
+    this.now = new Float64Array(this.names.length).fill(NaN);
+    this.before = new Float64Array(this.names.length).fill(NaN);
+    this.values = slotRecord(this.names, this.now);
+    this.previous = slotRecord(this.names, this.before);
+    this.atrSlot = lane.atr === undefined ? -1 : this.names.indexOf(lane.atr) >= 0 ? this.names.indexOf(lane.atr) : -2;
     this.readings = lane.analyzers.map((a) => ({id: a.id, source: a.source, score: 0, confidence: 0, active: false}));
     this.healthSources = lane.analyzers.filter((a) => typeof a.health === 'function');
     this.fuser = new EnsembleFuser(lane.analyzers.map((a) => a.source), lane.weights);
@@ -107,22 +129,22 @@ export class LaneState {
     }
     this.cursor.moveTo(i);
     const view = this.cursor.view;
-    const names = this.names;
     const indicators = this.indicators;
+    const now = this.now;
+    const before = this.before;
     for (let k = 0; k < indicators.length; k++) {
-      const name = names[k];
-      this.previous[name] = this.values[name];
-      this.values[name] = indicators[k].update(view);
+      before[k] = now[k];
+      now[k] = indicators[k].update(view);
     }
     const analyzers = this.lane.analyzers;
     for (let k = 0; k < analyzers.length; k++) analyzers[k].update(view, this.readings[k]);
     this.fuser.fuse(this.readings, this.ensemble);
   }
 
-  /** This lane's columns at `slot`: readings of its bar (or NaN and inactive when it had none) and the position. */
-  record(slot: number, qty: number, stepped: boolean): void {
+  /** This lane's columns at `slot`: readings of its bar (or NaN and inactive when it had none) and the position (`positionQty`). */
+  record(slot: number, stepped: boolean): void {
     const r = this.recorder;
-    r.positionQty[slot] = qty;
+    r.positionQty[slot] = this.positionQty;
     const readings = this.readings;
     if (stepped) {
       r.ensembleScore[slot] = this.ensemble.score;

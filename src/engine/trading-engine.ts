@@ -48,6 +48,11 @@ export class TradingEngine {
   readonly #health: HealthSnapshot = {timeMs: 0, equity: 0, staleData: false, dataAgeMs: 0, decisionLatencyMs: 0, venueRequests: 0, venueErrors: 0};
   readonly #hasHealthSources: boolean;
   #slot = 0;
+  // Doubles from the start (a field first holding a small integer changes representation later).
+  #openTimeMs = Number.NaN;
+  #closeTimeMs = Number.NaN;
+  #equity = Number.NaN;
+  #qty = Number.NaN;
   #orderSeq = 0;
   #closeAllReason: string | null = null;
   #repeatedDenials = 0;
@@ -121,10 +126,19 @@ export class TradingEngine {
 
   /** Steps the slot of the bars opening at `openTimeMs`: every symbol whose next bar opens then. */
   stepAt(openTimeMs: number): void {
+    // Small enough to be inlined where it is called: the time goes into a field unboxed, and the
+    // step reads it from there (a double argument to a call that is not inlined is boxed, per bar).
+    this.#openTimeMs = openTimeMs;
+    this.#step();
+  }
+
+  #step(): void {
     const o = this.#o;
     const lanes = this.#lanes;
     const slot = this.#slot++;
+    const openTimeMs = this.#openTimeMs;
     const closeTime = openTimeMs + o.timeframeMs;
+    this.#closeTimeMs = closeTime;
     let stale = false;
 
     for (let k = 0; k < lanes.length; k++) {
@@ -145,6 +159,7 @@ export class TradingEngine {
     }
 
     const equity = o.ledger.equity();
+    this.#equity = equity;
     const health = this.#health;
     health.timeMs = closeTime;
     health.equity = equity;
@@ -187,19 +202,25 @@ export class TradingEngine {
       const l = lanes[k];
       const i = l.current;
       const qty = o.ledger.qty(k);
+      l.positionQty = qty;
       if (i < 0) {
-        l.record(slot, qty, false);
+        l.record(slot, false);
         continue;
       }
       l.read(i);
-      l.record(slot, qty, true);
+      l.record(slot, true);
       if (i < l.lane.warmupBars || flattening) continue;
-      this.#decide(l, i, closeTime, equity, qty);
+      this.#qty = qty;
+      this.#decide(l, i);
     }
   }
 
-  #decide(l: LaneState, i: number, closeTime: number, equity: number, qty: number): void {
+  /** Lane l's decision on its bar i; the slot's close time, equity and the lane's position come in fields (see stepAt). */
+  #decide(l: LaneState, i: number): void {
     const o = this.#o;
+    const closeTime = this.#closeTimeMs;
+    const equity = this.#equity;
+    const qty = this.#qty;
     const bars = l.lane.bars;
     const close = bars.close[i];
     const ctx = l.context;
@@ -223,7 +244,7 @@ export class TradingEngine {
     risk.entryPrice = ctx.entryPrice;
     risk.equity = equity;
     risk.walletBalance = o.ledger.walletBalance;
-    risk.atr = l.lane.atr === undefined ? NaN : l.values[l.lane.atr];
+    risk.atr = l.atrSlot >= 0 ? l.now[l.atrSlot] : l.atrSlot === -1 ? Number.NaN : l.values[l.lane.atr!];
     risk.state = this.#state;
 
     if (qty !== 0) this.#trail(l, i);
@@ -287,7 +308,7 @@ export class TradingEngine {
     for (let k = 0; k < orders.length; k++) {
       const order = orders[k];
       if (order.type !== 'stop-market' || !order.reduceOnly) continue;
-      const next = l.risk.trail(l.riskInput, l.lane.bars.high[i], l.lane.bars.low[i], order.stopPrice ?? NaN);
+      const next = l.risk.trail(l.riskInput, l.lane.bars.high[i], l.lane.bars.low[i], order.stopPrice ?? Number.NaN);
       if (next === next) o.venue.amendStop(order.id, next);
     }
   }

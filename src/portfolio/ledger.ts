@@ -54,7 +54,8 @@ export class Ledger {
   readonly symbols: readonly SymbolId[];
   readonly #books: Book[];
   readonly #laneOf = new Map<SymbolId, number>();
-  #wallet: number;
+  // Initialised here (a bare field starts as undefined and V8 keeps it tagged: equity() would allocate per bar).
+  #wallet = Number.NaN;
   #fees = 0;
   #funding = 0;
   #liquidationFees = 0;

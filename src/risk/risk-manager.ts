@@ -179,14 +179,14 @@ export function createRiskManager(config: RiskConfigInput = {}, options: RiskMan
   function trail(input: RiskInput, barHigh: number, barLow: number, currentStop: number): number {
     const pct = cfg.trailingStopPct;
     const pos = input.positionQty;
-    if (pct === undefined || pos === 0) return NaN;
+    if (pct === undefined || pos === 0) return Number.NaN;
     const tick = input.instrument.tickSize;
     if (pos > 0) {
       const candidate = ceilToStep(barHigh * (1 - pct / 100), tick);
-      return candidate > 0 && (currentStop !== currentStop || candidate > currentStop) ? candidate : NaN;
+      return candidate > 0 && (currentStop !== currentStop || candidate > currentStop) ? candidate : Number.NaN;
     }
     const candidate = floorToStep(barLow * (1 + pct / 100), tick);
-    return candidate > 0 && (currentStop !== currentStop || candidate < currentStop) ? candidate : NaN;
+    return candidate > 0 && (currentStop !== currentStop || candidate < currentStop) ? candidate : Number.NaN;
   }
 
   return {plan, trail};

@@ -205,11 +205,19 @@ class Gate implements OperableTradingGate {
    * a double passed or returned across a call boundary may be boxed, and this runs every bar.
    */
   #refresh(atLastTime: boolean): TradingState {
+    // The per-bar case (nothing changed) stays small enough to be inlined into the engine's step.
+    if (
+      this.#killSwitch.engaged === this.#lastKill && this.#paused === this.#lastPaused &&
+      this.#breaker.imposedState === this.#lastImposed && this.#restricted === this.#lastRestricted
+    ) return this.#state;
+    return this.#change(atLastTime);
+  }
+
+  #change(atLastTime: boolean): TradingState {
     const kill = this.#killSwitch.engaged;
     const imposed = this.#breaker.imposedState;
     const paused = this.#paused;
     const restricted = this.#restricted;
-    if (kill === this.#lastKill && paused === this.#lastPaused && imposed === this.#lastImposed && restricted === this.#lastRestricted) return this.#state;
     const next = this.#fold(kill, imposed);
     if (next !== this.#state) {
       const rule = this.#breaker.trippedRule;

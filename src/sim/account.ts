@@ -62,7 +62,9 @@ export class Position {
 }
 
 export class Account {
-  wallet: number;
+  // Initialised here, not only in the constructor: a class field declared bare starts as undefined,
+  // and V8 then keeps the field tagged (every update of the double allocates a heap number).
+  wallet = Number.NaN;
   realisedPnl = 0;
   fees = 0;
   funding = 0;

@@ -116,10 +116,12 @@ export class OrderBook {
 
   /** Open orders as requests, cached until the book changes (the engine may ask every bar). */
   openRequests(): readonly OrderRequest[] {
-    if (this.requests === null) {
-      const all = [...this.market, ...this.resting].map((order) => order.request);
-      this.requests = all.length === 0 ? EMPTY_REQUESTS : Object.freeze(all);
-    }
+    return this.requests ?? this.#collect();
+  }
+
+  #collect(): readonly OrderRequest[] {
+    const all = [...this.market, ...this.resting].map((order) => order.request);
+    this.requests = all.length === 0 ? EMPTY_REQUESTS : Object.freeze(all);
     return this.requests;
   }
 }

@@ -117,32 +117,41 @@ function fieldSuffix(field: PriceField): string {
  * rest of an SMA strategy's pipeline. This sums the same window in the same order (oldest first,
  * from 0), so readings stay bit-identical to it and to a plain windowed sum — a running sum would
  * be O(1) but lets float noise decide near-ties between two averages — and allocates nothing.
+ * Each price is written twice, at k and k + period, so the window is always one contiguous run
+ * (one tight loop, no wrap-around, no modulo per bar).
  */
 class SmaIndicator extends SequencedIndicator {
   readonly id: string;
   readonly warmupBars: number;
-  readonly #window: Float64Array;
+  readonly #ring: Float64Array;
+  readonly #period: number;
   readonly #field: PriceField;
+  /** Slot the next price goes to, 0…period−1; the window then starts there. */
+  #at = 0;
   #count = 0;
 
   constructor(period: number, field: PriceField) {
     super();
     this.id = `ta.sma(${period}${fieldSuffix(field)})`;
     this.warmupBars = period;
-    this.#window = new Float64Array(period);
+    this.#ring = new Float64Array(2 * period);
+    this.#period = period;
     this.#field = field;
   }
 
   protected compute(bars: BarView, index: number): number {
-    const window = this.#window;
-    const p = window.length;
-    window[this.#count % p] = bars.field(this.#field, index);
-    this.#count++;
-    if (this.#count < p) return NaN;
-    const oldest = this.#count % p;
+    const ring = this.#ring;
+    const p = this.#period;
+    const price = bars.field(this.#field, index);
+    const at = this.#at;
+    ring[at] = price;
+    ring[at + p] = price;
+    const start = at + 1 === p ? 0 : at + 1;
+    this.#at = start;
+    if (++this.#count < p) return Number.NaN;
+    const end = start + p;
     let sum = 0;
-    for (let k = oldest; k < p; k++) sum += window[k];
-    for (let k = 0; k < oldest; k++) sum += window[k];
+    for (let k = start; k < end; k++) sum += ring[k];
     return sum / p;
   }
 }
@@ -164,7 +173,7 @@ export class EmaIndicator extends SequencedIndicator {
 
   protected compute(bars: BarView, index: number): number {
     const r = this.#ema.update(bars.field(this.#field, index), false);
-    return ++this.#count >= this.warmupBars && r !== null ? r : NaN;
+    return ++this.#count >= this.warmupBars && r !== null ? r : Number.NaN;
   }
 }
 
@@ -184,7 +193,7 @@ export class RsiIndicator extends SequencedIndicator {
 
   protected compute(bars: BarView, index: number): number {
     const r = this.#rsi.update(bars.field(this.#field, index), false);
-    return r === null ? NaN : r;
+    return r === null ? Number.NaN : r;
   }
 }
 
@@ -203,7 +212,7 @@ export class AtrIndicator extends SequencedIndicator {
 
   protected compute(bars: BarView, index: number): number {
     const r = this.#atr.update(this.#ring.at(bars, index), false);
-    return r === null ? NaN : r;
+    return r === null ? Number.NaN : r;
   }
 }
 
@@ -223,17 +232,17 @@ export class AdxIndicator extends SequencedIndicator {
   /** +DI and −DI as fractions (0…1) from the last update; NaN before the DI are defined. */
   get plusDi(): number {
     const v = this.#adx.pdi;
-    return typeof v === 'number' ? v : NaN;
+    return typeof v === 'number' ? v : Number.NaN;
   }
 
   get minusDi(): number {
     const v = this.#adx.mdi;
-    return typeof v === 'number' ? v : NaN;
+    return typeof v === 'number' ? v : Number.NaN;
   }
 
   protected compute(bars: BarView, index: number): number {
     const r = this.#adx.update(this.#ring.at(bars, index), false);
-    return r === null ? NaN : r;
+    return r === null ? Number.NaN : r;
   }
 }
 
@@ -256,9 +265,9 @@ export class MacdHistogramIndicator extends SequencedIndicator {
 
   protected compute(bars: BarView, index: number): number {
     const r = this.#macd.update(bars.field(this.#field, index), false);
-    if (r === null) return NaN;
+    if (r === null) return Number.NaN;
     // The signal EMA starts at the first MACD value; report once it has seen `signal` of them.
-    return ++this.#signalCount >= this.#signalPeriod ? r.histogram : NaN;
+    return ++this.#signalCount >= this.#signalPeriod ? r.histogram : Number.NaN;
   }
 }
 
@@ -278,7 +287,7 @@ export class BollingerPercentBIndicator extends SequencedIndicator {
 
   protected compute(bars: BarView, index: number): number {
     const r = this.#pb.update(bars.field(this.#field, index), false);
-    return r === null ? NaN : r;
+    return r === null ? Number.NaN : r;
   }
 }
 
