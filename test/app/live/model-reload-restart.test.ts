@@ -43,7 +43,7 @@ async function readStore(db: string): Promise<Stored> {
   try {
     const [row] = await store.db.rows(`SELECT session_id AS id FROM sessions ORDER BY started_ms DESC LIMIT 1`);
     const id = String(row.id);
-    return {session: (await store.sessions.session(id))!, bars: await store.sessions.bars(id), journal: await store.sessions.journal(id), trades: await store.runs.trades(id)};
+    return {session: (await store.sessions.session(id))!, bars: await store.sessions.bars(id), journal: await store.sessions.journal(id), trades: await store.runs.trades(id, SYMBOL)};
   } finally {
     store.close();
   }
