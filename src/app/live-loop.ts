@@ -42,7 +42,11 @@ export interface LiveStatus {
 /** What the loop tells the outside (metrics, alerts, logs) as it runs; never blocks it. */
 export interface LiveObserver {
   /** After each decided slot is committed (or queued while the store is down). */
-  slot?(info: {readonly openTimeMs: number; readonly decisionLatencyMs: number; readonly dataAgeMs: number; readonly events: readonly JournalEvent[]}): void;
+  slot?(info: {
+    readonly openTimeMs: number; readonly decisionLatencyMs: number; readonly dataAgeMs: number; readonly events: readonly JournalEvent[];
+    /** Each ML source's work on this bar (features + model run; absent for bars held at a restart, scored in one batch). */
+    readonly inference: readonly {readonly source: string; readonly seconds: number}[];
+  }): void;
   /** A stream changed state. */
   stream?(stream: 'market' | 'user', state: StreamState): void;
   /** A command was applied. */
@@ -407,6 +411,7 @@ export class LiveLoop {
     const close = t + this.#tf;
     // Funding first: the venue charges a settlement at this bar's open, features read one at its close.
     if (config.trading.funding || lanes.some((l) => l.analyzers.some((a) => a.usesFunding === true))) await this.#refreshFunding(close);
+    const inference: {source: string; seconds: number}[] = [];
     if (!held) {
       for (const [k, s] of series.entries()) {
         const bar = slot.bars.get(s.symbol);
@@ -414,7 +419,12 @@ export class LiveLoop {
         s.bars.append(bar);
         s.analyzerBars.append(bar);
         const i = s.analyzerBars.length - 1;
-        for (const a of lanes[k].analyzers) await a.prepare?.(s.analyzerBars, i, i + 1, lanes[k].context);
+        for (const a of lanes[k].analyzers) {
+          if (a.prepare === undefined) continue;
+          const started = performance.now();
+          await a.prepare(s.analyzerBars, i, i + 1, lanes[k].context);
+          if (a.source === 'ml') inference.push({source: a.id, seconds: (performance.now() - started) / 1000});
+        }
       }
     }
     if (t < this.#c.session.firstBarMs) {
@@ -445,7 +455,7 @@ export class LiveLoop {
     this.#applied = [];
     this.#pending.push(commit);
     await this.#flushPending();
-    this.#notify((o) => o.slot?.({openTimeMs: t, decisionLatencyMs: this.#lastLatencyMs, dataAgeMs, events: commit.events}));
+    this.#notify((o) => o.slot?.({openTimeMs: t, decisionLatencyMs: this.#lastLatencyMs, dataAgeMs, events: commit.events, inference}));
     if (config.live.statusLines) this.#d.log(this.#statusLine(t));
   }
 
