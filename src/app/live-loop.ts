@@ -44,6 +44,8 @@ export interface LiveObserver {
   /** After each decided slot is committed (or queued while the store is down). */
   slot?(info: {
     readonly openTimeMs: number; readonly decisionLatencyMs: number; readonly dataAgeMs: number; readonly events: readonly JournalEvent[];
+    /** Closing kline received → orders handed to the venue on the monotonic clock, fractional ms (decisionLatencyMs is whole ms). */
+    readonly decisionMs: number;
     /** Each ML source's work on this bar (features + model run; absent for bars held at a restart, scored in one batch). */
     readonly inference: readonly {readonly source: string; readonly seconds: number}[];
   }): void;
@@ -440,6 +442,7 @@ export class LiveLoop {
     parts.engine.stepAt(t);
     // Decision latency: closing kline received → orders handed to the venue (the breaker's latency rule).
     this.#lastLatencyMs = Math.max(0, Date.now() - slot.firstReceivedMs);
+    const decisionMs = performance.now() - (slot.firstReceivedAt ?? performance.now());
     await this.#c.exchangeVenue?.flush();
     // The candles go to the store after the decision: a crash before this only means REST fetches them again.
     if (!held) await this.#storeCandles(slot);
@@ -455,7 +458,7 @@ export class LiveLoop {
     this.#applied = [];
     this.#pending.push(commit);
     await this.#flushPending();
-    this.#notify((o) => o.slot?.({openTimeMs: t, decisionLatencyMs: this.#lastLatencyMs, dataAgeMs, events: commit.events, inference}));
+    this.#notify((o) => o.slot?.({openTimeMs: t, decisionLatencyMs: this.#lastLatencyMs, dataAgeMs, events: commit.events, inference, decisionMs}));
     if (config.live.statusLines) this.#d.log(this.#statusLine(t));
   }
 
