@@ -101,3 +101,11 @@ export async function apiUrlOf(bot: BotProcess): Promise<string> {
   const line = await bot.waitFor(/operations API on http:\/\/127\.0\.0\.1:\d+/, 'the operations API');
   return /operations API on (http:\/\/127\.0\.0\.1:\d+)/.exec(line)![1];
 }
+
+/** The end of a test: every bot it started killed (SIGKILL) and gone. */
+export async function killBots(bots: BotProcess[]): Promise<void> {
+  for (const bot of bots.splice(0)) {
+    bot.kill('SIGKILL');
+    await bot.exited;
+  }
+}

@@ -19,7 +19,7 @@ import {ADMIN_TOKEN, HISTORY, LEAF, MODEL, scoreOf, writeModel} from '../../api/
 import {type LocalBinanceExchange, startBinanceExchange} from '../../support/binance-exchange/exchange.js';
 import {iftb} from '../../support/cli.js';
 import {MINUTE, waveBars} from '../../support/live-candles.js';
-import {apiUrlOf, type BotProcess, botEnv, startBot, statusLineOf, writeBotConfig} from '../../support/live-bot.js';
+import {apiUrlOf, type BotProcess, botEnv, killBots, startBot, statusLineOf, writeBotConfig} from '../../support/live-bot.js';
 
 const SYMBOL = 'BTC/USDT:USDT';
 // After the shipped sample's funding history: `iftb live diff` seeds the store with it, and made-up settlements must not contradict real ones.
@@ -54,10 +54,7 @@ describe('a model reload survives a restart', () => {
   let exchange: LocalBinanceExchange | null = null;
   const bots: BotProcess[] = [];
   afterEach(async () => {
-    for (const bot of bots.splice(0)) {
-      bot.kill('SIGKILL');
-      await bot.exited;
-    }
+    await killBots(bots);
     await exchange?.close();
     exchange = null;
     if (dir) rmSync(dir, {recursive: true, force: true});
