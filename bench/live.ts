@@ -14,6 +14,7 @@
  */
 import {type ChildProcess, spawn} from 'node:child_process';
 import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import {Agent, request} from 'node:http';
 import {tmpdir} from 'node:os';
 import {join, resolve} from 'node:path';
 import {parseLiveConfig} from '../src/app/live-config.js';
@@ -96,10 +97,19 @@ async function runCase(name: string, trading: Record<string, unknown>, history: 
   // Settlements in the day before T0 (the feature set reads the latest within 24 h); the exchange settles the later ones itself.
   const funding = [20, 12, 4].map((h) => ({fundingTime: T0 - h * 3_600_000, fundingRate: 0.0001, markPrice: 30_000}));
   const {url, child} = await startExchange({startTimeMs: T0 + 1000, klines: {BTCUSDT: all.slice(0, history)}, funding: {BTCUSDT: funding}});
-  const control = async (op: string, ...args: unknown[]) => {
-    const response = await fetch(`${url}/__iftb/control`, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify({op, args})});
-    if (!response.ok) throw new Error(`control ${op}: ${response.status} ${await response.text()}`);
-  };
+  // node:http on one kept-alive connection, not fetch: the driver's own work on the answer (which
+  // arrives with the kline) lands inside the bot's decision whenever the loop yields (an ONNX run does).
+  const agent = new Agent({keepAlive: true, maxSockets: 1});
+  const control = (op: string, ...args: unknown[]) => new Promise<void>((done, fail) => {
+    const body = JSON.stringify({op, args});
+    const req = request(`${url}/__iftb/control`, {method: 'POST', agent, headers: {'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body)}}, (res) => {
+      let text = '';
+      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      res.on('end', () => (res.statusCode === 200 ? done() : fail(new Error(`control ${op}: ${res.statusCode} ${text}`))));
+    });
+    req.once('error', fail);
+    req.end(body);
+  });
   const dir = mkdtempSync(join(tmpdir(), `iftb-bench-live-${name}-`));
   try {
     const config = parseLiveConfig({...trading, symbol: 'BTC/USDT:USDT', timeframe: '1m', funding: false, breaker: {latency: {enabled: false}}, live: {pollGraceMs: 60_000, statusLines: false}});
@@ -133,6 +143,7 @@ async function runCase(name: string, trading: Record<string, unknown>, history: 
     await handle.stop('bench end');
     return {name, decisions, inferenceMs, seconds, trades, mlActive, rssStart, rssEnd};
   } finally {
+    agent.destroy();
     child.kill('SIGTERM');
     rmSync(dir, {recursive: true, force: true});
   }
