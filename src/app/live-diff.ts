@@ -22,6 +22,8 @@ export interface LiveDiffReport {
   readonly toMs: number;
   readonly bars: {readonly decided: number; readonly missed: ReadonlyArray<{readonly symbol: string; readonly openTimeMs: number}>};
   readonly rejectedOrders: number;
+  /** Which model scored which bars, per model reference: from `fromMs` (a bar's open time) until the next entry. */
+  readonly models: ReadonlyArray<{readonly ref: string; readonly model: string; readonly sha256: string; readonly fromMs: number}>;
   readonly diff: TradeDiff;
 }
 
@@ -80,6 +82,7 @@ export async function diffLiveSession(
     sessionId, mode: session.mode, strategy: session.strategy, symbols, timeframe: session.timeframe,
     fromMs: session.firstBarMs, toMs: lastOpenMs, bars: {decided: decided.length, missed},
     rejectedOrders: journal.filter((e) => e.type === 'rejected').length,
+    models: [...models].flatMap(([ref, served]) => served.map((m) => ({ref, model: m.model, sha256: m.sha256, fromMs: Math.max(m.fromBarMs, session.firstBarMs)}))),
     diff: diffTrades(liveTrades, replay.ledger.trades, {timeframeMs: tf, missedBars, rejections}),
   };
 }

@@ -154,7 +154,12 @@ describe('a model reload survives a restart', () => {
     // iftb live diff replays each bar with the model that scored it: every trade identical.
     const diff = await iftb(['live', 'diff', stored.session.sessionId, '--db', db, '--models-dir', modelsDir, '--out', join(dir, 'diff.html'), '--json']);
     expect(diff.code, diff.stderr).toBe(0);
-    const report = JSON.parse(diff.stdout) as {diff: {pairs: {cause: string}[]; live: {trades: number; netPnl: number}; replay: {trades: number; netPnl: number}}};
+    const report = JSON.parse(diff.stdout) as {models: unknown[]; diff: {pairs: {cause: string}[]; live: {trades: number; netPnl: number}; replay: {trades: number; netPnl: number}}};
+    expect(report.models).toEqual([
+      {ref: `${MODEL}@live`, model: `${MODEL}@1`, sha256: sha['1'], fromMs: stored.session.firstBarMs},
+      {ref: `${MODEL}@live`, model: `${MODEL}@2`, sha256: sha['2'], fromMs: future[10].openTime},
+      {ref: `${MODEL}@live`, model: `${MODEL}@1`, sha256: sha['1'], fromMs: future[25].openTime},
+    ]);
     expect(report.diff.live.trades).toBe(stored.trades.length);
     expect(report.diff.pairs.map((p) => p.cause)).toEqual(report.diff.pairs.map(() => 'identical'));
     expect(report.diff.replay.netPnl).toBe(report.diff.live.netPnl);
