@@ -14,7 +14,7 @@ import {llmRunStats, type LlmWiring, storeLlmWiring} from './llm-runtime.js';
 import {type MlRunInfo, mlRunInfo} from './ml-run.js';
 import {OperatorScript} from './operator-script.js';
 import {checkPrepareCausality, type PrepareProbe, prepareCuts} from './prepare-causality.js';
-import {composeLanes, composeTrading, laneInstrumentConfig, laneParams, prepareLanes, runIdentity, runNeeds, simulatedVenue} from './run-composition.js';
+import {composeLanes, composeTrading, type LaneOptions, laneInstrumentConfig, laneParams, prepareLanes, runIdentity, runNeeds, simulatedVenue} from './run-composition.js';
 export {BacktestConfigSchema};
 
 export interface BacktestRun {
@@ -92,6 +92,8 @@ export interface RunOptions {
    * context from the store; no endpoint unless given (the CLI passes IFTB_LLM_BASE_URL/OPENAI_API_KEY).
    */
   readonly llm?: Partial<LlmWiring>;
+  /** Score with these exact models per reference instead of resolving them now (`iftb live diff`: the session's models and swaps). */
+  readonly models?: LaneOptions['models'];
 }
 
 /** Steps between progress updates; also where the loop yields so a progress bar can redraw. */
@@ -112,7 +114,7 @@ export async function runBacktest(store: DuckDbStore, rawConfig: unknown, option
   const config = parseConfig(BacktestConfigSchema, rawConfig, 'backtest config');
   const strategy = await loadStrategy(config.strategy);
   const entries = symbolEntries(config);
-  const need = runNeeds(config, strategy, entries, options.modelsDir);
+  const need = runNeeds(config, strategy, entries, options.modelsDir, options.models);
   const data = [];
   for (const e of entries) {
     const d = await loadSymbolData(store, config, e.symbol, need);
@@ -148,7 +150,7 @@ export async function executeBacktest(
   const journal: JournalEvent[] = [];
   const sink = (event: JournalEvent) => journal.push(event);
 
-  const lanes = composeLanes(config, strategy, entries, datas, sink, {modelsDir: options.modelsDir, llm: options.llm, strict});
+  const lanes = composeLanes(config, strategy, entries, datas, sink, {modelsDir: options.modelsDir, llm: options.llm, strict, ...(options.models === undefined ? {} : {models: options.models})});
   const allAnalyzers = lanes.flatMap((l) => l.analyzers);
   const first = lanes[0].data;
   const firstSlot = Math.min(...lanes.map((l) => firstIndexIn(timeline, l.data.bars.openTime[l.data.firstIndex])));

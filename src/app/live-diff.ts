@@ -6,6 +6,7 @@
  */
 import type {DuckDbStore} from '../adapters/duckdb/index.js';
 import {type ClosedTrade, ErrorCode, IftbError, type RunStore, type SessionStore, timeframeMs} from '../core/index.js';
+import {modelSwaps, modelTimeline} from '../live/model-timeline.js';
 import {diffTrades, type TradeDiff} from '../portfolio/trade-diff.js';
 import {symbolEntries} from './backtest-config.js';
 import {runBacktest} from './backtest-runner.js';
@@ -21,6 +22,8 @@ export interface LiveDiffReport {
   readonly toMs: number;
   readonly bars: {readonly decided: number; readonly missed: ReadonlyArray<{readonly symbol: string; readonly openTimeMs: number}>};
   readonly rejectedOrders: number;
+  /** Which model scored which bars, per model reference: from `fromMs` (a bar's open time) until the next entry. */
+  readonly models: ReadonlyArray<{readonly ref: string; readonly model: string; readonly sha256: string; readonly fromMs: number}>;
   readonly diff: TradeDiff;
 }
 
@@ -43,7 +46,10 @@ export async function diffLiveSession(
   const stored = (session.config as {trading?: Record<string, unknown>}).trading;
   if (stored === undefined) throw new IftbError(ErrorCode.INPUT_INVALID, `session ${sessionId} has no stored trading config`);
   const trading: Record<string, unknown> = Object.fromEntries(Object.entries(stored).filter(([k]) => !IDENTITY_KEYS.includes(k)));
-  const replay = await runBacktest(candles, {...trading, fromMs: session.firstBarMs, toMs: lastOpenMs + tf}, {modelsDir: options.modelsDir, runId: `${sessionId}r`});
+  // Each bar replays with the model that scored it: the session's starting models, then each journaled swap from its bar on.
+  const journal = await state.sessions.journal(sessionId);
+  const models = modelTimeline(session, modelSwaps(decided, journal));
+  const replay = await runBacktest(candles, {...trading, fromMs: session.firstBarMs, toMs: lastOpenMs + tf}, {modelsDir: options.modelsDir, runId: `${sessionId}r`, ...(models.size > 0 ? {models} : {})});
 
   const decidedSet = new Set(decided.map((b) => b.barOpenMs));
   const missedBars = new Map<string, number[]>();
@@ -62,7 +68,6 @@ export async function diffLiveSession(
     throw new IftbError(ErrorCode.DATA_MISSING, `the store has none of session ${sessionId}'s candles: diff against the store the bot wrote them to (--db)`);
   }
 
-  const journal = await state.sessions.journal(sessionId);
   const rejections = new Map<string, number[]>();
   const symbols = symbolEntries(replay.config).map((e) => e.symbol);
   for (const e of journal) {
@@ -77,6 +82,7 @@ export async function diffLiveSession(
     sessionId, mode: session.mode, strategy: session.strategy, symbols, timeframe: session.timeframe,
     fromMs: session.firstBarMs, toMs: lastOpenMs, bars: {decided: decided.length, missed},
     rejectedOrders: journal.filter((e) => e.type === 'rejected').length,
+    models: [...models].flatMap(([ref, served]) => served.map((m) => ({ref, model: m.model, sha256: m.sha256, fromMs: Math.max(m.fromBarMs, session.firstBarMs)}))),
     diff: diffTrades(liveTrades, replay.ledger.trades, {timeframeMs: tf, missedBars, rejections}),
   };
 }

@@ -6,6 +6,7 @@
  * commands — append the bars, store them, prepare, step, commit.
  */
 import {
+  type Analyzer,
   type Bar,
   type BarCommit,
   type JournalEvent,
@@ -24,7 +25,7 @@ import {applyCommand, KILL_SWITCH_KINDS} from '../live/session-commands.js';
 import {type Slot, SlotAssembler} from '../live/slot-assembler.js';
 import {reconcile, type ReconcileReport} from '../live/reconciler.js';
 import {refreshFunding} from './live-data.js';
-import {reloadModels} from './model-reload.js';
+import {reloadModels, replayModelSwap} from './model-reload.js';
 import type {ComposedSession, LiveSessionDeps} from './live-session.js';
 
 export interface LiveStatus {
@@ -41,7 +42,13 @@ export interface LiveStatus {
 /** What the loop tells the outside (metrics, alerts, logs) as it runs; never blocks it. */
 export interface LiveObserver {
   /** After each decided slot is committed (or queued while the store is down). */
-  slot?(info: {readonly openTimeMs: number; readonly decisionLatencyMs: number; readonly dataAgeMs: number; readonly events: readonly JournalEvent[]}): void;
+  slot?(info: {
+    readonly openTimeMs: number; readonly decisionLatencyMs: number; readonly dataAgeMs: number; readonly events: readonly JournalEvent[];
+    /** Closing kline received → orders handed to the venue on the monotonic clock, fractional ms (decisionLatencyMs is whole ms). */
+    readonly decisionMs: number;
+    /** Each ML source's work on this bar (features + model run; absent for bars held at a restart, scored in one batch). */
+    readonly inference: readonly {readonly source: string; readonly seconds: number}[];
+  }): void;
   /** A stream changed state. */
   stream?(stream: 'market' | 'user', state: StreamState): void;
   /** A command was applied. */
@@ -244,14 +251,51 @@ export class LiveLoop {
     for (const lock of this.#c.locks) await lock.release();
   }
 
-  /** Replay leaves reloadModel out: a restarted session resolved its pins afresh. */
-  #targets(replay = false) {
+  /**
+   * What commands act on. In the replay (`stored`: the stored journal) a reload-model applies the
+   * swaps it journaled then, not the pins of now: see #replayReload.
+   */
+  #targets(stored?: readonly JournalEvent[]) {
     const {gate, engine} = this.#c.parts;
     const common = {gate, engine, journal: (e: JournalEvent) => this.#c.journal.push(e), onMismatch: this.#c.config.live.onMismatch};
-    if (replay) return common;
     const analyzers = this.#c.lanes.flatMap((l) => l.analyzers);
-    const reloadModel = (by: string) => reloadModels(analyzers, by, {modelsDir: this.#d.modelsDir, journal: (e) => this.#c.journal.push(e), now: () => this.#c.clock.now()});
+    const rescore = (a: Analyzer) => this.#rescore(a);
+    if (stored !== undefined) return {...common, reloadModel: (by: string) => this.#replayReload(analyzers, by, stored, rescore)};
+    const reloadModel = (by: string) => reloadModels(analyzers, by, {modelsDir: this.#d.modelsDir, journal: (e) => this.#c.journal.push(e), now: () => this.#c.clock.now(), rescore});
     return {...common, reloadModel};
+  }
+
+  /**
+   * A replayed reload-model: the model events it journaled are the stored events at the replay's
+   * position (the replay so far being identical). Each is applied again — the exact version and
+   * sha256 it names, loaded from the registry — and journaled as it was; a model that cannot be
+   * loaded so is a replay mismatch (trading restricted), the previous model serving on.
+   */
+  async #replayReload(analyzers: readonly Analyzer[], by: string, stored: readonly JournalEvent[], rescore: (a: Analyzer) => Promise<void>): Promise<string> {
+    const journal = this.#c.journal;
+    let swapped = 0;
+    for (let e = stored[journal.length]; e !== undefined && e.type === 'model' && e.by === by; e = stored[journal.length]) {
+      try {
+        await replayModelSwap(analyzers, e, {modelsDir: this.#d.modelsDir, rescore});
+      } catch (error) {
+        this.#mismatch ??= `${e.source}: the journaled swap to ${e.model} (sha256 ${e.sha256.slice(0, 12)}…) cannot be replayed: ${(error as Error).message}`;
+        break;
+      }
+      journal.push(e);
+      swapped++;
+    }
+    return swapped > 0 ? 'ok' : 'unchanged (replayed)';
+  }
+
+  /** After a swap: the bars prepared but not stepped yet (held at a restart) are scored again by the new model. */
+  async #rescore(analyzer: Analyzer): Promise<void> {
+    for (const [k, l] of this.#c.lanes.entries()) {
+      if (!l.analyzers.includes(analyzer)) continue;
+      const own = this.#c.series[k].analyzerBars;
+      let next = own.length;
+      while (next > 0 && (this.#lastBarMs === null || own.openTime[next - 1] > this.#lastBarMs)) next--;
+      if (next < own.length) await analyzer.prepare?.(own, next, own.length, l.context);
+    }
   }
 
   #serial<T>(task: () => Promise<T>): Promise<T> {
@@ -284,7 +328,7 @@ export class LiveLoop {
       if (t >= session.firstBarMs && row === undefined) break;
       // Live: what the exchange did in this slot comes from the stored journal, in the same order.
       if (venue !== null) venue.replaySlot(stored.slice(this.#tracker.journalEnd, row?.journalEnd ?? this.#tracker.journalEnd).filter(isVenueEvent));
-      for (const c of byBar.get(t) ?? []) await applyCommand(c, {...this.#targets(true), replaySwitch});
+      for (const c of byBar.get(t) ?? []) await applyCommand(c, {...this.#targets(stored), replaySwitch});
       parts.engine.setHealthInputs(row === undefined ? null : row);
       parts.engine.stepAt(t);
       this.#lastBarMs = t;
@@ -369,6 +413,7 @@ export class LiveLoop {
     const close = t + this.#tf;
     // Funding first: the venue charges a settlement at this bar's open, features read one at its close.
     if (config.trading.funding || lanes.some((l) => l.analyzers.some((a) => a.usesFunding === true))) await this.#refreshFunding(close);
+    const inference: {source: string; seconds: number}[] = [];
     if (!held) {
       for (const [k, s] of series.entries()) {
         const bar = slot.bars.get(s.symbol);
@@ -376,7 +421,12 @@ export class LiveLoop {
         s.bars.append(bar);
         s.analyzerBars.append(bar);
         const i = s.analyzerBars.length - 1;
-        for (const a of lanes[k].analyzers) await a.prepare?.(s.analyzerBars, i, i + 1, lanes[k].context);
+        for (const a of lanes[k].analyzers) {
+          if (a.prepare === undefined) continue;
+          const started = performance.now();
+          await a.prepare(s.analyzerBars, i, i + 1, lanes[k].context);
+          if (a.source === 'ml') inference.push({source: a.id, seconds: (performance.now() - started) / 1000});
+        }
       }
     }
     if (t < this.#c.session.firstBarMs) {
@@ -392,6 +442,7 @@ export class LiveLoop {
     parts.engine.stepAt(t);
     // Decision latency: closing kline received → orders handed to the venue (the breaker's latency rule).
     this.#lastLatencyMs = Math.max(0, Date.now() - slot.firstReceivedMs);
+    const decisionMs = performance.now() - (slot.firstReceivedAt ?? performance.now());
     await this.#c.exchangeVenue?.flush();
     // The candles go to the store after the decision: a crash before this only means REST fetches them again.
     if (!held) await this.#storeCandles(slot);
@@ -407,7 +458,7 @@ export class LiveLoop {
     this.#applied = [];
     this.#pending.push(commit);
     await this.#flushPending();
-    this.#notify((o) => o.slot?.({openTimeMs: t, decisionLatencyMs: this.#lastLatencyMs, dataAgeMs, events: commit.events}));
+    this.#notify((o) => o.slot?.({openTimeMs: t, decisionLatencyMs: this.#lastLatencyMs, dataAgeMs, events: commit.events, inference, decisionMs}));
     if (config.live.statusLines) this.#d.log(this.#statusLine(t));
   }
 

@@ -14,6 +14,7 @@ import {
   type JournalEvent,
   type SessionKey,
   type SessionRecord,
+  type Timeframe,
   timeframeMs,
 } from '../core/index.js';
 import {canonicalJson} from '../config/index.js';
@@ -29,6 +30,7 @@ import {resolveInstrument} from './instrument-resolution.js';
 import type {LiveConfig} from './live-config.js';
 import {type LiveSeries, loadLiveSeries} from './live-data.js';
 import {mlRunInfo} from './ml-run.js';
+import {mlModelOf} from './strategy-kit.js';
 import {type ComposedLane, composeLanes, composeTrading, laneInstrumentConfig, runIdentity, runNeeds, simulatedVenue, type TradingParts} from './run-composition.js';
 import type {StateStores} from './state-stores.js';
 
@@ -88,7 +90,9 @@ export async function composeLiveSession(config: LiveConfig, deps: LiveSessionDe
     const existing = live.newSession ? null : await stores.sessions.resumable(key);
     const now = clock.now();
     const firstBarMs = existing?.firstBarMs ?? Math.floor(now / tf) * tf;
-    const need = runNeeds(trading, strategy, entries, deps.modelsDir);
+    // A resumed session scores its first bars with the models of its record, whatever the pins say now (the replay applies its swaps).
+    const models = existing === null ? undefined : sessionStartModels(existing);
+    const need = runNeeds(trading, strategy, entries, deps.modelsDir, models);
     const fromMs = firstBarMs - need.warmup * tf;
     const series: LiveSeries[] = [];
     for (const e of entries) series.push(await loadLiveSeries(e.symbol, {store: stores.marketData, client, exchange: trading.exchange, timeframe: trading.timeframe, fromMs, nowMs: now, log}));
@@ -110,12 +114,13 @@ export async function composeLiveSession(config: LiveConfig, deps: LiveSessionDe
     const sink = (event: JournalEvent) => journal.push(event);
     // Live: the ledger starts from the account's wallet balance when the session began (kept in its config).
     const liveTrading = live.mode === 'live' ? {...trading, cash: await startingBalance(existing, client)} : trading;
-    const lanes = composeLanes(liveTrading, strategy, entries, datas, sink, {modelsDir: deps.modelsDir, strict: false});
+    const lanes = composeLanes(liveTrading, strategy, entries, datas, sink, {modelsDir: deps.modelsDir, strict: false, ...(models === undefined ? {} : {models})});
+    refuseMismatchedModels(lanes, trading.timeframe);
     if (live.mode === 'live') refuseUnpinnedModels(lanes);
     const analyzers = lanes.flatMap((l) => l.analyzers);
     const ml = mlRunInfo(analyzers, firstBarMs, firstBarMs + tf, tf);
     const identity = runIdentity(liveTrading, strategy, lanes, null);
-    const models = (ml?.models ?? []).map((m) => ({ref: m.ref, model: m.model, sha256: m.onnxSha256}));
+    const startModels = (ml?.models ?? []).map((m) => ({ref: m.ref, model: m.model, sha256: m.onnxSha256}));
     const configJson = JSON.parse(canonicalJson({trading: identity.resolved, live: {mode: live.mode}})) as unknown;
 
     let session: SessionRecord;
@@ -128,7 +133,7 @@ export async function composeLiveSession(config: LiveConfig, deps: LiveSessionDe
     } else {
       session = {
         ...key, sessionId: `${NEW_SESSION_PREFIX[live.mode]}${randomBytes(4).toString('hex')}`, strategyVersion: strategy.version,
-        config: configJson, configHash: identity.configHash, models, firstBarMs, startedMs: Date.now(), status: 'running', statusMs: Date.now(),
+        config: configJson, configHash: identity.configHash, models: startModels, firstBarMs, startedMs: Date.now(), status: 'running', statusMs: Date.now(),
       };
       await stores.sessions.createSession(session);
       log(`new session ${session.sessionId} (${live.mode}), first decision at the close of the bar opening ${new Date(firstBarMs).toISOString()}`);
@@ -199,6 +204,26 @@ async function acquireLocks(deps: LiveSessionDeps, key: SessionKey, lost: Set<st
     throw error;
   }
   return held;
+}
+
+/** The models a session scored its first bar with, per reference (the strategy kit's `models`). */
+function sessionStartModels(session: SessionRecord): Map<string, {fromBarMs: number; model: string; sha256: string}[]> {
+  return new Map(session.models.map((m) => [m.ref, [{fromBarMs: Number.NEGATIVE_INFINITY, model: m.model, sha256: m.sha256}]] as const));
+}
+
+/**
+ * A model trained on other bars than the session's would abstain on every bar (a backtest says
+ * so in its summary); a session refuses to start instead, before any bar. (A feature set this
+ * build does not compute, or computes with other columns, is refused by the kit.)
+ */
+function refuseMismatchedModels(lanes: readonly ComposedLane[], timeframe: Timeframe): void {
+  for (const a of lanes.flatMap((l) => l.analyzers)) {
+    const info = mlModelOf(a);
+    if (info === null || info.walkForward !== undefined) continue;
+    if (timeframeMs(info.market.timeframe as Timeframe) !== timeframeMs(timeframe)) {
+      throw new IftbError(ErrorCode.CONFIG_INVALID, `${a.id}: ${info.model} was trained on ${info.market.timeframe} bars, this session trades ${timeframe}: pin a model trained on ${timeframe} bars (${info.ref})`);
+    }
+  }
 }
 
 /** --live: every ML source must score with a pinned (channel or exact version), integrity-checked model. */

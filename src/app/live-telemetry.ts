@@ -243,6 +243,7 @@ export function attachTelemetry(handle: Handle, options: TelemetryOptions = {}):
       const seconds = info.decisionLatencyMs / 1000;
       m.decisionLatency.observe(seconds);
       latencies.push({atMs: now, seconds});
+      for (const x of info.inference) m.modelInference.observe(x.seconds, {source: x.source});
       const out = journaled(info.events, now);
       refresh();
       perSlot();

@@ -51,6 +51,8 @@ export interface LaneOptions {
   readonly modelsDir?: string;
   readonly llm?: Partial<LlmWiring>;
   readonly strict: boolean;
+  /** A session's recorded models per reference (StrategyKitOptions.models). */
+  readonly models?: StrategyKitOptions['models'];
 }
 
 /** How much history the strategy's readings need, and whether an analyzer reads funding. */
@@ -61,8 +63,8 @@ export function needsOf(strategy: StrategyDefinition, params: unknown, kit: Stra
 }
 
 /** The data every symbol of the config needs (the largest warm-up of any of them). */
-export function runNeeds(config: BacktestConfig, strategy: StrategyDefinition, entries: readonly SymbolEntry[], modelsDir?: string): DataNeeds {
-  const needs = entries.map((e) => needsOf(strategy, parseParams(strategy, laneParams(config, e)), {modelsDir}));
+export function runNeeds(config: BacktestConfig, strategy: StrategyDefinition, entries: readonly SymbolEntry[], modelsDir?: string, models?: StrategyKitOptions['models']): DataNeeds {
+  const needs = entries.map((e) => needsOf(strategy, parseParams(strategy, laneParams(config, e)), {modelsDir, ...(models === undefined ? {} : {models})}));
   return {warmup: Math.max(...needs.map((n) => n.warmup)), analyzerFunding: needs.some((n) => n.analyzerFunding)};
 }
 
@@ -95,7 +97,7 @@ export function composeLanes(
       config: config.llm, market: {...config, symbol}, wiring: {...NO_LLM_WIRING, ...options.llm}, journal,
       decisionFromMs: data.bars.openTime[data.firstIndex], strict: options.strict,
     };
-    const kit = (sink: JournalSink) => createStrategyKit({modelsDir: options.modelsDir, llm: {...llm, journal: sink}});
+    const kit = (sink: JournalSink) => createStrategyKit({modelsDir: options.modelsDir, llm: {...llm, journal: sink}, ...(options.models === undefined ? {} : {models: options.models})});
     const setup = guardedSetup(strategy, params, kit(journal));
     const analyzers = setup.analyzers ?? [];
     const context = {timeframeMs: tf, funding: data.analyzerFunding !== undefined ? data.analyzerFunding : data.funding};

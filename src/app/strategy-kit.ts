@@ -6,7 +6,7 @@ import {sha256Hex} from '../config/index.js';
 import {MODEL_ONNX, modelWindow} from '../ml/manifest.js';
 import {parseModelRef} from '../ml/registry.js';
 import {sharedOnnxModel} from '../ml/onnx-model.js';
-import {createModelAnalyzer, type ModelAnalyzer} from '../signals/ml/index.js';
+import {createModelAnalyzer, FEATURE_SET_IDS, featureSet, type ModelAnalyzer} from '../signals/ml/index.js';
 import {adx, atr, bollingerPercentB, createTaAnalyzer, ema, rsi, sma} from '../signals/ta/index.js';
 import {unavailableAnalyzer} from '../signals/unavailable-analyzer.js';
 import {openRegistry} from './models.js';
@@ -17,6 +17,19 @@ export interface StrategyKitOptions {
   readonly modelsDir?: string;
   /** Recorded answers, endpoint and journal for kit.llm.read; absent: the LLM source abstains. */
   readonly llm?: LlmKitRuntime;
+  /**
+   * A session's models per reference, instead of resolving the reference now: the exact versions
+   * (sha256-checked) that served it, each from the bar opening at `fromBarMs` (the first −∞). A
+   * restarted session starts from its record's models; `iftb live diff` replays every swap.
+   */
+  readonly models?: ReadonlyMap<string, readonly ServedModelRef[]>;
+}
+
+export interface ServedModelRef {
+  readonly fromBarMs: number;
+  /** 'xgb-dir@3'. */
+  readonly model: string;
+  readonly sha256: string;
 }
 
 /** What a run records about the model behind an ML analyzer (run.json `ml`, the run's identity). */
@@ -67,6 +80,8 @@ function shownPath(dir: string): string {
 
 function mlAnalyzer(ref: string, options: StrategyKitOptions): Analyzer {
   const registry = openRegistry(options.modelsDir);
+  const served = options.models?.get(ref);
+  if (served !== undefined && served.length > 0) return servedAnalyzer(ref, served, registry);
   if (ref.endsWith(`@${WALK_FORWARD_TARGET}`)) return walkForwardAnalyzer(ref, registry);
   let loaded;
   try {
@@ -81,6 +96,7 @@ function mlAnalyzer(ref: string, options: StrategyKitOptions): Analyzer {
   }
   const m = loaded.manifest;
   const id = loaded.id;
+  refuseForeignFeatures(loaded);
   const analyzer = createModelAnalyzer({
     id: `ml.${id}`,
     featureSet: m.features.set,
@@ -89,11 +105,32 @@ function mlAnalyzer(ref: string, options: StrategyKitOptions): Analyzer {
     scoreScale: m.serving.scoreScale,
     load: () => sharedOnnxModel(loaded.onnx, {id, featureSet: m.features.set, featureNames: m.features.names}),
   });
-  const model: MlModelInfo = {
+  return Object.assign(analyzer, {model: modelInfo(ref, loaded, loaded.ref.channel)});
+}
+
+/** A model whose feature set this build does not compute, or computes with other columns, cannot be fed: refused when the strategy is set up. */
+function refuseForeignFeatures(loaded: LoadedModel): void {
+  const f = loaded.manifest.features;
+  if (!FEATURE_SET_IDS.includes(f.set)) {
+    throw new IftbError(ErrorCode.CONFIG_INVALID, `${loaded.id} reads feature set ${f.set}, which this build does not compute (it computes ${FEATURE_SET_IDS.join(', ')})`);
+  }
+  const names = featureSet(f.set).names;
+  const k = names.findIndex((n, i) => n !== f.names[i]);
+  if (k >= 0 || names.length !== f.names.length) {
+    const at = k >= 0 ? k : Math.min(names.length, f.names.length);
+    throw new IftbError(ErrorCode.CONFIG_INVALID, `${loaded.id} reads feature set ${f.set} with other columns than this build's (column ${at}: ${f.names[at] ?? 'none'}, here ${names[at] ?? 'none'})`);
+  }
+}
+
+type LoadedModel = ReturnType<ReturnType<typeof openRegistry>['load']>;
+
+function modelInfo(ref: string, loaded: LoadedModel, channel: string | null): MlModelInfo {
+  const m = loaded.manifest;
+  return {
     ref,
-    model: id,
-    channel: loaded.ref.channel,
-    onnxSha256: m.files['model.onnx'].sha256,
+    model: loaded.id,
+    channel,
+    onnxSha256: m.files[MODEL_ONNX].sha256,
     featureSet: m.features.set,
     label: m.label.definition,
     market: {symbol: m.market.symbol, timeframe: m.market.timeframe},
@@ -101,6 +138,50 @@ function mlAnalyzer(ref: string, options: StrategyKitOptions): Analyzer {
     trainWindow: {from: m.windows.train.from, to: m.windows.train.to},
     validationWindow: {from: m.windows.validation.from, to: m.windows.validation.to},
   };
+}
+
+/** An exact version whose ONNX file must have the sha256 a session recorded for it. */
+export function loadExactModel(registry: ReturnType<typeof openRegistry>, model: string, sha256: string): LoadedModel {
+  const loaded = registry.load(model);
+  const actual = loaded.manifest.files[MODEL_ONNX].sha256;
+  if (loaded.id !== model || actual !== sha256) {
+    throw new IftbError(ErrorCode.MODEL_INTEGRITY, `${model}: the session scored with model.onnx sha256 ${sha256.slice(0, 12)}…, the registry holds ${loaded.id} with ${actual.slice(0, 12)}…`);
+  }
+  return loaded;
+}
+
+/**
+ * The models a session recorded for a reference (kit option `models`): one exact version, or
+ * several each scoring the bars from its `fromBarMs` on (one batch per model in prepare). The
+ * source keeps the id of the first, as the session's journal names it.
+ */
+function servedAnalyzer(ref: string, served: readonly ServedModelRef[], registry: ReturnType<typeof openRegistry>): Analyzer {
+  const loads = served.map((s) => loadExactModel(registry, s.model, s.sha256));
+  for (const l of loads) refuseForeignFeatures(l);
+  const first = loads[0];
+  const m = first.manifest;
+  const common = {featureSet: m.features.set, featureNames: m.features.names};
+  for (const l of loads) {
+    const f = l.manifest.features;
+    if (f.set !== m.features.set || f.names.join() !== m.features.names.join() || l.manifest.market.timeframe !== m.market.timeframe) {
+      throw new IftbError(ErrorCode.CONFIG_INVALID, `${ref}: ${l.id} reads ${f.set} on ${l.manifest.market.timeframe} bars, ${first.id} ${m.features.set} on ${m.market.timeframe}: one source cannot serve both`);
+    }
+  }
+  const online = (l: LoadedModel) => () => sharedOnnxModel(l.onnx, {id: l.id, ...common});
+  const analyzer = createModelAnalyzer({
+    id: `ml.${first.id}`,
+    ...common,
+    timeframeMs: timeframeMs(m.market.timeframe as Timeframe),
+    scoreScale: m.serving.scoreScale,
+    load: online(first),
+    ...(loads.length === 1 ? {} : {
+      segments: loads.map((l, k) => ({fromMs: served[k].fromBarMs, toMs: served[k + 1]?.fromBarMs ?? Number.POSITIVE_INFINITY, scoreScale: l.manifest.serving.scoreScale, load: online(l)})),
+    }),
+  });
+  const {target} = parseModelRef(ref);
+  const info = modelInfo(ref, first, /^\d/.test(target) ? null : target);
+  // Several models: the identity covers all of them (as a walk-forward series' does).
+  const model = loads.length === 1 ? info : {...info, model: loads.map((l) => l.id).join(' → '), onnxSha256: sha256Hex(served.map((s) => s.sha256).join(','))};
   return Object.assign(analyzer, {model});
 }
 

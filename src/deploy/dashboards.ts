@@ -127,6 +127,9 @@ export function analysisDashboard() {
     ['Signals', 8, [
       series('Signal score by source (−1..1)', 'short', {expr: 'iftb_signal_score', legend: '{{source}}'}).min(-1).max(1),
       withQueries(new table.PanelBuilder(), 'Models serving', [{expr: 'iftb_model_info == 1', instant: true}]),
+      series('Model inference per bar', 's',
+        {expr: 'histogram_quantile(0.5, sum by (le, source) (rate(iftb_model_inference_seconds_bucket[1h])))', legend: 'p50 {{source}}'},
+        {expr: 'histogram_quantile(0.99, sum by (le, source) (rate(iftb_model_inference_seconds_bucket[1h])))', legend: 'p99 {{source}}'}),
     ]],
     ['Decisions', 8, [
       series('Decision latency', 's', {expr: latency(0.5), legend: 'p50'}, {expr: latency(0.95), legend: 'p95'}, {expr: latency(0.99), legend: 'p99'}),

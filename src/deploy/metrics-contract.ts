@@ -39,6 +39,7 @@ export const METRICS: readonly MetricSpec[] = [
   m('iftb_llm_calls_total', 'counter', [], 'LLM calls made'),
   m('iftb_llm_cost_usdt_total', 'counter', [], 'LLM cost'),
   m('iftb_model_info', 'gauge', ['name', 'version', 'sha256'], '1 per model serving'),
+  m('iftb_model_inference_seconds', 'histogram', ['source'], "one bar's ML work per source: features + ONNX run"),
   m('iftb_reconciliation_mismatches_total', 'counter', [], 'reconciliation passes that found a mismatch'),
   m('iftb_alerts_sent_total', 'counter', ['channel', 'level'], 'alerts delivered'),
   m('iftb_alerts_failed_total', 'counter', ['channel'], 'alert deliveries that failed after retries'),

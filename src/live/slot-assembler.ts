@@ -13,12 +13,15 @@ export interface Slot {
   readonly bars: ReadonlyMap<SymbolId, Bar>;
   /** When the first of them arrived (Date.now()), for the decision latency. */
   readonly firstReceivedMs: number;
+  /** The same moment on the monotonic clock (performance.now()): the sub-millisecond figure for metrics and benches. */
+  readonly firstReceivedAt?: number;
 }
 
 export class SlotAssembler {
   readonly #symbols: readonly SymbolId[];
   readonly #queues = new Map<SymbolId, Bar[]>();
   readonly #received = new Map<number, number>();
+  readonly #receivedAt = new Map<number, number>();
   #released = Number.NEGATIVE_INFINITY;
   #timer: NodeJS.Timeout | null = null;
 
@@ -38,7 +41,10 @@ export class SlotAssembler {
       return;
     }
     this.#queues.get(symbol)!.push(bar);
-    if (!this.#received.has(bar.openTime)) this.#received.set(bar.openTime, receivedMs);
+    if (!this.#received.has(bar.openTime)) {
+      this.#received.set(bar.openTime, receivedMs);
+      this.#receivedAt.set(bar.openTime, performance.now());
+    }
     this.#drain(false);
   }
 
@@ -68,8 +74,10 @@ export class SlotAssembler {
         if (q.length > 0 && q[0].openTime === t) bars.set(s, q.shift()!);
       }
       this.#released = t;
+      const at = this.#receivedAt.get(t) ?? performance.now();
       this.#received.delete(t);
-      this.onSlot({openTimeMs: t, bars, firstReceivedMs: first});
+      this.#receivedAt.delete(t);
+      this.onSlot({openTimeMs: t, bars, firstReceivedMs: first, firstReceivedAt: at});
     }
   }
 

@@ -39,9 +39,10 @@ export function writeBotConfig(dir: string, config: Record<string, unknown>): st
   return path;
 }
 
-export function startBot(args: readonly string[], env: NodeJS.ProcessEnv): BotProcess {
-  // No operations API: these bots are driven by signals and the store, and several run at once.
-  const child = spawn(process.execPath, [CLI, 'live', '--no-api', ...args], {env, stdio: ['ignore', 'pipe', 'pipe']});
+/** `api`: serve the operations API (pass `--api-port 0` and IFTB_ADMIN_TOKEN; apiUrlOf reads where). */
+export function startBot(args: readonly string[], env: NodeJS.ProcessEnv, options: {api?: boolean} = {}): BotProcess {
+  // No operations API by default: these bots are driven by signals and the store, and several run at once.
+  const child = spawn(process.execPath, [CLI, 'live', ...(options.api === true ? [] : ['--no-api']), ...args], {env, stdio: ['ignore', 'pipe', 'pipe']});
   let text = '';
   const waiters: {pattern: RegExp; resolve: (line: string) => void}[] = [];
   const check = () => {
@@ -93,4 +94,18 @@ export function startBot(args: readonly string[], env: NodeJS.ProcessEnv): BotPr
 /** The status line of the bar that closes at `closeMs` (one per decided bar: the `msg` of a JSON log line on stdout). */
 export function statusLineOf(closeMs: number): RegExp {
   return new RegExp(`(^|"msg":")${new Date(closeMs).toISOString().replace(/[.]/g, '\\.')} close `, 'm');
+}
+
+/** The URL of a bot's operations API (started with `{api: true}` and `--api-port 0`). */
+export async function apiUrlOf(bot: BotProcess): Promise<string> {
+  const line = await bot.waitFor(/operations API on http:\/\/127\.0\.0\.1:\d+/, 'the operations API');
+  return /operations API on (http:\/\/127\.0\.0\.1:\d+)/.exec(line)![1];
+}
+
+/** The end of a test: every bot it started killed (SIGKILL) and gone. */
+export async function killBots(bots: BotProcess[]): Promise<void> {
+  for (const bot of bots.splice(0)) {
+    bot.kill('SIGKILL');
+    await bot.exited;
+  }
 }

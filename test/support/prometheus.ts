@@ -64,6 +64,8 @@ export function contractProblems(families: readonly ParsedFamily[]): string[] {
     }
     if (f.type !== type) problems.push(`${name}: type ${f.type}, expected ${type}`);
     if (f.help.trim() === '') problems.push(`${name}: no help`);
+    // The parser folds a histogram's series into one and drops their labels: histogramSeries reads them from the text.
+    if (type === 'HISTOGRAM' && labels.length > 0) continue;
     for (const m of f.metrics) {
       const got = Object.keys(m.labels ?? {}).sort();
       if (got.join(',') !== [...labels].sort().join(',')) problems.push(`${name}: labels {${got.join(',')}}, expected {${[...labels].sort().join(',')}}`);
@@ -76,4 +78,23 @@ export function contractProblems(families: readonly ParsedFamily[]): string[] {
 export function bucketBounds(buckets: Record<string, string> | undefined): string[] {
   const value = (k: string) => (k === '+Inf' ? Number.POSITIVE_INFINITY : Number(k));
   return Object.keys(buckets ?? {}).sort((a, b) => value(a) - value(b));
+}
+
+/** A histogram's series by label set (without `le`), read from the exposition text: buckets (cumulative), sum and count. */
+export function histogramSeries(text: string, name: string): {labels: Record<string, string>; buckets: Record<string, number>; sum: number; count: number}[] {
+  const out = new Map<string, {labels: Record<string, string>; buckets: Record<string, number>; sum: number; count: number}>();
+  const line = new RegExp(`^${name}_(bucket|sum|count)(?:\\{([^}]*)\\})? (\\S+)$`);
+  for (const l of text.split('\n')) {
+    const m = line.exec(l);
+    if (m === null) continue;
+    const labels: Record<string, string> = {};
+    for (const [, k, v] of (m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[k] = v;
+    const {le, ...rest} = labels;
+    const key = JSON.stringify(Object.entries(rest).sort());
+    const series = out.get(key) ?? {labels: rest, buckets: {}, sum: Number.NaN, count: Number.NaN};
+    out.set(key, series);
+    if (m[1] === 'bucket') series.buckets[le] = Number(m[3]);
+    else series[m[1] as 'sum' | 'count'] = Number(m[3]);
+  }
+  return [...out.values()];
 }

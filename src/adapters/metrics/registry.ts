@@ -24,8 +24,14 @@ export interface HistogramHandle {
   observe(value: number): void;
 }
 
+export interface LabelledHistogramHandle<K extends string> {
+  observe(value: number, labels: Labels<K>): void;
+}
+
 export const DECISION_LATENCY_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5] as const;
 export const SLIPPAGE_BUCKETS = [0, 0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025] as const;
+/** One bar's features + ONNX run: well under a millisecond for the shipped model, a slow one shows in the upper buckets. */
+export const MODEL_INFERENCE_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25] as const;
 
 export const EXCHANGE_ERROR_KINDS = ['timeout', 'rate_limit', 'server', 'network', 'auth', 'rejected', 'other'] as const;
 export type ExchangeErrorLabel = (typeof EXCHANGE_ERROR_KINDS)[number];
@@ -57,6 +63,7 @@ export interface IftbMetrics {
   readonly llmCalls: CounterHandle;
   readonly llmCost: CounterHandle;
   readonly modelInfo: GaugeHandle<'name' | 'version' | 'sha256'>;
+  readonly modelInference: LabelledHistogramHandle<'source'>;
   readonly reconciliationMismatches: CounterHandle;
   readonly alertsSent: CounterHandle<'channel' | 'level'>;
   readonly alertsFailed: CounterHandle<'channel'>;
@@ -86,6 +93,10 @@ export function createMetrics(options: {readonly defaultMetrics?: boolean} = {})
     const h = new Histogram({name, help, buckets: [...buckets], registers});
     return {observe: (value) => h.observe(value)};
   };
+  const labelledHistogram = <K extends string>(name: string, help: string, buckets: readonly number[], labelNames: readonly K[]): LabelledHistogramHandle<K> => {
+    const h = new Histogram<string>({name, help, buckets: [...buckets], labelNames: [...labelNames], registers});
+    return {observe: (value, labels) => h.observe(labels as Record<string, string>, value)};
+  };
   const metrics: IftbMetrics = {
     up: gauge('iftb_up', '1 while the session runs', ['mode']),
     equity: gauge('iftb_equity_usdt', 'Account equity (wallet + unrealised), USDT'),
@@ -111,6 +122,7 @@ export function createMetrics(options: {readonly defaultMetrics?: boolean} = {})
     llmCalls: counter('iftb_llm_calls_total', 'LLM calls made'),
     llmCost: counter('iftb_llm_cost_usdt_total', 'LLM cost, USDT'),
     modelInfo: gauge('iftb_model_info', '1 per model serving', ['name', 'version', 'sha256']),
+    modelInference: labelledHistogram('iftb_model_inference_seconds', "One bar's ML work per source (features + ONNX run), seconds", MODEL_INFERENCE_BUCKETS, ['source']),
     reconciliationMismatches: counter('iftb_reconciliation_mismatches_total', 'Reconciliation passes that found a mismatch'),
     alertsSent: counter('iftb_alerts_sent_total', 'Alerts delivered', ['channel', 'level']),
     alertsFailed: counter('iftb_alerts_failed_total', 'Alert deliveries that failed after retries', ['channel']),

@@ -52,6 +52,7 @@ function facts(r: LiveDiffReport): [string, string][] {
     ['mode', r.mode], ['strategy', r.strategy], ['market', `${r.symbols.join(', ')} ${r.timeframe}`],
     ['bars', `${formatTime(r.fromMs)} → ${formatTime(r.toMs)}, ${r.bars.decided} decided, ${r.bars.missed.length} missed`],
     ['rejected orders', String(r.rejectedOrders)],
+    ...(r.models.length === 0 ? [] : [['models', r.models.map((m) => `${m.model} (${m.sha256.slice(0, 12)}) from ${formatTime(m.fromMs)}`).join(', ')] as [string, string]]),
   ];
 }
 

@@ -11,7 +11,7 @@ import {DuckDbStore} from '../../../src/adapters/duckdb/store.js';
 import type {Bar, TrackedOrder} from '../../../src/core/index.js';
 import {type LocalBinanceExchange, startBinanceExchange} from '../../support/binance-exchange/exchange.js';
 import {LIVE_T0, MINUTE, waveBars} from '../../support/live-candles.js';
-import {type BotProcess, botEnv, startBot, statusLineOf, writeBotConfig} from '../../support/live-bot.js';
+import {type BotProcess, botEnv, killBots, startBot, statusLineOf, writeBotConfig} from '../../support/live-bot.js';
 
 const T0 = LIVE_T0;
 const HISTORY = 60;
@@ -67,10 +67,7 @@ describe('iftb live --live survives kill -9 and stops cleanly on SIGTERM', () =>
   let exchange: LocalBinanceExchange | null = null;
   const bots: BotProcess[] = [];
   afterEach(async () => {
-    for (const bot of bots.splice(0)) {
-      bot.kill('SIGKILL');
-      await bot.exited;
-    }
+    await killBots(bots);
     await exchange?.close();
     exchange = null;
     if (dir) rmSync(dir, {recursive: true, force: true});

@@ -83,6 +83,33 @@ describe('ohlcv-v1 features', () => {
     expect([...row].every(Number.isFinite)).toBe(true);
   });
 
+  it('stays bit-identical to the columns in live use: warm-up caught up, then bar by bar with funding published at each close', () => {
+    const warm = 700;
+    const closeOf = (i: number) => btc.openTime[i] + HOUR;
+    /** The settlements known when bar i has closed (live: the loop fetches one stamped at the close before deciding). */
+    const knownAt = (i: number): FundingRates => {
+      let n = 0;
+      while (n < funding.length && funding.time[n] <= closeOf(i)) n++;
+      return {length: n, time: funding.time.subarray(0, n), rate: funding.rate.subarray(0, n)};
+    };
+    // As ModelAnalyzer does: the stream catches up on the held bars with what was known at the start, then follows each new bar.
+    const stream = new FeatureStream(HOUR);
+    const row = new Float64Array(OHLCV_V1.names.length);
+    const atStart = knownAt(warm - 1);
+    for (let i = 0; i < warm; i++) stream.update(btc, i, atStart, row);
+    const rows: Float64Array[] = [];
+    for (let i = warm; i < btc.length; i++) {
+      stream.update(btc, i, knownAt(i), row);
+      rows[i] = Float64Array.from(row);
+    }
+    const matrix = computeFeatures('ohlcv-v1', btc, funding, HOUR, warm, btc.length);
+    expect(firstDifference(matrix, rows)).toBeNull();
+    // Some live bars close exactly at a settlement, and read it.
+    const atSettlement = rows.flatMap((r, i) => (r !== undefined && funding.time.includes(closeOf(i)) ? [i] : []));
+    expect(atSettlement.length).toBeGreaterThan(100);
+    for (const i of atSettlement.slice(0, 20)) expect(rows[i][col('funding_rate')]).toBe(funding.rate[funding.time.indexOf(closeOf(i))]);
+  });
+
   it('gives bit-identical rows on synthetic candles with a gap, flat bars, zero volume and no funding', () => {
     const bars = syntheticBars(1_200);
     const matrix = computeFeatures('ohlcv-v1', bars, null, HOUR);

@@ -92,6 +92,29 @@ describe('ML analyzer', () => {
     for (let i = 0; i < bars.length; i++) expect(Object.is(live.probabilities[i], batched.probabilities[i]), `bar ${i}`).toBe(true);
   });
 
+  it('after a model swap re-scores the bars prepared but not read yet with the new model, the earlier ones keeping theirs', async () => {
+    const inverted: ProbabilityModel = {...fakeModel(), id: 'fake@2', async predict(rows, n) {
+      const p = await fakeModel().predict(rows, n);
+      return p.map((x) => 1 - x);
+    }};
+    const before = analyzer();
+    await before.prepare!(bars, 0, bars.length, context);
+    const old = Float64Array.from(before.probabilities.subarray(0, bars.length));
+    // A restart held bars up to the end; the swap applies from bar 900 (the first not yet stepped).
+    before.replaceModel(inverted, 1);
+    await before.prepare!(bars, 900, bars.length, context);
+    const expected = await (async () => {
+      const b = analyzer(inverted as ReturnType<typeof fakeModel>);
+      await b.prepare!(bars, 0, bars.length, context);
+      return b.probabilities;
+    })();
+    for (let i = 0; i < bars.length; i++) {
+      const want = i < 900 ? old[i] : expected[i];
+      expect(Object.is(before.probabilities[i], want), `bar ${i}`).toBe(true);
+    }
+    expect(before.probabilities[950]).not.toBe(old[950]);
+  });
+
   it('is causal: readings at t do not change when later bars are removed', async () => {
     const full = analyzer();
     await full.prepare!(bars, 0, bars.length, context);
