@@ -34,7 +34,6 @@ import type {TradingEngine} from '../engine/trading-engine.js';
 import {CommitTracker} from '../live/bar-commits.js';
 import {ReplaySwitch} from '../live/kill-switch-relay.js';
 import type {Slot} from '../live/slot-assembler.js';
-import {isLlmAnalyzer} from '../signals/llm/index.js';
 import {type BacktestConfig, symbolEntries} from './backtest-config.js';
 import type {LiveSeries} from './live-data.js';
 import {openRegistry} from './models.js';
@@ -90,7 +89,6 @@ export async function composeShadow(input: ShadowInputs): Promise<LiveShadow> {
   if (!checked.ok) throw refuse(`${challenger} failed its integrity check (iftb models verify ${challenger}): ${checked.problems.join('; ')}`);
   const championModels = input.champion.flatMap((l) => l.analyzers).map(mlModelOf).filter((m) => m !== null);
   if (championModels.length === 0) throw refuse(`the strategy ${input.strategy.name} scores with no ML model: there is no champion to shadow`);
-  if (input.champion.flatMap((l) => l.analyzers).some(isLlmAnalyzer)) throw refuse('the strategy reads an LLM source: a shadow would call it a second time per bar (not supported)');
   const manifest = registry.manifest(checked.name, checked.version);
   const id = `${checked.name}@${checked.version}`;
   for (const c of championModels) {
@@ -115,6 +113,8 @@ export async function composeShadow(input: ShadowInputs): Promise<LiveShadow> {
   const journal: JournalEvent[] = [];
   const sink = (event: JournalEvent) => journal.push(event);
   const datas = input.champion.map((l) => ({...l.data, firstIndex: countBefore(l.data.bars.openTime, l.data.bars.length, firstBarMs)}));
+  // No LLM wiring, as the champion's lanes in live-session.ts today: an LLM source abstains in both. (Once live
+  // sessions call an LLM, the shadow should read the champion's recorded answers, not call the endpoint twice.)
   const lanes = composeLanes(trading, input.strategy, entries, datas, sink, {modelsDir: input.modelsDir, strict: false});
   const scoring = lanes.flatMap((l) => l.analyzers).map(mlModelOf).filter((m) => m !== null);
   if (scoring.length === 0 || scoring.some((m) => m.model !== id)) {

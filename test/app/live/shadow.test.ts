@@ -1,0 +1,222 @@
+/**
+ * `iftb live --shadow`: a challenger model version beside the pinned champion, against the local
+ * Binance exchange. The two models read the last bar's return (feature ret_1) and disagree: the
+ * champion is bullish after an up bar, the challenger after a down bar, so their readings differ
+ * bar by bar and depend on the candles (what `iftb compare --session` must reproduce).
+ */
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {DuckDbStore} from '../../../src/adapters/duckdb/index.js';
+import {parseLiveConfig} from '../../../src/app/live-config.js';
+import {type LiveHandle, startLive} from '../../../src/app/live-runner.js';
+import {shadowRunId} from '../../../src/app/live-shadow.js';
+import {promoteModel} from '../../../src/app/model-promotion.js';
+import {compareSession} from '../../../src/app/session-compare.js';
+import type {Bar, JournalEvent} from '../../../src/core/index.js';
+import {MODEL_ONNX, MODEL_XGB_JSON} from '../../../src/ml/manifest.js';
+import {xgboostJsonToOnnx} from '../../../src/ml/onnx-export.js';
+import {ModelRegistry} from '../../../src/ml/registry.js';
+import {OHLCV_V1} from '../../../src/signals/ml/index.js';
+import {type LocalBinanceExchange, startBinanceExchange} from '../../support/binance-exchange/exchange.js';
+import {MINUTE, waveBars} from '../../support/live-candles.js';
+import {fixtureManifest} from '../../support/ml-fixtures.js';
+import {waitFor} from '../../support/wait.js';
+
+const T0 = Date.UTC(2025, 2, 3, 12, 0);
+const HISTORY = 560;
+const LIVE_BARS = 24;
+const MODEL = 'tiny';
+const SYMBOL = 'BTC/USDT:USDT';
+
+/** One tree on ret_1 (feature 0) at 0: `down` after a falling bar, `up` after a rising one. */
+function splitXgboost(down: number, up: number): string {
+  return JSON.stringify({
+    version: [1, 7, 4],
+    learner: {
+      objective: {name: 'binary:logistic'},
+      learner_model_param: {base_score: '5E-1', num_class: '0', num_feature: String(OHLCV_V1.names.length), num_target: '1'},
+      gradient_booster: {name: 'gbtree', model: {gbtree_model_param: {num_parallel_tree: '1', num_trees: '1'}, tree_info: [0],
+        trees: [{left_children: [1, -1, -1], right_children: [2, -1, -1], split_indices: [0, 0, 0], split_conditions: [0, down, up], default_left: [1, 0, 0], split_type: [0, 0, 0], tree_param: {num_nodes: '3'}}]}},
+    },
+  });
+}
+
+function writeModel(registry: ModelRegistry, version: string, down: number, up: number, over: {timeframe?: string; featureSet?: string} = {}): void {
+  const json = splitXgboost(down, up);
+  const onnx = xgboostJsonToOnnx(json, {featureNames: OHLCV_V1.names, metadata: {feature_set: OHLCV_V1.id}});
+  const base = fixtureManifest(MODEL, version);
+  registry.write(MODEL, version, {[MODEL_ONNX]: onnx, [MODEL_XGB_JSON]: new TextEncoder().encode(json)}, {
+    ...base, market: {...base.market, timeframe: over.timeframe ?? '1m'}, features: {...base.features, set: over.featureSet ?? base.features.set},
+    label: {...base.label, horizonBars: 3},
+  });
+}
+
+const readingsOf = (journal: readonly JournalEvent[]) => journal.filter((e): e is Extract<JournalEvent, {type: 'reading'}> => e.type === 'reading');
+
+describe('a shadow challenger beside the pinned champion', () => {
+  let dir = '';
+  let modelsDir = '';
+  let bars: Bar[] = [];
+  const exchanges: LocalBinanceExchange[] = [];
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'iftb-shadow-'));
+    modelsDir = join(dir, 'models');
+    const registry = new ModelRegistry(modelsDir);
+    writeModel(registry, '1', -0.8, 1.2); // champion: bullish after an up bar
+    writeModel(registry, '2', 1.2, -0.8); // challenger: the opposite
+    writeModel(registry, '3', -0.8, 1.2, {timeframe: '1h'});
+    writeModel(registry, '4', -0.8, 1.2, {featureSet: 'ohlcv-v0'});
+    registry.pin(MODEL, '1', 'live');
+    bars = waveBars(T0 - HISTORY * MINUTE, HISTORY + LIVE_BARS + 4, 4); // seed 4: the wave turns within the live bars
+  });
+  afterAll(async () => {
+    for (const e of exchanges) await e.close();
+    rmSync(dir, {recursive: true, force: true});
+  });
+
+  async function session(name: string, mode: 'paper' | 'live', shadow?: string) {
+    const settlements = [20, 12, 4].map((h) => ({fundingTime: T0 - h * 3_600_000, fundingRate: 0.0001, markPrice: 30_000}));
+    const exchange = await startBinanceExchange({startTimeMs: T0 + 1000, klines: {BTCUSDT: bars.slice(0, HISTORY)}, funding: {BTCUSDT: settlements}, walletBalance: 20_000});
+    exchanges.push(exchange);
+    const env = {IFTB_BINANCE_REST_URL: exchange.url, IFTB_BINANCE_WS_URL: exchange.wsUrl, ...(mode === 'live' ? {BINANCE_API_KEY: exchange.apiKey, BINANCE_API_SECRET: exchange.apiSecret} : {})};
+    const db = join(dir, `${name}.duckdb`);
+    const config = parseLiveConfig({
+      strategy: 'ensemble', symbol: SYMBOL, timeframe: '1m', params: {model: `${MODEL}@live`, entry: 0.1, exit: 0.02, minConfidence: 0.1}, funding: false,
+      breaker: {latency: {enabled: false}}, live: {mode, pollGraceMs: 60_000, statusLines: false, ...(shadow === undefined ? {} : {shadow})},
+    });
+    const lines: string[] = [];
+    const start = () => startLive(config, {db, env, modelsDir, log: (l) => lines.push(l), ...(mode === 'live' ? {confirmLive: SYMBOL} : {})});
+    let next = HISTORY;
+    const s = {
+      db, exchange, lines, start, handle: null as LiveHandle | null,
+      async advance(n: number) {
+        for (let k = 0; k < n; k++) {
+          const bar = bars[next++];
+          exchange.advance({symbol: 'BTCUSDT', bar});
+          await waitFor(() => s.handle!.loop.status().lastBarMs === bar.openTime, `bar ${new Date(bar.openTime).toISOString()} (log: ${lines.slice(-3).join(' | ')})`);
+          await waitFor(() => (s.handle!.loop.status().shadow?.pendingCommits ?? 0) === 0, 'the shadow commit');
+        }
+      },
+    };
+    return s;
+  }
+
+  it('paper: records both readings, the shadow trades only its simulated venue, survives a restart, and compare --session reproduces the readings', async () => {
+    const s = await session('paper', 'paper', `${MODEL}@2`);
+    s.handle = await s.start();
+    const sessionId = s.handle.session.session.sessionId;
+    await s.advance(LIVE_BARS - 4);
+    await s.handle.stop('test restart');
+    s.handle = await s.start();
+    expect(s.handle.session.session.sessionId).toBe(sessionId);
+    expect(s.lines.some((l) => /replayed \d+ committed bars .*journal identical/.test(l))).toBe(true);
+    await s.advance(4);
+    const status = s.handle.loop.status();
+    expect(status.shadow).toMatchObject({runId: shadowRunId(sessionId), challenger: `${MODEL}@2`, replayMismatch: null});
+    // The champion's journal carries no shadow event; the shadow's carries one reading per bar with both models.
+    const champion = s.handle.loop.journal;
+    expect(champion.some((e) => e.type === 'reading')).toBe(false);
+    await s.handle.stop('test end');
+
+    const store = await DuckDbStore.open(s.db, {seed: false});
+    try {
+      const shadowBars = await store.sessions.bars(shadowRunId(sessionId));
+      expect(shadowBars.map((b) => b.barOpenMs)).toEqual((await store.sessions.bars(sessionId)).map((b) => b.barOpenMs));
+      expect(shadowBars).toHaveLength(LIVE_BARS);
+      const readings = readingsOf(await store.sessions.journal(shadowRunId(sessionId)));
+      expect(readings).toHaveLength(LIVE_BARS);
+      const scores = readings.map((r) => [r.readings.find((x) => x.role === 'champion')!, r.readings.find((x) => x.role === 'challenger')!]);
+      for (const [a, b] of scores) {
+        expect(a.model).toBe(`${MODEL}@1`);
+        expect(b.model).toBe(`${MODEL}@2`);
+        expect(a.score).not.toBeNull();
+        expect(Math.sign(a.score!)).toBe(-Math.sign(b.score!));
+      }
+      // Both signs occur: the readings follow the candles.
+      expect(new Set(scores.map(([a]) => Math.sign(a.score!))).size).toBe(2);
+      // The shadow's intents are its own (the champion never acted on them): opposite sides on the same bars.
+      const shadowJournal = await store.sessions.journal(shadowRunId(sessionId));
+      const sides = (j: readonly JournalEvent[]) => j.filter((e) => e.type === 'order').map((e) => (e.type === 'order' ? `${e.timeMs} ${e.order.side}` : ''));
+      expect(sides(shadowJournal).length).toBeGreaterThan(0);
+      expect(sides(shadowJournal)).not.toEqual(sides(champion));
+      expect((await store.runs.get(shadowRunId(sessionId)))?.mode).toBe('paper');
+
+      const out = join(dir, 'reports', 'shadow.html');
+      const c = await compareSession(store, store, sessionId, {modelsDir, out, resamples: 200});
+      expect(c.readings).toMatchObject({recorded: LIVE_BARS, checked: 2 * LIVE_BARS, reproduced: true, differing: []});
+      expect(c.champion.model).toBe(`${MODEL}@1`);
+      expect(c.challenger.model).toBe(`${MODEL}@2`);
+      expect(c.mlHits.bars).toBeGreaterThan(0);
+      expect(c.mlHits.hitRateA! + c.mlHits.hitRateB!).toBeCloseTo(1, 9);
+      expect(c.verdictMethod).toMatch(/Holm/);
+      expect(c.champion.calibration?.rows).toBeGreaterThan(0);
+      expect(readFileSync(out, 'utf8')).toContain('Readings reproduced');
+
+      // A stored candle edited afterwards (its move mirrored, so ret_1 flips sign): that bar no longer reproduces, and compare says so.
+      const edited = bars[HISTORY + 5];
+      const mirrored = 2 * bars[HISTORY + 4].close - edited.close;
+      await store.db.run(`UPDATE candles SET close = ${mirrored}, high = greatest(high, ${mirrored}), low = least(low, ${mirrored}) WHERE timeframe = '1m' AND open_time_ms = ${edited.openTime}`);
+      const again = await compareSession(store, store, sessionId, {modelsDir, out: join(dir, 'reports', 'edited.html'), resamples: 200});
+      expect(again.readings.reproduced).toBe(false);
+      expect(again.readings.differing.map((d) => [d.barOpenMs, d.role])).toContainEqual([edited.openTime, 'champion']);
+      expect(again.readings.differing.map((d) => [d.barOpenMs, d.role])).toContainEqual([edited.openTime, 'challenger']);
+      expect(readFileSync(join(dir, 'reports', 'edited.html'), 'utf8')).toContain('NOT reproduced');
+      await store.db.run(`UPDATE candles SET close = ${edited.close}, high = ${edited.high}, low = ${edited.low} WHERE timeframe = '1m' AND open_time_ms = ${edited.openTime}`);
+
+      // The promotion cites the shadow comparison: challenger = the version promoted, champion = the channel's pin.
+      await expect(promoteModel(store, {ref: `${MODEL}@3`, channel: 'live', evidence: `shadow:${sessionId}`, config: {strategy: 'ensemble', symbol: SYMBOL, timeframe: '1m', params: {model: `${MODEL}@live`}}}, {modelsDir, reportsDir: join(dir, 'reports')}))
+        .rejects.toThrow(/shadow challenger tiny@2, not tiny@3/);
+      // The fixture models fail the row gates (20 validation rows, AUC 0.5): forced, and the history keeps the shadow's gate and evidence.
+      const outcome = await promoteModel(store, {
+        ref: `${MODEL}@2`, channel: 'live', evidence: `shadow:${sessionId}`, force: true, reason: 'shadow session evidence', by: 'test',
+        config: {strategy: 'ensemble', symbol: SYMBOL, timeframe: '1m', params: {model: `${MODEL}@live`, entry: 0.1, exit: 0.02, minConfidence: 0.1}, funding: false},
+      }, {modelsDir, reportsDir: join(dir, 'reports')});
+      const gate = outcome.gates.find((g) => g.gate === 'champion')!;
+      expect(gate.figure).toMatch(/vs tiny@1 \(shadow session .*, 24 live bars\)/);
+      expect(outcome.evidence.shadow).toMatchObject({session: sessionId, champion: `${MODEL}@1`, challenger: `${MODEL}@2`, readingsReproduced: true, bars: LIVE_BARS});
+      const entry = new ModelRegistry(modelsDir).history(MODEL).at(-1)!;
+      expect(entry).toMatchObject({action: 'force', version: '2', from: '1', reason: 'shadow session evidence'});
+      expect(entry.gates.find((g) => g.gate === 'champion')?.figure).toBe(gate.figure);
+      expect(entry.evidence?.shadow).toMatchObject({session: sessionId, challenger: `${MODEL}@2`});
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('live: only the champion orders reach the exchange', async () => {
+    const s = await session('live', 'live', `${MODEL}@2`);
+    s.handle = await s.start();
+    const sessionId = s.handle.session.session.sessionId;
+    await s.advance(12);
+    const championOrders = s.handle.loop.journal.filter((e) => e.type === 'order');
+    const shadowOrders = s.handle.session.shadow!.journal.filter((e) => e.type === 'order');
+    expect(championOrders.length).toBeGreaterThan(0);
+    expect(shadowOrders.length).toBeGreaterThan(0);
+    await s.handle.stop('test end');
+    // The exchange's order log: every request is one of the champion's client ids, none of the shadow's.
+    const sent = s.exchange.requestLog('/fapi/v1/order').filter((r) => r.method === 'POST');
+    const ids = new Set(championOrders.map((e) => (e.type === 'order' ? e.order.clientOrderId : '')));
+    expect(sent.length).toBeGreaterThan(0);
+    for (const r of sent) {
+      expect(r.params.newClientOrderId).toMatch(new RegExp(`^${sessionId}-\\d+$`));
+      expect(ids.has(r.params.newClientOrderId)).toBe(true);
+    }
+    expect(sent.some((r) => JSON.stringify(r.params).includes('shadow'))).toBe(false);
+    expect(s.exchange.orders().length + s.exchange.algoOrders().length).toBeGreaterThanOrEqual(championOrders.length);
+  });
+
+  it('refuses a challenger with another timeframe or feature set, a missing one, or the champion itself, with one line', async () => {
+    for (const [ref, pattern] of [
+      [`${MODEL}@3`, /--shadow: tiny@3 was trained on 1h bars, the champion tiny@1 on 1m/],
+      [`${MODEL}@4`, /--shadow: tiny@4 reads feature set ohlcv-v0, the champion tiny@1 ohlcv-v1/],
+      [`${MODEL}@9`, /--shadow: tiny@9: .*no .*tiny@9/i],
+      [`${MODEL}@1`, /--shadow: tiny@1 is the champion itself/],
+    ] as const) {
+      const s = await session(`refused-${ref.replace('@', '-')}`, 'paper', ref);
+      await expect(s.start()).rejects.toThrow(pattern);
+    }
+  });
+});
