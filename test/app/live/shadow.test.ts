@@ -22,6 +22,7 @@ import {OHLCV_V1} from '../../../src/signals/ml/index.js';
 import {type LocalBinanceExchange, startBinanceExchange} from '../../support/binance-exchange/exchange.js';
 import {MINUTE, waveBars} from '../../support/live-candles.js';
 import {fixtureManifest} from '../../support/ml-fixtures.js';
+import {iftb} from '../../support/cli.js';
 import {waitFor} from '../../support/wait.js';
 
 const T0 = Date.UTC(2025, 2, 3, 12, 0);
@@ -120,6 +121,14 @@ describe('a shadow challenger beside the pinned champion', () => {
     const champion = s.handle.loop.journal;
     expect(champion.some((e) => e.type === 'reading')).toBe(false);
     await s.handle.stop('test end');
+
+    // The CLI (built): the same comparison, as JSON and a page.
+    const page = join(dir, 'reports', 'cli.html');
+    const cli = await iftb(['compare', '--session', sessionId, '--db', s.db, '--models-dir', modelsDir, '--resamples', '200', '--json', '--html', page]);
+    expect(cli.stderr).toBe('');
+    expect(cli.code).toBe(0);
+    expect(JSON.parse(cli.stdout)).toMatchObject({sessionId, shadowRunId: shadowRunId(sessionId), readings: {reproduced: true, differing: []}, html: page});
+    expect(readFileSync(page, 'utf8')).toContain('Champion and shadow on the live bars');
 
     const store = await DuckDbStore.open(s.db, {seed: false});
     try {
