@@ -70,6 +70,7 @@ describe('a shadow challenger beside the pinned champion', () => {
     writeModel(registry, '2', 1.2, -0.8); // challenger: the opposite
     writeModel(registry, '3', -0.8, 1.2, {timeframe: '1h'});
     writeModel(registry, '4', -0.8, 1.2, {featureSet: 'ohlcv-v0'});
+    writeModel(registry, '5', 0.9, -0.3);
     registry.pin(MODEL, '1', 'live');
     bars = waveBars(T0 - HISTORY * MINUTE, HISTORY + LIVE_BARS + 4, 4); // seed 4: the wave turns within the live bars
   });
@@ -89,10 +90,10 @@ describe('a shadow challenger beside the pinned champion', () => {
       breaker: {latency: {enabled: false}}, live: {mode, pollGraceMs: 60_000, statusLines: false, ...(shadow === undefined ? {} : {shadow})},
     });
     const lines: string[] = [];
-    const start = () => startLive(config, {db, env, modelsDir, log: (l) => lines.push(l), ...(mode === 'live' ? {confirmLive: SYMBOL} : {})});
+    const start = (other = config) => startLive(other, {db, env, modelsDir, log: (l) => lines.push(l), ...(mode === 'live' ? {confirmLive: SYMBOL} : {})});
     let next = HISTORY;
     const s = {
-      db, exchange, lines, start, handle: null as LiveHandle | null,
+      db, exchange, lines, start, config, handle: null as LiveHandle | null,
       async advance(n: number) {
         for (let k = 0; k < n; k++) {
           const bar = bars[next++];
@@ -116,11 +117,15 @@ describe('a shadow challenger beside the pinned champion', () => {
     expect(s.lines.some((l) => /replayed \d+ committed bars .*journal identical/.test(l))).toBe(true);
     await s.advance(4);
     const status = s.handle.loop.status();
-    expect(status.shadow).toMatchObject({runId: shadowRunId(sessionId), challenger: `${MODEL}@2`, replayMismatch: null});
+    // The restart replayed the shadow's committed bars (no commit twice, none deferred) and checked its journal.
+    expect(status.shadow).toMatchObject({runId: shadowRunId(sessionId), challenger: `${MODEL}@2`, replayMismatch: null, bars: LIVE_BARS, pendingCommits: 0});
+    expect(s.lines.filter((l) => /shadow/.test(l) && /deferred|failed|DIFFERS/.test(l))).toEqual([]);
     // The champion's journal carries no shadow event; the shadow's carries one reading per bar with both models.
     const champion = s.handle.loop.journal;
     expect(champion.some((e) => e.type === 'reading')).toBe(false);
     await s.handle.stop('test end');
+    // Resumed with another challenger: refused (the shadow run would mix two models).
+    await expect(s.start({...s.config, live: {...s.config.live, shadow: `${MODEL}@5`}})).rejects.toThrow(/--shadow: session .*'s shadow ran tiny@2 .*start with --shadow tiny@2, or pass --new-session/);
 
     // The CLI (built): the same comparison, as JSON and a page.
     const page = join(dir, 'reports', 'cli.html');
