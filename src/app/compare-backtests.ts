@@ -69,7 +69,7 @@ export interface BacktestCompareSide {
   readonly metrics: {readonly totalReturn: number; readonly sharpe: number | null; readonly maxDrawdown: number; readonly trades: number; readonly finalEquity: number};
 }
 
-export interface BacktestComparison {
+export interface BacktestComparison extends PairedComparison {
   readonly market: {readonly exchange: string; readonly symbol: string; readonly timeframe: string};
   readonly strategy: string;
   readonly window: {readonly from: string; readonly to: string; readonly bars: number};
@@ -78,6 +78,11 @@ export interface BacktestComparison {
   readonly sharedConfigHash: string;
   readonly a: BacktestCompareSide;
   readonly b: BacktestCompareSide;
+}
+
+
+/** What every A/B comparison of two runs reports (`iftb compare`, `iftb compare --session`). */
+export interface PairedComparison {
   /** Paired test on the ML signal's per-bar hits (bars where both ML sources read). */
   readonly mlHits: {readonly horizonBars: number; readonly bars: number; readonly hitRateA: number | null; readonly hitRateB: number | null; readonly test: PairedHitTest};
   /** Sharpe of each run's per-bar equity returns (annualised, sample σ as run.json) and A − B, block bootstrap. */
@@ -279,7 +284,7 @@ const f = (x: number | null | undefined, digits = 4) => (x === null || x === und
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '–' : `${(x * 100).toFixed(2)}%`);
 
 /** The tests section of a comparison page, and the models-on-rows section. */
-export function testSections(c: Omit<BacktestComparison, 'html' | 'json' | 'sharedConfigHash' | 'configsDifferOnlyInModel' | 'window' | 'market' | 'strategy' | 'a' | 'b'> & {a: Pick<BacktestCompareSide, 'ref' | 'configHash' | 'mlSource' | 'inSample'>; b: Pick<BacktestCompareSide, 'ref' | 'configHash' | 'mlSource' | 'inSample'>}): CompareSection[] {
+export function testSections(c: Omit<PairedComparison, 'html' | 'json'> & {a: Pick<BacktestCompareSide, 'ref' | 'configHash' | 'mlSource' | 'inSample'>; b: Pick<BacktestCompareSide, 'ref' | 'configHash' | 'mlSource' | 'inSample'>}): CompareSection[] {
   const row = (name: string, a: string, b: string) => `<tr><th>${escapeHtml(name)}</th><td class="n">${a}</td><td class="n">${b}</td></tr>`;
   const m = c.mlHits.test, s = c.equitySharpe;
   const ci = (x: {estimate: number; low: number; high: number}) => `${f(x.estimate, 2)} [${f(x.low, 2)}, ${f(x.high, 2)}]`;

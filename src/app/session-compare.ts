@@ -14,15 +14,13 @@ import {mkdirSync, writeFileSync} from 'node:fs';
 import {dirname, join, resolve} from 'node:path';
 import type {DuckDbStore} from '../adapters/duckdb/index.js';
 import {ErrorCode, IftbError, type ModelReading, type RunStore, type SessionStore, timeframeMs, type Timeframe} from '../core/index.js';
-import type {AbVerdict, Verdict} from '../ml/ab-verdict.js';
-import type {PairedHitTest, SharpeComparison} from '../ml/compare.js';
 import {classificationMetrics, type ClassificationMetrics} from '../ml/metrics.js';
 import {escapeHtml, loadVegaRuntime, renderComparePage} from '../report/index.js';
 import type {BacktestConfig} from './backtest-config.js';
 import {type BacktestRun, runBacktest} from './backtest-runner.js';
 import {DEFAULT_REPORTS_DIR} from './backtest-report.js';
-import {pairedRunTests, testSections, verdictLine} from './compare-backtests.js';
-import {compareModels, type ModelComparison} from './compare.js';
+import {type PairedComparison, pairedRunTests, testSections, verdictLine} from './compare-backtests.js';
+import {compareModels} from './compare.js';
 import {withChallenger, shadowRunId} from './live-shadow.js';
 import {openRegistry} from './models.js';
 import {barTrackOf} from './run-bars.js';
@@ -65,7 +63,8 @@ export interface SessionSide {
   readonly recorded: Readonly<Record<string, number | null>> | null;
 }
 
-export interface SessionComparison {
+/** A = the champion, B = the challenger in the paired tests. */
+export interface SessionComparison extends PairedComparison {
   readonly sessionId: string;
   readonly shadowRunId: string;
   readonly mode: 'paper' | 'live';
@@ -76,17 +75,8 @@ export interface SessionComparison {
   readonly challenger: SessionSide;
   /** The recorded readings against the ones recomputed from the stored candles. */
   readonly readings: {readonly recorded: number; readonly checked: number; readonly reproduced: boolean; readonly differing: readonly ReadingDifference[]};
-  readonly mlHits: {readonly horizonBars: number; readonly bars: number; readonly hitRateA: number | null; readonly hitRateB: number | null; readonly test: PairedHitTest};
-  readonly equitySharpe: SharpeComparison;
-  /** A = the champion, B = the challenger. */
-  readonly verdict: Verdict;
-  readonly verdictReason: string;
-  readonly verdictMethod: string;
-  readonly verdictTests: AbVerdict['tests'];
-  readonly rows: ModelComparison | {readonly error: string};
-  readonly html: string;
-  readonly json: string;
 }
+
 
 type Stores = {readonly sessions: SessionStore; readonly runs: RunStore};
 
