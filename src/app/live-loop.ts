@@ -417,9 +417,10 @@ export class LiveLoop {
     this.#applied = [];
     this.#pending.push(commit);
     await this.#flushPending();
+    // The shadow after the champion's orders are out and committed, before the observers read the slot (its metrics too).
+    await this.#shadowSlot(slot, inputs, held);
     this.#notify((o) => o.slot?.({openTimeMs: t, decisionLatencyMs: this.#lastLatencyMs, dataAgeMs, events: commit.events}));
     if (config.live.statusLines) this.#d.log(this.#statusLine(t));
-    await this.#shadowSlot(slot, inputs, held);
   }
 
   /** The shadow steps the same slot after the champion (its orders decided and sent); a failure of it never stops the champion. */

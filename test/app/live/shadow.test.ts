@@ -12,7 +12,8 @@ import {DuckDbStore} from '../../../src/adapters/duckdb/index.js';
 import {parseLiveConfig} from '../../../src/app/live-config.js';
 import {type LiveHandle, startLive} from '../../../src/app/live-runner.js';
 import {shadowRunId} from '../../../src/app/live-shadow.js';
-import {promoteModel} from '../../../src/app/model-promotion.js';
+import {attachTelemetry} from '../../../src/app/live-telemetry.js';
+import {promoteModel, rollbackModel} from '../../../src/app/model-promotion.js';
 import {compareSession} from '../../../src/app/session-compare.js';
 import type {Bar, JournalEvent} from '../../../src/core/index.js';
 import {MODEL_ONNX, MODEL_XGB_JSON} from '../../../src/ml/manifest.js';
@@ -99,7 +100,11 @@ describe('a shadow challenger beside the pinned champion', () => {
           const bar = bars[next++];
           exchange.advance({symbol: 'BTCUSDT', bar});
           await waitFor(() => s.handle!.loop.status().lastBarMs === bar.openTime, `bar ${new Date(bar.openTime).toISOString()} (log: ${lines.slice(-3).join(' | ')})`);
-          await waitFor(() => (s.handle!.loop.status().shadow?.pendingCommits ?? 0) === 0, 'the shadow commit');
+          // The shadow steps the slot after the champion: wait for its commit too.
+          await waitFor(() => {
+            const shadow = s.handle!.loop.status().shadow;
+            return shadow === undefined || (shadow.bars === next - HISTORY && shadow.pendingCommits === 0);
+          }, 'the shadow commit');
         }
       },
     };
@@ -195,6 +200,8 @@ describe('a shadow challenger beside the pinned champion', () => {
       expect(entry).toMatchObject({action: 'force', version: '2', from: '1', reason: 'shadow session evidence'});
       expect(entry.gates.find((g) => g.gate === 'champion')?.figure).toBe(gate.figure);
       expect(entry.evidence?.shadow).toMatchObject({session: sessionId, challenger: `${MODEL}@2`});
+      // Back to the champion for the other tests (recorded as a rollback).
+      rollbackModel(new ModelRegistry(modelsDir), MODEL, 'live', {by: 'test', reason: 'test done'});
     } finally {
       await store.close();
     }
@@ -204,7 +211,15 @@ describe('a shadow challenger beside the pinned champion', () => {
     const s = await session('live', 'live', `${MODEL}@2`);
     s.handle = await s.start();
     const sessionId = s.handle.session.session.sessionId;
+    const telemetry = attachTelemetry(s.handle, {defaultMetrics: false});
     await s.advance(12);
+    // /metrics: the shadow's latest ML score and would-be equity beside the champion's.
+    const body = (await telemetry.metrics()).body;
+    const shadowStatus = s.handle.loop.status().shadow!;
+    expect(body).toContain(`iftb_shadow_equity_usdt{model="tiny@2"} ${shadowStatus.equity}`);
+    const recorded = readingsOf(s.handle.session.shadow!.journal).at(-1)!.readings.find((r) => r.role === 'challenger')!.score;
+    expect(body).toContain(`iftb_shadow_signal_score{model="tiny@2"} ${recorded}`);
+    await telemetry.close();
     const championOrders = s.handle.loop.journal.filter((e) => e.type === 'order');
     const shadowOrders = s.handle.session.shadow!.journal.filter((e) => e.type === 'order');
     expect(championOrders.length).toBeGreaterThan(0);
