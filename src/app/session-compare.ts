@@ -127,6 +127,8 @@ export async function compareSession(candles: DuckDbStore, state: Stores, sessio
   }
 
   const resamples = options.resamples ?? 2_000, blockBars = options.blockBars ?? 24, seed = options.seed ?? 1;
+  const h = ra.config.accuracyHorizonBars;
+  if (ta.length <= h) throw new IftbError(ErrorCode.DATA_MISSING, `the shadow of session ${sessionId} decided ${ta.length} bars; the hit test needs more than the accuracy horizon (${h} bars)`);
   const {mlHits, equitySharpe, decided: verdict} = pairedRunTests(ra, ta, rb, tb, {resamples, blockBars, seed, ...(options.alpha === undefined ? {} : {alpha: options.alpha})});
   let rows: SessionComparison['rows'];
   try {

@@ -1,6 +1,6 @@
 /**
  * `iftb live --shadow`: a challenger model version beside the pinned champion, against the local
- * Binance exchange. The two models read the last bar's return (feature ret_1) and disagree: the
+ * Binance exchange. The two models read the last bar's return (feature ret_1; shadow-models.ts) and disagree: the
  * champion is bullish after an up bar, the challenger after a down bar, so their readings differ
  * bar by bar and depend on the candles (what `iftb compare --session` must reproduce).
  */
@@ -16,44 +16,18 @@ import {attachTelemetry} from '../../../src/app/live-telemetry.js';
 import {promoteModel, rollbackModel} from '../../../src/app/model-promotion.js';
 import {compareSession} from '../../../src/app/session-compare.js';
 import type {Bar, JournalEvent} from '../../../src/core/index.js';
-import {MODEL_ONNX, MODEL_XGB_JSON} from '../../../src/ml/manifest.js';
-import {xgboostJsonToOnnx} from '../../../src/ml/onnx-export.js';
 import {ModelRegistry} from '../../../src/ml/registry.js';
-import {OHLCV_V1} from '../../../src/signals/ml/index.js';
 import {type LocalBinanceExchange, startBinanceExchange} from '../../support/binance-exchange/exchange.js';
 import {MINUTE, waveBars} from '../../support/live-candles.js';
-import {fixtureManifest} from '../../support/ml-fixtures.js';
 import {iftb} from '../../support/cli.js';
+import {SHADOW_MODEL, writeSplitModel} from '../../support/shadow-models.js';
 import {waitFor} from '../../support/wait.js';
 
 const T0 = Date.UTC(2025, 2, 3, 12, 0);
 const HISTORY = 560;
 const LIVE_BARS = 24;
-const MODEL = 'tiny';
+const MODEL = SHADOW_MODEL;
 const SYMBOL = 'BTC/USDT:USDT';
-
-/** One tree on ret_1 (feature 0) at 0: `down` after a falling bar, `up` after a rising one. */
-function splitXgboost(down: number, up: number): string {
-  return JSON.stringify({
-    version: [1, 7, 4],
-    learner: {
-      objective: {name: 'binary:logistic'},
-      learner_model_param: {base_score: '5E-1', num_class: '0', num_feature: String(OHLCV_V1.names.length), num_target: '1'},
-      gradient_booster: {name: 'gbtree', model: {gbtree_model_param: {num_parallel_tree: '1', num_trees: '1'}, tree_info: [0],
-        trees: [{left_children: [1, -1, -1], right_children: [2, -1, -1], split_indices: [0, 0, 0], split_conditions: [0, down, up], default_left: [1, 0, 0], split_type: [0, 0, 0], tree_param: {num_nodes: '3'}}]}},
-    },
-  });
-}
-
-function writeModel(registry: ModelRegistry, version: string, down: number, up: number, over: {timeframe?: string; featureSet?: string} = {}): void {
-  const json = splitXgboost(down, up);
-  const onnx = xgboostJsonToOnnx(json, {featureNames: OHLCV_V1.names, metadata: {feature_set: OHLCV_V1.id}});
-  const base = fixtureManifest(MODEL, version);
-  registry.write(MODEL, version, {[MODEL_ONNX]: onnx, [MODEL_XGB_JSON]: new TextEncoder().encode(json)}, {
-    ...base, market: {...base.market, timeframe: over.timeframe ?? '1m'}, features: {...base.features, set: over.featureSet ?? base.features.set},
-    label: {...base.label, horizonBars: 3},
-  });
-}
 
 const readingsOf = (journal: readonly JournalEvent[]) => journal.filter((e): e is Extract<JournalEvent, {type: 'reading'}> => e.type === 'reading');
 
@@ -67,11 +41,11 @@ describe('a shadow challenger beside the pinned champion', () => {
     dir = mkdtempSync(join(tmpdir(), 'iftb-shadow-'));
     modelsDir = join(dir, 'models');
     const registry = new ModelRegistry(modelsDir);
-    writeModel(registry, '1', -0.8, 1.2); // champion: bullish after an up bar
-    writeModel(registry, '2', 1.2, -0.8); // challenger: the opposite
-    writeModel(registry, '3', -0.8, 1.2, {timeframe: '1h'});
-    writeModel(registry, '4', -0.8, 1.2, {featureSet: 'ohlcv-v0'});
-    writeModel(registry, '5', 0.9, -0.3);
+    writeSplitModel(registry, '1', -0.8, 1.2); // champion: bullish after an up bar
+    writeSplitModel(registry, '2', 1.2, -0.8); // challenger: the opposite
+    writeSplitModel(registry, '3', -0.8, 1.2, {timeframe: '1h'});
+    writeSplitModel(registry, '4', -0.8, 1.2, {featureSet: 'ohlcv-v0'});
+    writeSplitModel(registry, '5', 0.9, -0.3);
     registry.pin(MODEL, '1', 'live');
     bars = waveBars(T0 - HISTORY * MINUTE, HISTORY + LIVE_BARS + 4, 4); // seed 4: the wave turns within the live bars
   });
