@@ -65,8 +65,13 @@ describe('a shadow challenger beside the pinned champion', () => {
       breaker: {latency: {enabled: false}}, live: {mode, pollGraceMs: 60_000, statusLines: false, ...(shadow === undefined ? {} : {shadow})},
     });
     const lines: string[] = [];
-    const start = (other = config) => startLive(other, {db, env, modelsDir, log: (l) => lines.push(l), ...(mode === 'live' ? {confirmLive: SYMBOL} : {})});
+    const start = (other = config) => {
+      if (other.live.shadow !== undefined && config.live.shadow === undefined && shadowFrom === 0) shadowFrom = next - HISTORY;
+      return startLive(other, {db, env, modelsDir, log: (l) => lines.push(l), ...(mode === 'live' ? {confirmLive: SYMBOL} : {})});
+    };
     let next = HISTORY;
+    // Bars decided before the shadow joined (a shadow added on resume).
+    let shadowFrom = 0;
     const s = {
       db, exchange, lines, start, config, handle: null as LiveHandle | null,
       async advance(n: number) {
@@ -77,7 +82,7 @@ describe('a shadow challenger beside the pinned champion', () => {
           // The shadow steps the slot after the champion: wait for its commit too.
           await waitFor(() => {
             const shadow = s.handle!.loop.status().shadow;
-            return shadow === undefined || (shadow.bars === next - HISTORY && shadow.pendingCommits === 0);
+            return shadow === undefined || (shadow.bars === next - HISTORY - shadowFrom && shadow.pendingCommits === 0);
           }, 'the shadow commit');
         }
       },
@@ -209,6 +214,31 @@ describe('a shadow challenger beside the pinned champion', () => {
     }
     expect(sent.some((r) => JSON.stringify(r.params).includes('shadow'))).toBe(false);
     expect(s.exchange.orders().length + s.exchange.algoOrders().length).toBeGreaterThanOrEqual(championOrders.length);
+  });
+
+  it('a shadow added when a session resumes decides from the next bar', async () => {
+    const s = await session('added', 'paper');
+    s.handle = await s.start();
+    const sessionId = s.handle.session.session.sessionId;
+    await s.advance(3);
+    await s.handle.stop('test restart');
+    s.handle = await s.start({...s.config, live: {...s.config.live, shadow: `${MODEL}@2`}});
+    expect(s.handle.session.session.sessionId).toBe(sessionId);
+    await s.advance(14);
+    await s.handle.stop('test end');
+    const store = await DuckDbStore.open(s.db, {seed: false});
+    try {
+      const champion = (await store.sessions.bars(sessionId)).map((b) => b.barOpenMs);
+      const shadow = (await store.sessions.bars(shadowRunId(sessionId))).map((b) => b.barOpenMs);
+      expect(champion).toHaveLength(17);
+      expect(shadow).toEqual(champion.slice(3));
+      expect((await store.sessions.session(shadowRunId(sessionId)))?.firstBarMs).toBe(champion[3]);
+      const c = await compareSession(store, store, sessionId, {modelsDir, out: join(dir, 'reports', 'added.html'), resamples: 200});
+      expect(c.readings).toMatchObject({recorded: 14, reproduced: true});
+      expect(c.window.bars).toBe(14);
+    } finally {
+      await store.close();
+    }
   });
 
   it('refuses a challenger with another timeframe or feature set, a missing one, or the champion itself, with one line', async () => {
