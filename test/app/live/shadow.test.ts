@@ -31,6 +31,25 @@ const SYMBOL = 'BTC/USDT:USDT';
 
 const readingsOf = (journal: readonly JournalEvent[]) => journal.filter((e): e is Extract<JournalEvent, {type: 'reading'}> => e.type === 'reading');
 
+/** Deletes the shadow run's last committed bar (its bar row, journal events, cash rows and closed trades); returns its open time. */
+async function dropLastShadowCommit(db: string, sessionId: string): Promise<number> {
+  const store = await DuckDbStore.open(db, {seed: false});
+  try {
+    const run = shadowRunId(sessionId);
+    const rows = await store.sessions.bars(run);
+    const [before, last] = rows.slice(-2);
+    const t = last.barOpenMs;
+    await store.db.run(`DELETE FROM session_bars WHERE session_id = '${run}' AND bar_open_ms = ${t}`);
+    await store.db.run(`DELETE FROM run_journal WHERE run_id = '${run}' AND seq >= ${before.journalEnd}`);
+    await store.db.run(`DELETE FROM run_cash WHERE run_id = '${run}' AND time_ms >= ${t}`);
+    await store.db.run(`DELETE FROM run_trades WHERE run_id = '${run}' AND exit_time_ms >= ${t}`);
+    expect((await store.sessions.bars(run)).length).toBe(rows.length - 1);
+    return t;
+  } finally {
+    await store.close();
+  }
+}
+
 describe('a shadow challenger beside the pinned champion', () => {
   let dir = '';
   let modelsDir = '';
@@ -96,6 +115,8 @@ describe('a shadow challenger beside the pinned champion', () => {
     const sessionId = s.handle.session.session.sessionId;
     await s.advance(LIVE_BARS - 4);
     await s.handle.stop('test restart');
+    // As if the bot died between the champion's commit of the last bar and the shadow's: that commit is removed.
+    const lost = await dropLastShadowCommit(s.db, sessionId);
     s.handle = await s.start();
     expect(s.handle.session.session.sessionId).toBe(sessionId);
     expect(s.lines.some((l) => /replayed \d+ committed bars .*journal identical/.test(l))).toBe(true);
@@ -104,6 +125,7 @@ describe('a shadow challenger beside the pinned champion', () => {
     // The restart replayed the shadow's committed bars (no commit twice, none deferred) and checked its journal.
     expect(status.shadow).toMatchObject({runId: shadowRunId(sessionId), challenger: `${MODEL}@2`, replayMismatch: null, bars: LIVE_BARS, pendingCommits: 0});
     expect(s.lines.filter((l) => /shadow/.test(l) && /deferred|failed|DIFFERS/.test(l))).toEqual([]);
+    expect(s.handle.session.shadow!.journal.some((e) => e.type === 'reading' && e.barOpenMs === lost)).toBe(true);
     // The champion's journal carries no shadow event; the shadow's carries one reading per bar with both models.
     const champion = s.handle.loop.journal;
     expect(champion.some((e) => e.type === 'reading')).toBe(false);
