@@ -15,6 +15,7 @@ import {ModelRegistry} from '../../../src/ml/registry.js';
 import {type LocalBinanceExchange, startBinanceExchange} from '../../support/binance-exchange/exchange.js';
 import {MINUTE, waveBars} from '../../support/live-candles.js';
 import {type BotProcess, botEnv, startBot, statusLineOf, writeBotConfig} from '../../support/live-bot.js';
+import {BUSY_ENSEMBLE} from '../../support/ensemble-params.js';
 import {SHADOW_MODEL, writeSplitModel} from '../../support/shadow-models.js';
 
 const T0 = Date.UTC(2025, 2, 3, 12, 0);
@@ -45,7 +46,7 @@ describe('iftb live --shadow survives kill -9', () => {
     const settlements = [20, 12, 4].map((h) => ({fundingTime: T0 - h * 3_600_000, fundingRate: 0.0001, markPrice: 30_000}));
     exchange = await startBinanceExchange({startTimeMs: T0 + 1000, klines: {BTCUSDT: bars.slice(0, HISTORY)}, funding: {BTCUSDT: settlements}});
     const config = writeBotConfig(dir, {
-      strategy: 'ensemble', symbol: SYMBOL, timeframe: '1m', params: {model: `${SHADOW_MODEL}@live`, entry: 0.1, exit: 0.02, minConfidence: 0.1}, funding: false,
+      strategy: 'ensemble', symbol: SYMBOL, timeframe: '1m', params: {model: `${SHADOW_MODEL}@live`, ...BUSY_ENSEMBLE, entry: 0.1, exit: 0.02, minConfidence: 0.1}, funding: false,
       breaker: {latency: {enabled: false}}, live: {pollGraceMs: 60_000},
     });
     const db = join(dir, 'bot.duckdb');

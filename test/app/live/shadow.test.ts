@@ -20,6 +20,7 @@ import {ModelRegistry} from '../../../src/ml/registry.js';
 import {type LocalBinanceExchange, startBinanceExchange} from '../../support/binance-exchange/exchange.js';
 import {MINUTE, waveBars} from '../../support/live-candles.js';
 import {iftb} from '../../support/cli.js';
+import {BUSY_ENSEMBLE} from '../../support/ensemble-params.js';
 import {SHADOW_MODEL, writeSplitModel} from '../../support/shadow-models.js';
 import {waitFor} from '../../support/wait.js';
 
@@ -80,7 +81,7 @@ describe('a shadow challenger beside the pinned champion', () => {
     const env = {IFTB_BINANCE_REST_URL: exchange.url, IFTB_BINANCE_WS_URL: exchange.wsUrl, ...(mode === 'live' ? {BINANCE_API_KEY: exchange.apiKey, BINANCE_API_SECRET: exchange.apiSecret} : {})};
     const db = join(dir, `${name}.duckdb`);
     const config = parseLiveConfig({
-      strategy: 'ensemble', symbol: SYMBOL, timeframe: '1m', params: {model: `${MODEL}@live`, entry: 0.1, exit: 0.02, minConfidence: 0.1}, funding: false,
+      strategy: 'ensemble', symbol: SYMBOL, timeframe: '1m', params: {model: `${MODEL}@live`, ...BUSY_ENSEMBLE, entry: 0.1, exit: 0.02, minConfidence: 0.1}, funding: false,
       breaker: {latency: {enabled: false}}, live: {mode, pollGraceMs: 60_000, statusLines: false, ...(shadow === undefined ? {} : {shadow})},
     });
     const lines: string[] = [];
@@ -192,7 +193,7 @@ describe('a shadow challenger beside the pinned champion', () => {
       // The fixture models fail the row gates (20 validation rows, AUC 0.5): forced, and the history keeps the shadow's gate and evidence.
       const outcome = await promoteModel(store, {
         ref: `${MODEL}@2`, channel: 'live', evidence: `shadow:${sessionId}`, force: true, reason: 'shadow session evidence', by: 'test',
-        config: {strategy: 'ensemble', symbol: SYMBOL, timeframe: '1m', params: {model: `${MODEL}@live`, entry: 0.1, exit: 0.02, minConfidence: 0.1}, funding: false},
+        config: {strategy: 'ensemble', symbol: SYMBOL, timeframe: '1m', params: {model: `${MODEL}@live`, ...BUSY_ENSEMBLE, entry: 0.1, exit: 0.02, minConfidence: 0.1}, funding: false},
       }, {modelsDir, reportsDir: join(dir, 'reports')});
       const gate = outcome.gates.find((g) => g.gate === 'champion')!;
       expect(gate.figure).toMatch(/vs tiny@1 \(shadow session .*, 24 live bars\)/);
