@@ -69,7 +69,7 @@ export interface BacktestCompareSide {
   readonly metrics: {readonly totalReturn: number; readonly sharpe: number | null; readonly maxDrawdown: number; readonly trades: number; readonly finalEquity: number};
 }
 
-export interface BacktestComparison {
+export interface BacktestComparison extends PairedComparison {
   readonly market: {readonly exchange: string; readonly symbol: string; readonly timeframe: string};
   readonly strategy: string;
   readonly window: {readonly from: string; readonly to: string; readonly bars: number};
@@ -78,6 +78,11 @@ export interface BacktestComparison {
   readonly sharedConfigHash: string;
   readonly a: BacktestCompareSide;
   readonly b: BacktestCompareSide;
+}
+
+
+/** What every A/B comparison of two runs reports (`iftb compare`, `iftb compare --session`). */
+export interface PairedComparison {
   /** Paired test on the ML signal's per-bar hits (bars where both ML sources read). */
   readonly mlHits: {readonly horizonBars: number; readonly bars: number; readonly hitRateA: number | null; readonly hitRateB: number | null; readonly test: PairedHitTest};
   /** Sharpe of each run's per-bar equity returns (annualised, sample σ as run.json) and A − B, block bootstrap. */
@@ -161,30 +166,8 @@ export async function compareBacktests(store: DuckDbStore, raw: unknown, options
   const saved = [await saveBacktest(store, ra, reportsDir), await saveBacktest(store, rb, reportsDir)];
   const tf = timeframeMs(ra.config.timeframe as Timeframe);
 
-  // The ML source's per-bar hits, paired on the bars where both read.
-  const h = ra.config.accuracyHorizonBars;
-  const mlOf = (track: typeof ta) => track.signals.find((s) => s.source === 'ml');
-  const sa = mlOf(ta), sb = mlOf(tb);
-  if (!sa || !sb) throw new IftbError(ErrorCode.INPUT_INVALID, `strategy ${ra.strategy.name} has no ML source to compare`);
-  const hitsA: number[] = [], hitsB: number[] = [];
-  for (let i = 0; i + h < ta.length; i++) {
-    const a = sa.score[i], b = sb.score[i], c0 = ta.close[i], c1 = ta.close[i + h];
-    if (!sa.active[i] || !sb.active[i] || !(a !== 0 && b !== 0 && Number.isFinite(a) && Number.isFinite(b)) || !Number.isFinite(c0) || !Number.isFinite(c1)) continue;
-    const move = Math.sign(c1 - c0);
-    hitsA.push(move !== 0 && Math.sign(a) === move ? 1 : 0);
-    hitsB.push(move !== 0 && Math.sign(b) === move ? 1 : 0);
-  }
-  const why = (run: BacktestRun) => run.unavailableSources.find((s) => s.id.startsWith('ml.'))?.reason ?? 'no ML readings';
-  if (hitsA.length === 0) throw new IftbError(ErrorCode.DATA_MISSING, `no bar where both ML sources gave a reading (A: ${why(ra)}; B: ${why(rb)})`);
-  const test = pairedHitTest(hitsA, hitsB, h);
-  const rate = (hits: number[]) => (hits.length === 0 ? null : hits.reduce((s, x) => s + x, 0) / hits.length);
-
-  // Per-bar equity returns over the decision window, exactly as run.json's Sharpe takes them.
-  const equitySharpe = compareSharpe(barReturns(ta.equity, ra.config.cash), barReturns(tb.equity, rb.config.cash), YEAR_MS / tf, {
-    resamples: config.resamples, blockBars: config.blockBars, seed: config.seed,
-  });
-
-  const decided = decideAb(test, equitySharpe);
+  const {mlHits, equitySharpe, decided} = pairedRunTests(ra, ta, rb, tb, config);
+  const test = mlHits.test;
   const verdict = decided.verdict;
   const inSample = [['A', ra], ['B', rb]].filter(([, run]) => (run as BacktestRun).ml?.inSample).map(([k]) => k as string);
   const reason = inSample.length === 0 ? decided.reason : `${decided.reason}; caution: ${inSample.join(' and ')} IN SAMPLE on part of the window (its model saw those bars)`;
@@ -222,7 +205,7 @@ export async function compareBacktests(store: DuckDbStore, raw: unknown, options
     sharedConfigHash: sha256Hex(sharedA),
     a: side(config.a, ra, 0),
     b: side(config.b, rb, 1),
-    mlHits: {horizonBars: h, bars: hitsA.length, hitRateA: rate(hitsA), hitRateB: rate(hitsB), test},
+    mlHits,
     equitySharpe,
     verdict,
     verdictReason: reason,
@@ -247,6 +230,45 @@ export async function compareBacktests(store: DuckDbStore, raw: unknown, options
   return result;
 }
 
+/**
+ * The A/B tests of two runs decided on the same bars (`iftb compare` and `iftb compare --session`):
+ * the HAR test of the ML source's per-bar hits (bars where both read), the Sharpe difference of
+ * per-bar equity returns, and the Holm-corrected verdict over the two.
+ */
+export function pairedRunTests(
+  ra: BacktestRun, ta: ReturnType<typeof barTrackOf>, rb: BacktestRun, tb: ReturnType<typeof barTrackOf>,
+  options: {readonly resamples: number; readonly blockBars: number; readonly seed: number; readonly alpha?: number},
+): {mlHits: BacktestComparison['mlHits']; equitySharpe: SharpeComparison; decided: AbVerdict} {
+  const tf = timeframeMs(ra.config.timeframe as Timeframe);
+  // The ML source's per-bar hits, paired on the bars where both read.
+  const h = ra.config.accuracyHorizonBars;
+  const mlOf = (track: typeof ta) => track.signals.find((s) => s.source === 'ml');
+  const sa = mlOf(ta), sb = mlOf(tb);
+  if (!sa || !sb) throw new IftbError(ErrorCode.INPUT_INVALID, `strategy ${ra.strategy.name} has no ML source to compare`);
+  const hitsA: number[] = [], hitsB: number[] = [];
+  for (let i = 0; i + h < ta.length; i++) {
+    const a = sa.score[i], b = sb.score[i], c0 = ta.close[i], c1 = ta.close[i + h];
+    if (!sa.active[i] || !sb.active[i] || !(a !== 0 && b !== 0 && Number.isFinite(a) && Number.isFinite(b)) || !Number.isFinite(c0) || !Number.isFinite(c1)) continue;
+    const move = Math.sign(c1 - c0);
+    hitsA.push(move !== 0 && Math.sign(a) === move ? 1 : 0);
+    hitsB.push(move !== 0 && Math.sign(b) === move ? 1 : 0);
+  }
+  const why = (run: BacktestRun) => run.unavailableSources.find((s) => s.id.startsWith('ml.'))?.reason ?? 'no ML readings';
+  if (hitsA.length === 0) throw new IftbError(ErrorCode.DATA_MISSING, `no bar where both ML sources gave a reading (A: ${why(ra)}; B: ${why(rb)})`);
+  const test = pairedHitTest(hitsA, hitsB, h);
+  const rate = (hits: number[]) => (hits.length === 0 ? null : hits.reduce((s, x) => s + x, 0) / hits.length);
+
+  // Per-bar equity returns over the decision window, exactly as run.json's Sharpe takes them.
+  const equitySharpe = compareSharpe(barReturns(ta.equity, ra.config.cash), barReturns(tb.equity, rb.config.cash), YEAR_MS / tf, {
+    resamples: options.resamples, blockBars: options.blockBars, seed: options.seed,
+  });
+  return {
+    mlHits: {horizonBars: h, bars: hitsA.length, hitRateA: rate(hitsA), hitRateB: rate(hitsB), test},
+    equitySharpe,
+    decided: options.alpha === undefined ? decideAb(test, equitySharpe) : decideAb(test, equitySharpe, options.alpha),
+  };
+}
+
 export function verdictLine(c: Pick<BacktestComparison, 'verdict' | 'verdictReason'>): string {
   return `verdict: ${c.verdict} — ${c.verdictReason}`;
 }
@@ -261,7 +283,8 @@ export function hitTestText(t: PairedHitTest): string {
 const f = (x: number | null | undefined, digits = 4) => (x === null || x === undefined || Number.isNaN(x) ? '–' : x.toFixed(digits));
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '–' : `${(x * 100).toFixed(2)}%`);
 
-function testSections(c: BacktestComparison): CompareSection[] {
+/** The tests section of a comparison page, and the models-on-rows section. */
+export function testSections(c: Omit<PairedComparison, 'html' | 'json'> & {a: Pick<BacktestCompareSide, 'ref' | 'configHash' | 'mlSource' | 'inSample'>; b: Pick<BacktestCompareSide, 'ref' | 'configHash' | 'mlSource' | 'inSample'>}): CompareSection[] {
   const row = (name: string, a: string, b: string) => `<tr><th>${escapeHtml(name)}</th><td class="n">${a}</td><td class="n">${b}</td></tr>`;
   const m = c.mlHits.test, s = c.equitySharpe;
   const ci = (x: {estimate: number; low: number; high: number}) => `${f(x.estimate, 2)} [${f(x.low, 2)}, ${f(x.high, 2)}]`;

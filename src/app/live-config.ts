@@ -21,6 +21,8 @@ export const LiveSettingsSchema = z
     newSession: z.boolean().default(false),
     /** Print one status line per closed bar. */
     statusLines: z.boolean().default(true),
+    /** A challenger model version (NAME@VERSION) scored beside the champion on every bar; its decisions go to a simulated venue only. */
+    shadow: z.string().regex(/^[a-z0-9][a-z0-9._-]*@\d+$/i, 'NAME@VERSION (an exact version)').optional(),
   })
   .strict();
 

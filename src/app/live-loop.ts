@@ -27,6 +27,7 @@ import {reconcile, type ReconcileReport} from '../live/reconciler.js';
 import {refreshFunding} from './live-data.js';
 import {reloadModels, replayModelSwap} from './model-reload.js';
 import type {ComposedSession, LiveSessionDeps} from './live-session.js';
+import type {LiveShadow} from './live-shadow.js';
 
 export interface LiveStatus {
   readonly sessionId: string;
@@ -37,6 +38,8 @@ export interface LiveStatus {
   readonly streams: Readonly<Record<string, StreamState['state']>>;
   readonly pendingCommits: number;
   readonly replayMismatch: string | null;
+  /** --shadow: the challenger's run (present only with one). */
+  readonly shadow?: ReturnType<LiveShadow['status']>;
 }
 
 /** What the loop tells the outside (metrics, alerts, logs) as it runs; never blocks it. */
@@ -110,6 +113,7 @@ export class LiveLoop {
       sessionId: this.#c.session.sessionId, mode: this.#c.config.live.mode, lastBarMs: this.#lastBarMs,
       lastCloseMs: this.#lastBarMs === null ? null : this.#lastBarMs + this.#tf, slots: this.#c.parts.engine.slots,
       streams: {...this.#streams}, pendingCommits: this.#pending.length, replayMismatch: this.#mismatch,
+      ...(this.#c.shadow === null ? {} : {shadow: this.#c.shadow.status()}),
     };
   }
 
@@ -245,6 +249,7 @@ export class LiveLoop {
     await this.#serial(async () => {
       await this.#c.exchangeVenue?.flush();
       await this.#flushPending();
+      await this.#c.shadow?.stop();
       await this.#d.stores.sessions.setStatus(this.#c.session.sessionId, 'stopped', Date.now());
     });
     await this.#userStream?.close();
@@ -321,6 +326,8 @@ export class LiveLoop {
     for (const c of commands) if (c.appliedBeforeBarMs !== null) byBar.set(c.appliedBeforeBarMs, [...(byBar.get(c.appliedBeforeBarMs) ?? []), c]);
     const rows = new Map(committed.map((b) => [b.barOpenMs, b] as const));
     const venue = this.#c.exchangeVenue;
+    const shadow = this.#c.shadow;
+    await shadow?.load();
     venue?.beginReplay();
     for (const t of this.#timeline()) {
       if (t > lastCommitted) break;
@@ -331,12 +338,14 @@ export class LiveLoop {
       for (const c of byBar.get(t) ?? []) await applyCommand(c, {...this.#targets(stored), replaySwitch});
       parts.engine.setHealthInputs(row === undefined ? null : row);
       parts.engine.stepAt(t);
+      shadow?.replayStep(t, row ?? null);
       this.#lastBarMs = t;
       if (row !== undefined) {
         const diff = this.#tracker.replayed(stored, row.journalEnd);
         if (diff !== null && this.#mismatch === null) this.#mismatch = diff;
       }
     }
+    await shadow?.flush();
     relay.use(killSwitch);
     if (venue !== null) {
       venue.endReplay();
@@ -433,6 +442,7 @@ export class LiveLoop {
       // Warm-up of a new session: readings only.
       parts.engine.setHealthInputs(null);
       parts.engine.stepAt(t);
+      await this.#shadowSlot(slot, null, held);
       this.#lastBarMs = t;
       return;
     }
@@ -458,8 +468,19 @@ export class LiveLoop {
     this.#applied = [];
     this.#pending.push(commit);
     await this.#flushPending();
+    // The shadow after the champion's orders are out and committed, before the observers read the slot (its metrics too).
+    await this.#shadowSlot(slot, inputs, held);
     this.#notify((o) => o.slot?.({openTimeMs: t, decisionLatencyMs: this.#lastLatencyMs, dataAgeMs, events: commit.events, inference, decisionMs}));
     if (config.live.statusLines) this.#d.log(this.#statusLine(t));
+  }
+
+  /** The shadow steps the same slot after the champion (its orders decided and sent); a failure of it never stops the champion. */
+  async #shadowSlot(slot: Slot, inputs: Parameters<LiveShadow['slot']>[1], held: boolean): Promise<void> {
+    try {
+      await this.#c.shadow?.slot(slot, inputs, held);
+    } catch (error) {
+      this.#d.log(`shadow: the bar opening ${new Date(slot.openTimeMs).toISOString()} failed (${(error as Error).message})`);
+    }
   }
 
   async #storeCandles(slot: Slot): Promise<void> {

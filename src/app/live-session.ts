@@ -30,6 +30,7 @@ import {resolveInstrument} from './instrument-resolution.js';
 import type {LiveConfig} from './live-config.js';
 import {type LiveSeries, loadLiveSeries} from './live-data.js';
 import {mlRunInfo} from './ml-run.js';
+import {composeShadow, type LiveShadow} from './live-shadow.js';
 import {mlModelOf} from './strategy-kit.js';
 import {type ComposedLane, composeLanes, composeTrading, laneInstrumentConfig, runIdentity, runNeeds, simulatedVenue, type TradingParts} from './run-composition.js';
 import type {StateStores} from './state-stores.js';
@@ -66,6 +67,8 @@ export interface ComposedSession {
   readonly exchangeVenue: ExchangeVenue | null;
   /** Set while the lock of a symbol is lost (another bot may trade it): the loop keeps trading reducing. */
   readonly lostLocks: Set<string>;
+  /** --shadow: the challenger's lanes on their own simulated venue (live-shadow.ts); null without one. */
+  readonly shadow: LiveShadow | null;
 }
 
 const NEW_SESSION_PREFIX = {paper: 'p', live: 'l'} as const;
@@ -169,7 +172,11 @@ export async function composeLiveSession(config: LiveConfig, deps: LiveSessionDe
     const parts = composeTrading(liveTrading, lanes, {
       runId: session.sessionId, venue, killSwitch: relay, journal: sink, startMs, capacity: Math.max(...series.map((s) => s.bars.length)) + 1024, now: () => clock.now(),
     });
-    return {config, strategy, session, resumed: existing !== null, series, lanes, parts, journal, killSwitch, relay, replaySwitch, clock, locks, exchangeVenue, lostLocks};
+    const shadow = live.shadow === undefined ? null : await composeShadow({
+      challenger: live.shadow, trading: liveTrading, strategy, series, champion: lanes, session, resumed: existing !== null, championEngine: parts.engine,
+      stores, modelsDir: deps.modelsDir, now: () => clock.now(), log,
+    });
+    return {config, strategy, session, resumed: existing !== null, series, lanes, parts, journal, killSwitch, relay, replaySwitch, clock, locks, exchangeVenue, lostLocks, shadow};
   } catch (error) {
     for (const lock of locks) await lock.release();
     throw error;

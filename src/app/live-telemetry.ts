@@ -139,6 +139,17 @@ export function attachTelemetry(handle: Handle, options: TelemetryOptions = {}):
     m.fundingPaid.set(ledger.totals.funding === 0 ? 0 : -ledger.totals.funding);
   };
 
+  /** --shadow: the challenger's latest ML score and would-be equity (it steps in the same slot, after the champion). */
+  const shadowSlot = () => {
+    const shadow = session.shadow;
+    if (shadow === null) return;
+    const model = shadow.challenger;
+    m.shadowEquity.set(shadow.parts.ledger.equity(), {model});
+    const i = shadow.engine.slots - 1;
+    const ml = shadow.engine.recorder.lanes[0]?.signals.find((s) => s.source === 'ml');
+    if (ml !== undefined && i >= 0 && ml.active[i] === 1 && Number.isFinite(ml.score[i])) m.shadowSignalScore.set(ml.score[i], {model});
+  };
+
   /** Per slot: scores, LLM usage, models serving (a reload swaps them between bars). */
   const perSlot = () => {
     const recorder = parts.engine.recorder.lanes[0];
@@ -165,6 +176,7 @@ export function attachTelemetry(handle: Handle, options: TelemetryOptions = {}):
       const at = model.model.lastIndexOf('@');
       m.modelInfo.set(1, {name: at > 0 ? model.model.slice(0, at) : model.model, version: at > 0 ? model.model.slice(at + 1) : '', sha256: model.onnxSha256});
     }
+    shadowSlot();
   };
 
   const journaled = (events: readonly JournalEvent[], nowMs: number) => {

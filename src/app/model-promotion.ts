@@ -45,6 +45,7 @@ import {featureSet} from '../signals/ml/index.js';
 import {DEFAULT_REPORTS_DIR, saveBacktest} from './backtest-report.js';
 import {runBacktest, validateBacktestConfig} from './backtest-runner.js';
 import {compareBacktests} from './compare-backtests.js';
+import {compareSession, type SessionComparison} from './session-compare.js';
 import {scoreOnWindow} from './compare.js';
 import {openRegistry} from './models.js';
 
@@ -68,6 +69,12 @@ export interface PromoteRequest {
   readonly config?: Record<string, unknown>;
   /** Run the gates and report; pin nothing, record nothing (refused gates still throw). */
   readonly dryRun?: boolean;
+  /**
+   * `shadow:SESSION`: the champion gate judges the session's shadow comparison (`iftb compare
+   * --session`: the channel's current pin as the session's champion, this version as its shadow
+   * challenger, on the session's live bars) instead of backtests on the out-of-sample window.
+   */
+  readonly evidence?: string;
 }
 
 export interface PromoteOptions {
@@ -133,7 +140,7 @@ export async function promoteModel(store: DuckDbStore, request: PromoteRequest, 
     const outcome: PromotionOutcome = {...base, gates: [integrity], passed: false, pinned: false, unchanged: false, state: null, evidence: {}};
     throw new PromotionRefusedError(outcome, `${model} failed its integrity check and cannot be promoted, with --force or without: ${integrity.figure}`);
   }
-  const evaluated = await evaluateGates(store, registry, {name, version, champion, channel, trading, thresholds, fromMs: request.fromMs, toMs: request.toMs}, options);
+  const evaluated = await evaluateGates(store, registry, {name, version, champion, channel, trading, thresholds, fromMs: request.fromMs, toMs: request.toMs, evidence: request.evidence}, options);
   const gates = [integrity, ...evaluated.gates];
   const failed = failedGates(gates);
   const passed = failed.length === 0;
@@ -162,6 +169,48 @@ interface GateInputs {
   readonly thresholds: PromotionGates;
   readonly fromMs?: number;
   readonly toMs?: number;
+  readonly evidence?: string;
+}
+
+/** `--evidence shadow:SESSION`: the session's shadow comparison, checked to be about this promotion. */
+async function shadowEvidence(store: DuckDbStore, input: GateInputs, options: PromoteOptions, reportsDir: string): Promise<SessionComparison | null> {
+  if (input.evidence === undefined) return null;
+  const m = /^shadow:(.+)$/.exec(input.evidence);
+  if (m === null) throw new IftbError(ErrorCode.INPUT_INVALID, `--evidence takes shadow:SESSION (a session run with --shadow), not '${input.evidence}'`);
+  const sessionId = m[1];
+  const model = `${input.name}@${input.version}`;
+  const session = await store.sessions.session(sessionId);
+  const shadow = await store.sessions.session(`${sessionId}.shadow`);
+  if (session === null || shadow === null) throw new IftbError(ErrorCode.INPUT_INVALID, `--evidence shadow:${sessionId}: no such session with a shadow in this store`);
+  const challenger = shadow.models[0]?.model;
+  if (challenger !== model) throw new IftbError(ErrorCode.INPUT_INVALID, `--evidence shadow:${sessionId}: that session ran the shadow challenger ${challenger}, not ${model}`);
+  if (input.champion === null) throw new IftbError(ErrorCode.INPUT_INVALID, `--evidence shadow:${sessionId}: ${input.name}@${input.channel} has no champion yet, so there is nothing the shadow was compared against`);
+  const champion = `${input.name}@${input.champion}`;
+  if (session.models[0]?.model !== champion) {
+    throw new IftbError(ErrorCode.INPUT_INVALID, `--evidence shadow:${sessionId}: the session's champion was ${session.models[0]?.model ?? 'no model'}, the ${input.channel} channel's is ${champion} now`);
+  }
+  const g = input.thresholds.champion;
+  return compareSession(store, store, sessionId, {
+    modelsDir: options.modelsDir, reportsDir, out: resolve(join(reportsDir, `promote-${model}-vs-${input.champion}-shadow-${sessionId}.html`)),
+    resamples: g.resamples, blockBars: g.blockBars, seed: g.seed, alpha: g.alpha,
+  });
+}
+
+/** The champion gate's figures from a shadow comparison (A = the session's champion, B = its challenger). */
+function shadowFigures(c: SessionComparison, champion: string): ChampionFigures | {error: string} {
+  if (!c.readings.reproduced) {
+    return {error: `shadow session ${c.sessionId}: ${c.readings.differing.length} of ${c.readings.checked} recorded readings do not reproduce from the stored candles (${c.html})`};
+  }
+  const r = 'error' in c.rows ? null : c.rows;
+  const t = c.mlHits.test;
+  return {
+    champion: `${champion} (shadow session ${c.sessionId}, ${c.window.bars} live bars)`, verdict: c.verdict, verdictReason: c.verdictReason,
+    sharpeChampion: c.champion.wouldBe.sharpe, sharpeCandidate: c.challenger.wouldBe.sharpe,
+    hitRateChampion: c.mlHits.hitRateA, hitRateCandidate: c.mlHits.hitRateB,
+    // No rows test on a short session: the per-bar hit test on the live bars stands in (HAR, champion = A).
+    rowHitsPValue: r?.hits.pValue ?? t.pValue, rowHitsFavours: (r?.hits ?? t).aOnly > (r?.hits ?? t).bOnly ? 'A' : (r?.hits ?? t).bOnly > (r?.hits ?? t).aOnly ? 'B' : null,
+    championInSample: false, report: c.html,
+  };
 }
 
 /** Every gate but integrity (checked first, since nothing else may read an unverified model). */
@@ -174,6 +223,7 @@ async function evaluateGates(
   const {name, version, champion, channel, trading, thresholds} = input;
   const model = `${name}@${version}`;
   const m = registry.manifest(name, version);
+  const shadow = await shadowEvidence(store, input, options, options.reportsDir ?? DEFAULT_REPORTS_DIR);
   const gates: GateResult[] = [];
   const wf = m.walkForward;
   gates.push(validationGate({
@@ -234,7 +284,7 @@ async function evaluateGates(
   if (strategyModels.length === 0) {
     figures = {error: `strategy ${strategy.name} does not read a model (no params.model): a backtest would not test ${model}`};
     if (champion !== null) vsChampion = {error: figures.error};
-  } else if (champion === null) {
+  } else if (champion === null || shadow !== null) {
     try {
       const run = await runBacktest(store, {...backtest, params: {...config.params, model}}, {modelsDir: options.modelsDir});
       const saved = await saveBacktest(store, run, reportsDir);
@@ -271,6 +321,13 @@ async function evaluateGates(
       figures = {error: `backtest failed: ${message}`};
       vsChampion = {error: `the comparison with the champion ${a} failed: ${message}`};
     }
+  }
+  if (shadow !== null && champion !== null) {
+    vsChampion = shadowFigures(shadow, `${name}@${champion}`);
+    evidence.shadow = {
+      session: shadow.sessionId, mode: shadow.mode, champion: shadow.champion.model, challenger: shadow.challenger.model, bars: shadow.window.bars,
+      readingsReproduced: shadow.readings.reproduced, verdict: shadow.verdict, html: shadow.html, json: shadow.json,
+    };
   }
   gates.push(...backtestGates(figures, thresholds), championGate(vsChampion, thresholds));
   return {gates: order(gates), evidence};

@@ -39,6 +39,20 @@ export type JournalEvent =
   | {readonly type: 'kill-switch'; readonly timeMs: number; readonly action: 'activate' | 'deactivate' | 'force-deactivate' | 'flatten'; readonly reason: string; readonly by: string}
   /** Live: an operator's model reload swapped the model an ML source scores with (from the next bar). */
   | {readonly type: 'model'; readonly timeMs: number; readonly action: 'reload'; readonly source: string; readonly ref: string; readonly from: string; readonly model: string; readonly sha256: string; readonly by: string}
-  | {readonly type: 'error'; readonly timeMs: number; readonly code: ErrorCode | string; readonly message: string};
+  | {readonly type: 'error'; readonly timeMs: number; readonly code: ErrorCode | string; readonly message: string}
+  /**
+   * A shadow run's per-bar record (never in a champion's journal): each ML source's score at the
+   * bar's close for the champion and for the challenger, null where it abstained.
+   */
+  | {readonly type: 'reading'; readonly timeMs: number; readonly barOpenMs: number; readonly symbol: string; readonly readings: readonly ModelReading[]};
+
+/** One ML source's score at a bar, with the model (and its ONNX sha256) that gave it. */
+export interface ModelReading {
+  readonly role: 'champion' | 'challenger';
+  readonly source: string;
+  readonly model: string;
+  readonly sha256: string;
+  readonly score: number | null;
+}
 
 export type JournalSink = (event: JournalEvent) => void;

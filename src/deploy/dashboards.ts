@@ -141,6 +141,10 @@ export function analysisDashboard() {
       series('LLM calls per hour', 'short', {expr: 'increase(iftb_llm_calls_total[1h])', legend: 'calls'}),
       series('LLM cost per day', 'currencyUSD', {expr: 'increase(iftb_llm_cost_usdt_total[1d])', legend: 'cost'}),
     ]],
+    ['Shadow challenger', 8, [
+      series('ML score: champion and shadow (−1..1)', 'short', {expr: 'iftb_signal_score{source="ml"}', legend: 'champion'}, {expr: 'iftb_shadow_signal_score', legend: 'shadow {{model}}'}).min(-1).max(1),
+      series('Equity: champion and shadow (would-be)', 'currencyUSD', {expr: 'iftb_equity_usdt', legend: 'champion'}, {expr: 'iftb_shadow_equity_usdt', legend: 'shadow {{model}}'}),
+    ]],
   ]);
 }
 

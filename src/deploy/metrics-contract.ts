@@ -43,6 +43,9 @@ export const METRICS: readonly MetricSpec[] = [
   m('iftb_reconciliation_mismatches_total', 'counter', [], 'reconciliation passes that found a mismatch'),
   m('iftb_alerts_sent_total', 'counter', ['channel', 'level'], 'alerts delivered'),
   m('iftb_alerts_failed_total', 'counter', ['channel'], 'alert deliveries that failed after retries'),
+  // --shadow: the challenger beside the champion (series exist only in a session with a shadow).
+  m('iftb_shadow_signal_score', 'gauge', ['model'], "latest ML score of the shadow challenger, −1..1"),
+  m('iftb_shadow_equity_usdt', 'gauge', ['model'], "the shadow's would-be equity on its simulated venue"),
   // prom-client defaults (collectDefaultMetrics) the dashboards use.
   m('process_cpu_seconds_total', 'counter', [], 'CPU time (user + system)'),
   m('process_resident_memory_bytes', 'gauge', [], 'resident memory'),

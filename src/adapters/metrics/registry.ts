@@ -65,6 +65,8 @@ export interface IftbMetrics {
   readonly modelInfo: GaugeHandle<'name' | 'version' | 'sha256'>;
   readonly modelInference: LabelledHistogramHandle<'source'>;
   readonly reconciliationMismatches: CounterHandle;
+  readonly shadowSignalScore: GaugeHandle<'model'>;
+  readonly shadowEquity: GaugeHandle<'model'>;
   readonly alertsSent: CounterHandle<'channel' | 'level'>;
   readonly alertsFailed: CounterHandle<'channel'>;
   /** The exposition (text format 0.0.4). */
@@ -126,6 +128,8 @@ export function createMetrics(options: {readonly defaultMetrics?: boolean} = {})
     reconciliationMismatches: counter('iftb_reconciliation_mismatches_total', 'Reconciliation passes that found a mismatch'),
     alertsSent: counter('iftb_alerts_sent_total', 'Alerts delivered', ['channel', 'level']),
     alertsFailed: counter('iftb_alerts_failed_total', 'Alert deliveries that failed after retries', ['channel']),
+    shadowSignalScore: gauge('iftb_shadow_signal_score', 'Latest ML score of the shadow challenger, -1..1', ['model']),
+    shadowEquity: gauge('iftb_shadow_equity_usdt', "The shadow challenger's would-be equity on its simulated venue, USDT", ['model']),
     scrape: async () => ({contentType: registry.contentType, body: await registry.metrics()}),
   };
   // Every labelled series the contract names exists from the first scrape (0), so rules and dashboards see it.

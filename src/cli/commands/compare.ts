@@ -2,6 +2,9 @@ import {Command, Option} from 'commander';
 import {type BacktestComparison, compareBacktests, hitTestText, verdictLine} from '../../app/compare-backtests.js';
 import {compareModels, type ModelComparison} from '../../app/compare.js';
 import {defaultModelsDir} from '../../app/models.js';
+import {compareSession, type SessionComparison} from '../../app/session-compare.js';
+import {openStateStores, resolveStoreTarget} from '../../app/state-stores.js';
+import {ErrorCode, IftbError} from '../../core/index.js';
 import {collect, runConfigFromFlags} from '../run-config.js';
 import {type CliIo, dbOption, reportsDirOption, withStore} from '../context.js';
 import {formatInt, renderTable} from '../format.js';
@@ -10,8 +13,11 @@ import {choiceOption, numberOption, symbolOption, timeframeOption, timeOption} f
 interface CompareCliOptions {
   db: string;
   wait?: number;
-  a: string;
-  b: string;
+  a?: string;
+  b?: string;
+  session?: string;
+  store?: string;
+  html?: string;
   symbol?: string;
   timeframe?: string;
   from?: number;
@@ -100,8 +106,11 @@ export function compareCommand(io: CliIo): Command {
   return dbOption(
     new Command('compare')
       .description('A/B two models: two backtests identical except params.model (metrics, equity, a HAR test of the ML hit rates and a bootstrap test of the Sharpe difference, Holm-corrected verdict), plus the models on rows')
-      .requiredOption('--a <ref>', 'model A (NAME@VERSION or NAME@CHANNEL)')
-      .requiredOption('--b <ref>', 'model B')
+      .option('--a <ref>', 'model A (NAME@VERSION or NAME@CHANNEL)')
+      .option('--b <ref>', 'model B')
+      .option('--session <id>', 'champion (A) vs the shadow challenger (B) of a paper/live session run with --shadow, on its live bars: both replayed from the stored candles, the recorded readings checked against them')
+      .option('--store <url>', '--session: PostgreSQL URL holding the session state (default IFTB_DATABASE_URL); candles are read from --db')
+      .option('--html <file>', '--session: comparison page (default <reports-dir>/<session>/shadow-compare.html; the .json beside it)')
       .option('--rows-only', 'only the model-level comparison on rows (AUC, log-loss, HAR test of rows right, Sharpe of sign × next bar); no backtests')
       .option('--strategy <name>', 'strategy whose params.model is set to A and B (default ensemble)')
       .option('--config <file>', 'JSON backtest config both runs share; flags override it')
@@ -121,16 +130,65 @@ export function compareCommand(io: CliIo): Command {
       .addOption(new Option('--models-dir <dir>', 'model registry folder').env('IFTB_MODELS_DIR').default(defaultModelsDir(), 'models'))
       .option('--json', 'print JSON'),
   ).action(async (o: CompareCliOptions) => {
+    if (o.session !== undefined) {
+      if (o.a !== undefined || o.b !== undefined) throw new IftbError(ErrorCode.INPUT_INVALID, '--session compares the session\'s own champion and shadow: leave out --a and --b');
+      const sessionId = o.session;
+      const options = {modelsDir: o.modelsDir, reportsDir: o.reportsDir, out: o.html ?? o.out, resamples: o.resamples, blockBars: o.block, seed: o.seed};
+      await withStore({db: o.db, seed: false, wait: o.wait}, async (candles) => {
+        let result: SessionComparison;
+        if (resolveStoreTarget({store: o.store, db: o.db}).kind === 'duckdb') result = await compareSession(candles, candles, sessionId, options);
+        else {
+          const state = await openStateStores({store: o.store});
+          try {
+            result = await compareSession(candles, state, sessionId, options);
+          } finally {
+            await state.close();
+          }
+        }
+        io.out(o.json ? JSON.stringify(result, null, 2) : sessionText(result));
+      }, {}, io);
+      return;
+    }
+    if (o.a === undefined || o.b === undefined) throw new IftbError(ErrorCode.INPUT_INVALID, 'compare needs --a and --b (two models), or --session SESSION (a session\'s champion and shadow)');
+    const refs = {a: o.a, b: o.b};
     await withStore({db: o.db, seed: true, wait: o.wait}, async (store) => {
       if (o.rowsOnly) {
-        const config = {a: o.a, b: o.b, symbol: o.symbol, timeframe: o.timeframe, fromMs: o.from, toMs: o.to, resamples: o.resamples, blockBars: o.block, seed: o.seed};
+        const config = {...refs, symbol: o.symbol, timeframe: o.timeframe, fromMs: o.from, toMs: o.to, resamples: o.resamples, blockBars: o.block, seed: o.seed};
         const result = await compareModels(store, config, {modelsDir: o.modelsDir});
         io.out(o.json ? JSON.stringify(result, null, 2) : text(result));
         return;
       }
-      const config = {a: o.a, b: o.b, backtest: runConfigFromFlags(o), resamples: o.resamples, blockBars: o.block, seed: o.seed};
+      const config = {...refs, backtest: runConfigFromFlags(o), resamples: o.resamples, blockBars: o.block, seed: o.seed};
       const result = await compareBacktests(store, config, {modelsDir: o.modelsDir, reportsDir: o.reportsDir, out: o.out, progress: io.progress()});
       io.out(o.json ? JSON.stringify(result, null, 2) : backtestText(result));
     }, {}, io);
   });
+}
+
+function sessionText(c: SessionComparison): string {
+  const pct = (x: number | null | undefined) => (x === null || x === undefined ? '-' : `${(x * 100).toFixed(2)}%`);
+  const ci = (x: {estimate: number; low: number; high: number}) => `${f(x.estimate, 2)}  [${f(x.low, 2)}, ${f(x.high, 2)}]`;
+  const r = c.readings;
+  return [
+    `session ${c.sessionId} (${c.mode}): champion ${c.champion.model} (A) vs shadow ${c.challenger.model} (B), ${c.strategy} on ${c.market.symbol} ${c.market.timeframe}, ${c.window.from} → ${c.window.to} (${formatInt(c.window.bars)} bars)`,
+    `readings: ${r.reproduced ? 'reproduced' : 'NOT REPRODUCED'} from the stored candles (${r.checked} scores over ${r.recorded} bars, ${r.differing.length} differ)`,
+    ...r.differing.slice(0, 20).map((d) => `  ${new Date(d.barOpenMs).toISOString()} ${d.role} ${d.recordedModel}: recorded ${d.recorded ?? '-'}, recomputed ${d.recomputed ?? '-'}`),
+    '',
+    renderTable(
+      ['', 'A champion', 'B shadow'],
+      [
+        [`hit rate, ${c.mlHits.bars} paired bars`, pct(c.mlHits.hitRateA), pct(c.mlHits.hitRateB)],
+        ['Brier / log-loss', `${f(c.champion.calibration?.brier ?? null)} / ${f(c.champion.calibration?.logLoss ?? null)}`, `${f(c.challenger.calibration?.brier ?? null)} / ${f(c.challenger.calibration?.logLoss ?? null)}`],
+        ['would-be return (simulated venue)', pct(c.champion.wouldBe.totalReturn), pct(c.challenger.wouldBe.totalReturn)],
+        ['would-be trades', String(c.champion.wouldBe.trades), String(c.challenger.wouldBe.trades)],
+        [`Sharpe, per-bar equity (${Math.round(c.equitySharpe.confidence * 100)}% CI)`, ci(c.equitySharpe.a), ci(c.equitySharpe.b)],
+      ],
+    ),
+    '',
+    `ML hits: ${hitTestText(c.mlHits.test)}`,
+    `method: ${c.verdictMethod}`,
+    `report: ${c.html}`,
+    `json:   ${c.json}`,
+    verdictLine(c),
+  ].join('\n');
 }

@@ -21,6 +21,7 @@ interface LiveCliOptions extends RunConfigFlags {
   confirmLive?: string;
   onExit?: 'keep' | 'close';
   newSession?: boolean;
+  shadow?: string;
   quiet?: boolean;
   modelsDir: string;
   logLevel: LogLevel;
@@ -44,6 +45,7 @@ export function liveCommand(io: CliIo): Command {
     .option('--confirm-live <symbols>', 'repeat the symbol(s) to confirm --live')
     .addOption(new Option('--on-exit <keep|close>', 'SIGTERM: keep positions (default) or close them').argParser(choiceOption(['keep', 'close'] as const)))
     .option('--new-session', 'start a new session even when one for this bot could be resumed')
+    .option('--shadow <NAME@VERSION>', 'score a challenger model version beside the pinned champion on every bar; its decisions go to a simulated venue only (compare with `iftb compare --session`)')
     .option('--quiet', 'no status line per bar')
     .addOption(new Option('--models-dir <dir>', 'model registry folder').env('IFTB_MODELS_DIR').default(defaultModelsDir(), 'models'))
     .addOption(new Option('--log-level <level>', 'JSON log lines on stdout from this level up').choices(LOG_LEVELS).env('IFTB_LOG_LEVEL').default('info'))
@@ -60,6 +62,7 @@ export function liveCommand(io: CliIo): Command {
         mode: o.live ? 'live' : 'paper',
         ...(o.onExit === undefined ? {} : {onExit: o.onExit}),
         ...(o.newSession ? {newSession: true} : {}),
+        ...(o.shadow === undefined ? {} : {shadow: o.shadow}),
         ...(o.quiet ? {statusLines: false} : {}),
       };
       const config = parseLiveConfig(file);

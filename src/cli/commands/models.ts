@@ -164,6 +164,7 @@ interface PromoteCliOptions extends DirOptions {
   config?: string;
   reportsDir: string;
   dryRun?: boolean;
+  evidence?: string;
 }
 
 function promoteCommand(models: Command, io: CliIo): void {
@@ -179,6 +180,7 @@ function promoteCommand(models: Command, io: CliIo): void {
     .option('--reason <text>', 'why (mandatory with --force), recorded in the history')
     .option('--by <name>', 'who promotes (default $IFTB_OPERATOR, else $USER)')
     .option('--dry-run', 'run the gates and print them; pin and record nothing (exit code 5 if a gate fails)')
+    .option('--evidence <shadow:SESSION>', 'the champion gate judges a session\'s shadow comparison (iftb live --shadow NAME@VERSION, then iftb compare --session SESSION)')
     .addOption(reportsDirOption())
     .addOption(dirOption())
     .option('--json', 'print the outcome as JSON');
@@ -195,7 +197,7 @@ function promoteCommand(models: Command, io: CliIo): void {
     await withStore({db: o.db, seed: true, wait: o.wait}, async (store) => {
       let outcome: PromotionOutcome;
       try {
-        outcome = await promoteModel(store, {ref, channel: o.channel, force: o.force, reason: o.reason, by: o.by, fromMs: o.from, toMs: o.to, config, dryRun: o.dryRun}, {modelsDir: o.modelsDir, reportsDir: o.reportsDir});
+        outcome = await promoteModel(store, {ref, channel: o.channel, force: o.force, reason: o.reason, by: o.by, fromMs: o.from, toMs: o.to, config, dryRun: o.dryRun, evidence: o.evidence}, {modelsDir: o.modelsDir, reportsDir: o.reportsDir});
       } catch (error) {
         if (error instanceof PromotionRefusedError) {
           if (o.json) io.out(JSON.stringify(error.outcome, null, 2));
