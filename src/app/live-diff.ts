@@ -9,6 +9,7 @@ import {type ClosedTrade, ErrorCode, IftbError, type RunStore, type SessionStore
 import {diffTrades, type TradeDiff} from '../portfolio/trade-diff.js';
 import {symbolEntries} from './backtest-config.js';
 import {runBacktest} from './backtest-runner.js';
+import type {LlmWiring} from './llm-runtime.js';
 
 export interface LiveDiffReport {
   readonly sessionId: string;
@@ -22,6 +23,17 @@ export interface LiveDiffReport {
   readonly bars: {readonly decided: number; readonly missed: ReadonlyArray<{readonly symbol: string; readonly openTimeMs: number}>};
   readonly rejectedOrders: number;
   readonly diff: TradeDiff;
+}
+
+/**
+ * The LLM source over a session's bars as the session saw them: its own on-time answers and its
+ * journaled failures, never a call (no endpoint; one prepare over the range only replays).
+ */
+export function sessionLlmReplay(candles: DuckDbStore, sessions: SessionStore, sessionId: string): Partial<LlmWiring> {
+  return {
+    answers: candles.llmAnswers, endpoint: null, client: null,
+    live: {sessionId: () => sessionId, deadlineMs: 1, everyBars: 1, storedJournal: () => sessions.journal(sessionId)},
+  };
 }
 
 /** The run identity keys a session's stored config carries beside the trading config itself. */
@@ -43,7 +55,9 @@ export async function diffLiveSession(
   const stored = (session.config as {trading?: Record<string, unknown>}).trading;
   if (stored === undefined) throw new IftbError(ErrorCode.INPUT_INVALID, `session ${sessionId} has no stored trading config`);
   const trading: Record<string, unknown> = Object.fromEntries(Object.entries(stored).filter(([k]) => !IDENTITY_KEYS.includes(k)));
-  const replay = await runBacktest(candles, {...trading, fromMs: session.firstBarMs, toMs: lastOpenMs + tf}, {modelsDir: options.modelsDir, runId: `${sessionId}r`});
+  const replay = await runBacktest(candles, {...trading, fromMs: session.firstBarMs, toMs: lastOpenMs + tf}, {
+    modelsDir: options.modelsDir, runId: `${sessionId}r`, llm: sessionLlmReplay(candles, state.sessions, sessionId),
+  });
 
   const decidedSet = new Set(decided.map((b) => b.barOpenMs));
   const missedBars = new Map<string, number[]>();

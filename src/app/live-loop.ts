@@ -369,6 +369,8 @@ export class LiveLoop {
     const close = t + this.#tf;
     // Funding first: the venue charges a settlement at this bar's open, features read one at its close.
     if (config.trading.funding || lanes.some((l) => l.analyzers.some((a) => a.usesFunding === true))) await this.#refreshFunding(close);
+    // The LLM source's wait (bounded by its bar deadline) is left out of the decision latency the breaker judges.
+    let llmWaitMs = 0;
     if (!held) {
       for (const [k, s] of series.entries()) {
         const bar = slot.bars.get(s.symbol);
@@ -376,7 +378,11 @@ export class LiveLoop {
         s.bars.append(bar);
         s.analyzerBars.append(bar);
         const i = s.analyzerBars.length - 1;
-        for (const a of lanes[k].analyzers) await a.prepare?.(s.analyzerBars, i, i + 1, lanes[k].context);
+        for (const a of lanes[k].analyzers) {
+          const started = Date.now();
+          await a.prepare?.(s.analyzerBars, i, i + 1, lanes[k].context);
+          if (a.source === 'llm') llmWaitMs += Date.now() - started;
+        }
       }
     }
     if (t < this.#c.session.firstBarMs) {
@@ -391,7 +397,7 @@ export class LiveLoop {
     parts.engine.setHealthInputs(inputs);
     parts.engine.stepAt(t);
     // Decision latency: closing kline received → orders handed to the venue (the breaker's latency rule).
-    this.#lastLatencyMs = Math.max(0, Date.now() - slot.firstReceivedMs);
+    this.#lastLatencyMs = Math.max(0, Date.now() - slot.firstReceivedMs - llmWaitMs);
     await this.#c.exchangeVenue?.flush();
     // The candles go to the store after the decision: a crash before this only means REST fetches them again.
     if (!held) await this.#storeCandles(slot);

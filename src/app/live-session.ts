@@ -12,6 +12,7 @@ import {
   type ExchangeClient,
   IftbError,
   type JournalEvent,
+  type LlmClient,
   type SessionKey,
   type SessionRecord,
   timeframeMs,
@@ -31,6 +32,9 @@ import {type LiveSeries, loadLiveSeries} from './live-data.js';
 import {mlRunInfo} from './ml-run.js';
 import {type ComposedLane, composeLanes, composeTrading, laneInstrumentConfig, runIdentity, runNeeds, simulatedVenue, type TradingParts} from './run-composition.js';
 import type {StateStores} from './state-stores.js';
+import type {LlmEndpoint} from '../adapters/openai/index.js';
+import {isLlmAnalyzer} from '../signals/llm/index.js';
+import {backfillPromptHistory, type LiveLlm, liveLlm, refuseUnsupportedLlm} from './live-llm.js';
 
 export interface LiveSessionDeps {
   readonly stores: StateStores;
@@ -43,6 +47,8 @@ export interface LiveSessionDeps {
   readonly log: (line: string) => void;
   /** Running counts of the exchange requests and the venue's failures (the breaker's error-rate rule reads them per window). */
   readonly exchangeActivity?: {readonly requests: number; readonly failures: number};
+  /** The LLM endpoint (IFTB_LLM_BASE_URL / OPENAI_API_KEY), or a ready client (tests). */
+  readonly llm?: {readonly endpoint?: LlmEndpoint | null; readonly client?: LlmClient};
 }
 
 /** Everything composed for one session, before its loop starts. */
@@ -64,6 +70,8 @@ export interface ComposedSession {
   readonly exchangeVenue: ExchangeVenue | null;
   /** Set while the lock of a symbol is lost (another bot may trade it): the loop keeps trading reducing. */
   readonly lostLocks: Set<string>;
+  /** The LLM source's session wiring and headline feeds. */
+  readonly llm: LiveLlm;
 }
 
 const NEW_SESSION_PREFIX = {paper: 'p', live: 'l'} as const;
@@ -110,9 +118,11 @@ export async function composeLiveSession(config: LiveConfig, deps: LiveSessionDe
     const sink = (event: JournalEvent) => journal.push(event);
     // Live: the ledger starts from the account's wallet balance when the session began (kept in its config).
     const liveTrading = live.mode === 'live' ? {...trading, cash: await startingBalance(existing, client)} : trading;
-    const lanes = composeLanes(liveTrading, strategy, entries, datas, sink, {modelsDir: deps.modelsDir, strict: false});
+    const llm = liveLlm(config, {stores, endpoint: deps.llm?.endpoint, client: deps.llm?.client, now: () => clock.now(), log});
+    const lanes = composeLanes(liveTrading, strategy, entries, datas, sink, {modelsDir: deps.modelsDir, strict: false, llm: (symbol) => llm.wiring(symbol)});
     if (live.mode === 'live') refuseUnpinnedModels(lanes);
     const analyzers = lanes.flatMap((l) => l.analyzers);
+    refuseUnsupportedLlm(config, stores, analyzers);
     const ml = mlRunInfo(analyzers, firstBarMs, firstBarMs + tf, tf);
     const identity = runIdentity(liveTrading, strategy, lanes, null);
     const models = (ml?.models ?? []).map((m) => ({ref: m.ref, model: m.model, sha256: m.onnxSha256}));
@@ -134,6 +144,8 @@ export async function composeLiveSession(config: LiveConfig, deps: LiveSessionDe
       log(`new session ${session.sessionId} (${live.mode}), first decision at the close of the bar opening ${new Date(firstBarMs).toISOString()}`);
     }
     await stores.sessions.setStatus(session.sessionId, 'running', Date.now());
+    llm.bind(session.sessionId);
+    if (trading.llm.mode === 'call' && analyzers.some(isLlmAnalyzer)) await backfillPromptHistory(config, stores, client, key.symbols, firstBarMs, now);
 
     // Batch analyzers prepare on their own copy of the bars: once over the warm-up and held bars, then bar by bar.
     for (const [k, l] of lanes.entries()) {
@@ -164,7 +176,7 @@ export async function composeLiveSession(config: LiveConfig, deps: LiveSessionDe
     const parts = composeTrading(liveTrading, lanes, {
       runId: session.sessionId, venue, killSwitch: relay, journal: sink, startMs, capacity: Math.max(...series.map((s) => s.bars.length)) + 1024, now: () => clock.now(),
     });
-    return {config, strategy, session, resumed: existing !== null, series, lanes, parts, journal, killSwitch, relay, replaySwitch, clock, locks, exchangeVenue, lostLocks};
+    return {config, strategy, session, resumed: existing !== null, series, lanes, parts, journal, killSwitch, relay, replaySwitch, clock, locks, exchangeVenue, lostLocks, llm};
   } catch (error) {
     for (const lock of locks) await lock.release();
     throw error;

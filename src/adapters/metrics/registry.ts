@@ -27,6 +27,11 @@ export interface HistogramHandle {
 export const DECISION_LATENCY_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5] as const;
 export const SLIPPAGE_BUCKETS = [0, 0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025] as const;
 
+export const LLM_LATENCY_BUCKETS = [0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 20, 30, 60] as const;
+/** Why an LLM request gave no usable answer: `late` resolved after the bar's deadline (the bar had abstained). */
+export const LLM_FAILURE_KINDS = ['late', 'timeout', 'rate_limit', 'server', 'connection', 'invalid', 'other'] as const;
+export type LlmFailureLabel = (typeof LLM_FAILURE_KINDS)[number];
+
 export const EXCHANGE_ERROR_KINDS = ['timeout', 'rate_limit', 'server', 'network', 'auth', 'rejected', 'other'] as const;
 export type ExchangeErrorLabel = (typeof EXCHANGE_ERROR_KINDS)[number];
 export const ORDER_OUTCOMES = ['submitted', 'filled', 'canceled', 'rejected', 'expired'] as const;
@@ -56,6 +61,11 @@ export interface IftbMetrics {
   readonly signalScore: GaugeHandle<'source'>;
   readonly llmCalls: CounterHandle;
   readonly llmCost: CounterHandle;
+  readonly llmRequestDuration: HistogramHandle;
+  readonly llmFailures: CounterHandle<'kind'>;
+  readonly llmBudgetUsed: GaugeHandle;
+  readonly newsItems: CounterHandle<'feed'>;
+  readonly newsFeedErrors: CounterHandle<'feed'>;
   readonly modelInfo: GaugeHandle<'name' | 'version' | 'sha256'>;
   readonly reconciliationMismatches: CounterHandle;
   readonly alertsSent: CounterHandle<'channel' | 'level'>;
@@ -110,6 +120,11 @@ export function createMetrics(options: {readonly defaultMetrics?: boolean} = {})
     signalScore: gauge('iftb_signal_score', 'Latest score of each signal source, -1..1', ['source']),
     llmCalls: counter('iftb_llm_calls_total', 'LLM calls made'),
     llmCost: counter('iftb_llm_cost_usdt_total', 'LLM cost, USDT'),
+    llmRequestDuration: histogram('iftb_llm_request_duration_seconds', 'LLM request sent to answer or failure, seconds', LLM_LATENCY_BUCKETS),
+    llmFailures: counter('iftb_llm_failures_total', 'LLM requests without a usable answer, by kind (late: after the bar deadline)', ['kind']),
+    llmBudgetUsed: gauge('iftb_llm_budget_used_ratio', 'Share of the session LLM budget used (calls or USD, the larger); 1 = exhausted'),
+    newsItems: counter('iftb_news_items_total', 'New headlines stored from a feed', ['feed']),
+    newsFeedErrors: counter('iftb_news_feed_errors_total', 'Headline feed polls that failed', ['feed']),
     modelInfo: gauge('iftb_model_info', '1 per model serving', ['name', 'version', 'sha256']),
     reconciliationMismatches: counter('iftb_reconciliation_mismatches_total', 'Reconciliation passes that found a mismatch'),
     alertsSent: counter('iftb_alerts_sent_total', 'Alerts delivered', ['channel', 'level']),
@@ -120,6 +135,7 @@ export function createMetrics(options: {readonly defaultMetrics?: boolean} = {})
   for (const kind of EXCHANGE_ERROR_KINDS) metrics.exchangeErrors.touch({kind});
   for (const outcome of ORDER_OUTCOMES) metrics.orders.touch({outcome});
   for (const stream of ['market', 'user']) metrics.websocketReconnects.touch({stream});
+  for (const kind of LLM_FAILURE_KINDS) metrics.llmFailures.touch({kind});
   for (const channel of ['telegram', 'slack']) {
     metrics.alertsFailed.touch({channel});
     for (const level of ['warning', 'critical']) metrics.alertsSent.touch({channel, level});

@@ -1,0 +1,72 @@
+/**
+ * The LLM source in a paper or live session: what differs from a backtest's batch prepare.
+ *
+ * - One request per decision bar (every `everyBars`), made when the bar is decided, with a prompt
+ *   holding nothing after its close; the decision waits at most `deadlineMs` for it. Past the
+ *   deadline the bar abstains (journaled) and the request may still finish: its answer is stored as
+ *   late, counted against the budget, and never replayed.
+ * - The budget (llm.maxCalls, llm.budgetUsd) is the session's: its stored rows are summed when the
+ *   session starts, so a restart continues the same budget.
+ * - A restart replays, never asks: the bars the session decided get the session's own on-time
+ *   answers from the store and their LLM journal events from the stored journal. `iftb live diff`
+ *   replays the session's bars the same way (one prepare over the range is a replay).
+ * - The source's failures do not feed the breaker's error-rate rule (the exchange's requests) in
+ *   a session: they have their own metrics and alert, and a replay judges the same breaker inputs.
+ */
+import type {BarColumns, JournalEvent} from '../../core/index.js';
+
+export interface LiveLlmOptions {
+  /** The session the rows are stored under (known once the session record exists, after the lanes are composed). */
+  readonly sessionId: () => string;
+  /** The longest a decision waits for the bar's answer. */
+  readonly deadlineMs: number;
+  /** Ask on bars whose close is a multiple of this many bars (epoch-aligned, like `llm record --every`); llm.holdBars carries answers between. */
+  readonly everyBars: number;
+  /** The session's stored journal: the restart replay re-emits its LLM events at their bars. */
+  readonly storedJournal: () => Promise<readonly JournalEvent[]>;
+  /** Resolves once headlines that already arrived are stored (the prompt reads the store). */
+  readonly settle?: () => Promise<void>;
+}
+
+/** One bar's asking, for metrics: 'ok', 'late' (after the deadline), 'deadline' (the bar abstained waiting), 'budget', or a failure kind. */
+export interface LlmLiveEvent {
+  readonly barCloseMs: number;
+  readonly outcome: string;
+  /** HTTP requests this event accounts for. */
+  readonly requests: number;
+  /** Latency of the last request (null: none finished). */
+  readonly latencyMs: number | null;
+  readonly costUsd: number;
+}
+
+export type LlmLiveListener = (event: LlmLiveEvent) => void;
+
+/**
+ * Prompt history for bar `index` of `bars`: the stored bars before it, then the bars of `bars`
+ * after the newest stored one up to `index` (a live bar is stored only after its decision). An
+ * offline rebuild from the store gets the same columns once the bars are stored.
+ */
+export function liveHistory(stored: BarColumns, bars: BarColumns, index: number): BarColumns {
+  const last = stored.length > 0 ? stored.openTime[stored.length - 1] : Number.NEGATIVE_INFINITY;
+  let from = index;
+  while (from > 0 && bars.openTime[from - 1] > last) from--;
+  if (from <= index && bars.openTime[from] <= last) from++;
+  const extra = index + 1 - from;
+  const length = stored.length + extra;
+  const join = (a: Float64Array, b: Float64Array) => {
+    const out = new Float64Array(length);
+    out.set(a.subarray(0, stored.length));
+    out.set(b.subarray(from, index + 1), stored.length);
+    return out;
+  };
+  return {
+    length,
+    openTime: join(stored.openTime, bars.openTime), open: join(stored.open, bars.open), high: join(stored.high, bars.high),
+    low: join(stored.low, bars.low), close: join(stored.close, bars.close), volume: join(stored.volume, bars.volume),
+  };
+}
+
+/** Whether a journal event is this source's (its messages start with its id). */
+export function isSourceEvent(event: JournalEvent, id: string): boolean {
+  return event.type === 'error' && (event.message.startsWith(`${id} `) || event.message.startsWith(`${id}:`)) && String(event.code).startsWith('IFTB_E_LLM');
+}
