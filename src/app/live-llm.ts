@@ -93,10 +93,13 @@ export function liveLlm(config: LiveConfig, deps: LiveLlmDeps): LiveLlm {
   };
 }
 
-/** Refusals at start, before anything is stored: what a session on this store cannot do. */
-export function refuseUnsupportedLlm(config: LiveConfig, stores: StateStores, analyzers: readonly Analyzer[]): void {
+/** Refusals at start, before anything is stored: what a session on this store, with this environment, cannot do. */
+export function refuseUnsupportedLlm(config: LiveConfig, stores: StateStores, analyzers: readonly Analyzer[], hasEndpoint = true): void {
   const calls = config.trading.llm.mode === 'call' && analyzers.some(isLlmAnalyzer);
   const feeds = (config.news?.feeds.length ?? 0) > 0;
+  if (calls && !hasEndpoint) {
+    throw new IftbError(ErrorCode.LLM_UNAVAILABLE, 'llm.mode call needs an LLM endpoint: set IFTB_LLM_BASE_URL (any OpenAI-compatible server) and/or OPENAI_API_KEY in the environment or .env');
+  }
   if (stores.llm !== undefined || (!calls && !feeds)) return;
   throw new IftbError(ErrorCode.CONFIG_INVALID, `${calls ? 'llm.mode call' : 'news feeds'} in a session needs the DuckDB store (llm_answers and news_items are not in PostgreSQL yet): run this bot on --db, or set llm.mode replay and drop \`news\``);
 }

@@ -122,7 +122,7 @@ export async function composeLiveSession(config: LiveConfig, deps: LiveSessionDe
     const lanes = composeLanes(liveTrading, strategy, entries, datas, sink, {modelsDir: deps.modelsDir, strict: false, llm: (symbol) => llm.wiring(symbol)});
     if (live.mode === 'live') refuseUnpinnedModels(lanes);
     const analyzers = lanes.flatMap((l) => l.analyzers);
-    refuseUnsupportedLlm(config, stores, analyzers);
+    refuseUnsupportedLlm(config, stores, analyzers, deps.llm?.client !== undefined || (deps.llm?.endpoint ?? null) !== null);
     const ml = mlRunInfo(analyzers, firstBarMs, firstBarMs + tf, tf);
     const identity = runIdentity(liveTrading, strategy, lanes, null);
     const models = (ml?.models ?? []).map((m) => ({ref: m.ref, model: m.model, sha256: m.onnxSha256}));
