@@ -22,6 +22,7 @@ import {isLlmAnalyzer, isSourceEvent} from '../../../src/signals/llm/index.js';
 import {type LocalBinanceExchange, startBinanceExchange} from '../../support/binance-exchange/exchange.js';
 import {LIVE_T0, MINUTE, waveBars} from '../../support/live-candles.js';
 import {type RunningOpenAiServer, startOpenAiServer} from '../../support/openai-compatible-server.js';
+import {type BotProcess, botEnv, startBot, statusLineOf, writeBotConfig} from '../../support/live-bot.js';
 import {waitFor} from '../../support/wait.js';
 
 const T0 = LIVE_T0;
@@ -222,6 +223,66 @@ describe('the LLM source in a paper session', () => {
       expect(report).toMatchObject({targets: 4, alreadyRecorded: 4, calls: 0});
     } finally {
       store.close();
+    }
+  });
+
+  it('kill -9 of a real `iftb live` process with a late answer stored and another in flight: the restart replays identically and asks nothing again', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'iftb-llm-kill-'));
+    const all = waveBars(T0 - HISTORY * MINUTE, HISTORY + 5);
+    const slow = new Set([iso(closeOf(1)), iso(closeOf(3))]);
+    llm = await startOpenAiServer({slowMs: SLOW_MS, fault: (_n, body) => (slow.has(snapshotOf(body) ?? '') ? 'slow' : null)});
+    exchange = await startBinanceExchange({startTimeMs: T0 + 1000, klines: {BTCUSDT: all.slice(0, HISTORY)}});
+    const trading = {
+      strategy: 'ensemble', params: {model: 'absent@1'}, symbol: 'BTC/USDT:USDT', timeframe: '1m', funding: false, breaker: {latency: {enabled: false}},
+      llm: {mode: 'call', model: 'test-model', models: {'test-model': {cutoff: '2024-01-01', inputPerMTok: 1, outputPerMTok: 2}}, timeoutMs: 5000},
+    };
+    const file = writeBotConfig(dir, {...trading, live: {pollGraceMs: 60_000, llmDeadlineFraction: DEADLINE_MS / MINUTE}});
+    const db = join(dir, 'bot.duckdb');
+    const env = botEnv(exchange, {IFTB_LLM_BASE_URL: llm.url, OPENAI_API_KEY: 'test-key'});
+    const bots: BotProcess[] = [];
+    try {
+      const step = async (bot: BotProcess, k: number) => {
+        exchange!.advance({symbol: 'BTCUSDT', bar: all[HISTORY + k]});
+        await bot.waitFor(statusLineOf(closeOf(k)), `the status line of bar ${k}`);
+      };
+      const first = startBot(['--config', file, '--db', db], env);
+      bots.push(first);
+      await first.waitFor(/session p[0-9a-f]{8} running/, 'the session to run');
+      for (const k of [0, 1, 2]) await step(first, k);
+      // Bar 1's late answer arrives and is stored; bar 3 is decided on its deadline, and the process dies with its request in flight.
+      await waitFor(() => llm!.requests.length === 3, 'three requests');
+      await new Promise((resolve) => setTimeout(resolve, SLOW_MS));
+      await step(first, 3);
+      first.kill('SIGKILL');
+      expect((await first.exited).signal).toBe('SIGKILL');
+      expect(llm.chatCount()).toBe(4);
+
+      const second = startBot(['--config', file, '--db', db], env);
+      bots.push(second);
+      await second.waitFor(/replayed 4 committed bars of p[0-9a-f]{8}, journal identical/, 'the replay');
+      await second.waitFor(/session p[0-9a-f]{8} running/, 'the session to run again');
+      expect(llm.chatCount()).toBe(4);
+      await step(second, 4);
+      expect(llm.chatCount()).toBe(5);
+      second.kill('SIGTERM');
+      await second.exited;
+
+      const store = await DuckDbStore.open(db, {seed: false});
+      try {
+        const [row] = await store.db.rows('SELECT session_id AS id FROM sessions');
+        const journal = await store.sessions.journal(String(row.id));
+        expect(llmErrors(journal).map((e) => e.timeMs)).toEqual([closeOf(1), closeOf(3)]);
+        const rows = await store.db.rows('SELECT bar_close_ms, late FROM llm_answers ORDER BY id');
+        // Bar 3's answer never arrived (the process was gone): four stored rows, bar 1's late.
+        expect(rows.map((r) => [Number(r.bar_close_ms), r.late])).toEqual([[closeOf(0), false], [closeOf(2), false], [closeOf(1), true], [closeOf(4), false]]);
+      } finally {
+        store.close();
+      }
+    } finally {
+      for (const bot of bots) {
+        bot.kill('SIGKILL');
+        await bot.exited;
+      }
     }
   });
 });
