@@ -9,7 +9,7 @@
  */
 import type {LlmEndpoint} from '../adapters/openai/index.js';
 import {type Analyzer, barColumnsFromBars, ErrorCode, type ExchangeClient, IftbError, type LlmClient, type SymbolId, timeframeMs} from '../core/index.js';
-import {DEFAULT_SNAPSHOT, isLlmAnalyzer} from '../signals/llm/index.js';
+import {DEFAULT_SNAPSHOT, isLlmAnalyzer, type LlmBudget} from '../signals/llm/index.js';
 import type {LiveConfig} from './live-config.js';
 import {fetchClosedBars} from './live-data.js';
 import type {LlmWiring} from './llm-runtime.js';
@@ -56,6 +56,7 @@ export function liveLlm(config: LiveConfig, deps: LiveLlmDeps): LiveLlm {
   const feeds = config.news?.feeds ?? [];
   const news = feeds.length > 0 && stored !== undefined ? new NewsFeedPoller(feeds, stored.news, {now: deps.now, log: deps.log}) : null;
   const deadlineMs = liveLlmDeadlineMs(config);
+  const shared: {budget: LlmBudget | null} = {budget: null};
   return {
     news,
     deadlineMs,
@@ -86,6 +87,7 @@ export function liveLlm(config: LiveConfig, deps: LiveLlmDeps): LiveLlm {
           deadlineMs,
           everyBars: live.llmEveryBars,
           storedJournal: () => stores.sessions.journal(sessionId!),
+          shared,
           ...(news === null ? {} : {settle: () => news.settle()}),
         },
       };

@@ -14,6 +14,7 @@
  *   a session: they have their own metrics and alert, and a replay judges the same breaker inputs.
  */
 import type {BarColumns, JournalEvent} from '../../core/index.js';
+import type {LlmBudget} from './requester.js';
 
 export interface LiveLlmOptions {
   /** The session the rows are stored under (known once the session record exists, after the lanes are composed). */
@@ -26,6 +27,8 @@ export interface LiveLlmOptions {
   readonly storedJournal: () => Promise<readonly JournalEvent[]>;
   /** Resolves once headlines that already arrived are stored (the prompt reads the store). */
   readonly settle?: () => Promise<void>;
+  /** One budget for every LLM source of the session (several symbols or prompts): the first to start creates it. */
+  readonly shared?: {budget: LlmBudget | null};
 }
 
 /** One bar's asking, for metrics: 'ok', 'late' (after the deadline), 'deadline' (the bar abstained waiting), 'budget', or a failure kind. */

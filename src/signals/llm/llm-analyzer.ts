@@ -66,6 +66,8 @@ export class LlmAnalyzer implements Analyzer {
   readonly id: string;
   readonly source = 'llm' as const;
   readonly warmupBars: number;
+  /** A session's prompts read the stored funding: the live loop keeps it fresh (a backtest reads what is stored). */
+  readonly usesFunding: boolean;
   readonly promptId: string;
   readonly #o: LlmAnalyzerOptions;
   readonly #snapshot: SnapshotOptions;
@@ -97,6 +99,7 @@ export class LlmAnalyzer implements Analyzer {
     };
     // Replay needs no history; calls build prompts from the store's history (see prepare).
     this.warmupBars = 0;
+    this.usesFunding = options.live !== undefined && options.config.mode === 'call';
     const info = modelInfo(options.config.models, options.config.model);
     this.#part = {
       promptId: options.promptId, model: options.config.model, mode: options.config.mode, bars: 0, replayed: 0, called: 0, held: 0,
@@ -317,10 +320,14 @@ export class LlmAnalyzer implements Analyzer {
     if (this.#live === null) {
       const sessionId = live.sessionId();
       const info = modelInfo(o.config.models, o.config.model);
-      const budget = new LlmBudget(o.config.maxCalls, o.config.budgetUsd, info !== null);
-      const spent = await o.answers?.sessionSpend?.(sessionId);
-      budget.calls = spent?.calls ?? 0;
-      budget.spentUsd = spent?.costUsd ?? 0;
+      let budget = live.shared?.budget ?? null;
+      if (budget === null) {
+        budget = new LlmBudget(o.config.maxCalls, o.config.budgetUsd, info !== null);
+        const spent = await o.answers?.sessionSpend?.(sessionId);
+        budget.calls = spent?.calls ?? 0;
+        budget.spentUsd = spent?.costUsd ?? 0;
+        if (live.shared !== undefined) live.shared.budget = budget;
+      }
       const requester = o.client === null ? null : new LlmRequester({client: o.client, store: o.answers, key: this.key, model: info, budget, sessionId});
       this.#live = {budget, requester, lastAnswered: -1, budgetNoted: false};
       if (start >= to) return;
