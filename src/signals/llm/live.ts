@@ -13,8 +13,9 @@
  * - The source's failures do not feed the breaker's error-rate rule (the exchange's requests) in
  *   a session: they have their own metrics and alert, and a replay judges the same breaker inputs.
  */
-import type {BarColumns, JournalEvent} from '../../core/index.js';
-import type {LlmBudget} from './requester.js';
+import type {BarColumns, JournalEvent, LlmAnswer, LlmAnswerStore} from '../../core/index.js';
+import type {LlmConfig} from './config.js';
+import {AnswerDeadline, type AskOutcome, LlmBudget, type LlmRequester, type PreparedRequest} from './requester.js';
 
 export interface LiveLlmOptions {
   /** The session the rows are stored under (known once the session record exists, after the lanes are composed). */
@@ -72,4 +73,75 @@ export function liveHistory(stored: BarColumns, bars: BarColumns, index: number)
 /** Whether a journal event is this source's (its messages start with its id). */
 export function isSourceEvent(event: JournalEvent, id: string): boolean {
   return event.type === 'error' && (event.message.startsWith(`${id} `) || event.message.startsWith(`${id}:`)) && String(event.code).startsWith('IFTB_E_LLM');
+}
+
+export interface LiveAsk {
+  readonly requester: LlmRequester;
+  readonly deadlineMs: number;
+  /** Builds the bar's request (within the deadline: it counts from the start of the asking). */
+  readonly prompt: () => Promise<PreparedRequest>;
+  /** When the request settles, on time or late: counts, cost, metrics. */
+  readonly settled: (outcome: (AskOutcome & {readonly late?: boolean}) | Error) => void;
+}
+
+export type LiveAskResult =
+  | {readonly answer: LlmAnswer; readonly requestHash: string; readonly latencyMs: number}
+  | {readonly failure: string; readonly deadline: boolean};
+
+/**
+ * One bar's request within its deadline. The request is not awaited past the deadline: it may
+ * settle later (stored as late, reported through `settled`), the bar has abstained by then.
+ */
+export async function askWithinDeadline(barCloseMs: number, ask: LiveAsk): Promise<LiveAskResult> {
+  const startedMs = Date.now();
+  let prepared: PreparedRequest;
+  try {
+    prepared = await ask.prompt();
+  } catch (error) {
+    return {failure: `prompt not built (${(error as Error).message})`, deadline: false};
+  }
+  const deadline = new AnswerDeadline();
+  const asking = ask.requester.ask(barCloseMs, prepared, deadline).then(
+    (outcome) => {
+      ask.settled(outcome);
+      return outcome;
+    },
+    (error: unknown) => {
+      const failure = error instanceof Error ? error : new Error(String(error));
+      ask.settled(failure);
+      return failure;
+    },
+  );
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), Math.max(0, ask.deadlineMs - (Date.now() - startedMs)));
+  });
+  let outcome = await Promise.race([asking, waited]);
+  // The deadline fired while an answer was being stored: it claimed the bar, only the write is left.
+  if (outcome === null && !deadline.expire()) outcome = await asking;
+  clearTimeout(timer);
+  if (outcome === null) return {failure: `no answer within the ${ask.deadlineMs} ms deadline`, deadline: true};
+  if (outcome instanceof Error) return {failure: outcome.message, deadline: false};
+  if (outcome.status === 'ok' && outcome.answer !== null && !outcome.late) {
+    return {answer: outcome.answer, requestHash: prepared.requestHash, latencyMs: outcome.latencyMs};
+  }
+  return {failure: outcome.error ?? outcome.status, deadline: false};
+}
+
+/** The metrics outcome of a settled request: 'ok', 'late' (settled after the deadline), or its failure kind. */
+export function settledOutcome(outcome: (AskOutcome & {readonly late?: boolean}) | Error): string {
+  if (outcome instanceof Error) return 'error';
+  if (outcome.late) return 'late';
+  return outcome.status === 'ok' ? 'ok' : (outcome.failureKind ?? outcome.status);
+}
+
+/** The session's budget: what its stored rows already spent counts (a restart continues it); shared by its LLM sources. */
+export async function sessionBudget(live: LiveLlmOptions, config: LlmConfig, priced: boolean, answers: LlmAnswerStore | null, sessionId: string): Promise<LlmBudget> {
+  if (live.shared?.budget) return live.shared.budget;
+  const budget = new LlmBudget(config.maxCalls, config.budgetUsd, priced);
+  const spent = await answers?.sessionSpend?.(sessionId);
+  budget.calls = spent?.calls ?? 0;
+  budget.spentUsd = spent?.costUsd ?? 0;
+  if (live.shared !== undefined) live.shared.budget = budget;
+  return budget;
 }

@@ -34,8 +34,8 @@ import {answerScore, validateAnswer} from './answer.js';
 import {cutoffMs, type LlmConfig, modelInfo} from './config.js';
 import {DEFAULT_SNAPSHOT, marketSnapshot, type PromptReadingsFactory, type SnapshotOptions} from './context.js';
 import {buildLlmRequest, promptTemplate} from './prompts.js';
-import {AnswerDeadline, askAll, LlmBudget, LlmRequester, prepareRequest} from './requester.js';
-import {isSourceEvent, liveHistory, type LiveLlmOptions, type LlmLiveEvent, type LlmLiveListener} from './live.js';
+import {askAll, LlmBudget, LlmRequester, prepareRequest} from './requester.js';
+import {askWithinDeadline, isSourceEvent, sessionBudget, liveHistory, type LiveLlmOptions, type LlmLiveEvent, type LlmLiveListener, settledOutcome} from './live.js';
 import type {LlmRunPart} from './stats.js';
 
 export interface LlmAnalyzerOptions {
@@ -59,6 +59,9 @@ export interface LlmAnalyzerOptions {
   /** A paper or live session in mode `call`: ask bar by bar within a deadline (see live.ts). */
   readonly live?: LiveLlmOptions;
 }
+
+/** Answer latencies a session keeps for its percentiles. */
+const LIVE_LATENCIES = 1000;
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(':00.000Z', 'Z');
 
@@ -320,14 +323,7 @@ export class LlmAnalyzer implements Analyzer {
     if (this.#live === null) {
       const sessionId = live.sessionId();
       const info = modelInfo(o.config.models, o.config.model);
-      let budget = live.shared?.budget ?? null;
-      if (budget === null) {
-        budget = new LlmBudget(o.config.maxCalls, o.config.budgetUsd, info !== null);
-        const spent = await o.answers?.sessionSpend?.(sessionId);
-        budget.calls = spent?.calls ?? 0;
-        budget.spentUsd = spent?.costUsd ?? 0;
-        if (live.shared !== undefined) live.shared.budget = budget;
-      }
+      const budget = await sessionBudget(live, o.config, info !== null, o.answers, sessionId);
       const requester = o.client === null ? null : new LlmRequester({client: o.client, store: o.answers, key: this.key, model: info, budget, sessionId});
       this.#live = {budget, requester, lastAnswered: -1, budgetNoted: false};
       if (start >= to) return;
@@ -378,45 +374,27 @@ export class LlmAnalyzer implements Analyzer {
       this.#part = {...this.#part, stopped: `LLM budget exhausted (${exhausted})`};
       return fail(ErrorCode.LLM_BUDGET, `LLM budget of the session exhausted (${exhausted}); later bars abstain`);
     }
-    let prepared;
-    try {
-      prepared = await this.#livePrompt(bars, index, live);
-    } catch (error) {
-      return fail(ErrorCode.LLM_FAILED, `prompt not built (${(error as Error).message}); the bar abstains`);
-    }
-    const deadline = new AnswerDeadline();
-    const asking = state.requester.ask(close, prepared, deadline).then((outcome) => {
-      this.#part = {
-        ...this.#part, calls: this.#part.calls + outcome.requests, failedCalls: this.#part.failedCalls + outcome.errors,
-        promptTokens: this.#part.promptTokens + outcome.promptTokens, completionTokens: this.#part.completionTokens + outcome.completionTokens,
-        costUsd: this.#part.costUsd + outcome.costUsd,
-      };
-      const kind = outcome.status === 'ok' ? (outcome.late ? 'late' : 'ok') : outcome.late ? 'late' : (outcome.failureKind ?? outcome.status);
-      notify({outcome: kind, requests: outcome.requests, latencyMs: outcome.requests > 0 ? outcome.latencyMs : null, costUsd: outcome.costUsd});
-      return outcome;
-    }, (error: unknown) => {
-      notify({outcome: 'error', requests: 1, latencyMs: null, costUsd: 0});
-      return error instanceof Error ? error : new Error(String(error));
+    const result = await askWithinDeadline(close, {
+      requester: state.requester, deadlineMs: live.deadlineMs, prompt: () => this.#livePrompt(bars, index, live),
+      settled: (outcome) => {
+        if (!(outcome instanceof Error)) {
+          this.#part = {
+            ...this.#part, calls: this.#part.calls + outcome.requests, failedCalls: this.#part.failedCalls + outcome.errors,
+            promptTokens: this.#part.promptTokens + outcome.promptTokens, completionTokens: this.#part.completionTokens + outcome.completionTokens,
+            costUsd: this.#part.costUsd + outcome.costUsd,
+          };
+        }
+        const requests = outcome instanceof Error ? 1 : outcome.requests;
+        notify({outcome: settledOutcome(outcome), requests, latencyMs: outcome instanceof Error || requests === 0 ? null : outcome.latencyMs, costUsd: outcome instanceof Error ? 0 : outcome.costUsd});
+      },
     });
-    let timer: NodeJS.Timeout | undefined;
-    const waited = new Promise<null>((resolve) => {
-      timer = setTimeout(() => resolve(null), live.deadlineMs);
-    });
-    let outcome = await Promise.race([asking, waited]);
-    // The deadline fired while an answer was being stored: it claimed the bar, only the write is left.
-    if (outcome === null && !deadline.expire()) outcome = await asking;
-    clearTimeout(timer);
-    if (outcome === null) {
-      notify({outcome: 'deadline', requests: 0, latencyMs: null, costUsd: 0});
-      return fail(ErrorCode.LLM_FAILED, `no answer within the ${live.deadlineMs} ms deadline; the bar abstains`);
+    if ('failure' in result) {
+      if (result.deadline) notify({outcome: 'deadline', requests: 0, latencyMs: null, costUsd: 0});
+      return fail(ErrorCode.LLM_FAILED, `${result.failure}; the bar abstains`);
     }
-    if (outcome instanceof Error) return fail(ErrorCode.LLM_FAILED, `${outcome.message}; the bar abstains`);
-    if (outcome.status === 'ok' && outcome.answer !== null && !outcome.late) {
-      this.#answered(index, close, prepared.requestHash, outcome.answer);
-      this.#part = {...this.#part, called: this.#part.called + 1, latenciesMs: [...this.#part.latenciesMs, outcome.latencyMs]};
-      return;
-    }
-    fail(ErrorCode.LLM_FAILED, `${outcome.error ?? outcome.status}; the bar abstains`);
+    this.#answered(index, close, result.requestHash, result.answer);
+    // The latest LIVE_LATENCIES only: a session runs for months.
+    this.#part = {...this.#part, called: this.#part.called + 1, latenciesMs: [...this.#part.latenciesMs.slice(-(LIVE_LATENCIES - 1)), result.latencyMs]};
   }
 
   /** The bar's request: store history before it (plus the buffer's newer bars), funding and headlines up to its close. */
@@ -511,8 +489,10 @@ export class LlmAnalyzer implements Analyzer {
 
   #ensure(length: number): void {
     if (length <= this.#active.length) return;
+    // Doubling: a session prepares one bar at a time.
+    const size = Math.max(length, 2 * this.#active.length);
     const grow = <T extends Float64Array | Uint8Array | Uint16Array>(a: T): T => {
-      const next = new (a.constructor as new (n: number) => T)(length);
+      const next = new (a.constructor as new (n: number) => T)(size);
       next.set(a);
       return next;
     };
