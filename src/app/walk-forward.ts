@@ -15,7 +15,7 @@ import {classificationMetrics, quantile, round} from '../ml/metrics.js';
 import {assertParity, xgboostJsonToOnnx} from '../ml/onnx-export.js';
 import {OnnxModel} from '../ml/onnx-model.js';
 import {sha256Hex} from '../config/index.js';
-import {DEFAULT_XGB_PARAMS, type TrainRequest, trainXgboost, type XgbParams} from '../ml/xgboost/train.js';
+import {DEFAULT_XGB_PARAMS, type TrainRequest, type TrainResult, trainXgboost, type XgbParams} from '../ml/xgboost/train.js';
 import {trainInWorker} from '../ml/xgboost/train-in-worker.js';
 import {computeFeatures, featureSet, toFloat32Rows} from '../signals/ml/index.js';
 import {FUNDING_LOOKBACK_MS, TrainConfigSchema, type TrainReport, type TrainRunOptions, trainModel} from './train.js';
@@ -27,11 +27,23 @@ export interface WalkForwardOptions {
   readonly testMs: number;
 }
 
+/** Trains the folds' boosters (results in request order): here, or on the workers of a queue (train-queue.ts). */
+export type FoldTrainer = (requests: readonly TrainRequest[]) => Promise<TrainResult[]>;
+
+/** One fold after another in this process (XGBoost uses its own threads). */
+export function localFoldTrainer(inWorker = true): FoldTrainer {
+  return async (requests) => {
+    const out: TrainResult[] = [];
+    for (const r of requests) out.push(inWorker ? await trainInWorker(r) : trainXgboost(r));
+    return out;
+  };
+}
+
 export async function trainWalkForward(
   store: DuckDbStore,
   rawConfig: unknown,
   windows: WalkForwardOptions,
-  options: TrainRunOptions = {},
+  options: TrainRunOptions & {readonly foldTrainer?: FoldTrainer} = {},
 ): Promise<{walkForward: WalkForward; model: TrainReport}> {
   const config = parseConfig(TrainConfigSchema, rawConfig, 'train config');
   const tf = timeframeMs(config.timeframe);
@@ -54,10 +66,9 @@ export async function trainWalkForward(
   const matrix = computeFeatures(set.id, bars, stored && stored.length > 0 ? stored : null, tf);
   const width = set.names.length;
 
-  const folds: WalkForward['folds'] = [];
-  const foldFiles: Record<string, Uint8Array> = {};
-  const pAll: number[] = [];
-  const yAll: number[] = [];
+  // The folds' splits first, then their training (here, or on the workers of a queue), then the
+  // ONNX export and parity check of each here, so every fold model is checked where it is registered.
+  const planned: Array<{trainFrom: number; testFrom: number; testTo: number; split: ReturnType<typeof splitDataset>; request: TrainRequest}> = [];
   for (let trainFrom = config.fromMs; trainFrom + trainMs < config.toMs; trainFrom += testMs) {
     const testFrom = trainFrom + trainMs;
     const testTo = Math.min(config.toMs, testFrom + testMs);
@@ -70,7 +81,18 @@ export async function trainWalkForward(
       seed: config.seed,
       libraryPath: options.libraryPath,
     };
-    const result = options.inWorker === false ? trainXgboost(request) : await trainInWorker(request);
+    planned.push({trainFrom, testFrom, testTo, split, request});
+  }
+  if (planned.length === 0) throw new IftbError(ErrorCode.DATA_MISSING, 'no walk-forward fold had enough rows (100 training rows and a test row)');
+  const trainer = options.foldTrainer ?? localFoldTrainer(options.inWorker !== false);
+  const results = await trainer(planned.map((p) => p.request));
+
+  const folds: WalkForward['folds'] = [];
+  const foldFiles: Record<string, Uint8Array> = {};
+  const pAll: number[] = [];
+  const yAll: number[] = [];
+  for (const [k, {trainFrom, testFrom, testTo, split, request}] of planned.entries()) {
+    const result = results[k];
     const y = Array.from(split.validation, (i) => split.labels[i]);
     const m = classificationMetrics(result.predictions, y, 5);
     // The fold's model, kept for `name@wf` backtests: ONNX checked against XGBoost on the fold's
@@ -98,7 +120,6 @@ export async function trainWalkForward(
     pAll.push(...result.predictions);
     yAll.push(...y);
   }
-  if (folds.length === 0) throw new IftbError(ErrorCode.DATA_MISSING, 'no walk-forward fold had enough rows (100 training rows and a test row)');
   const walkForward: WalkForward = {trainBars: trainMs / tf, testBars: testMs / tf, folds, outOfSample: classificationMetrics(pAll, yAll)};
   const model = await trainModel(store, {...rawConfigOf(config), fromMs: config.toMs - trainMs, toMs: config.toMs}, {...options, walkForward, extraFiles: foldFiles});
   return {walkForward, model};

@@ -90,7 +90,7 @@ export class LaneState {
     this.context = {
       symbol: lane.symbol, index: 0, timeMs: 0, open: 0, high: 0, low: 0, close: 0, volume: 0, bars: this.cursor.view,
       values: this.values, previous: this.previous, signals: this.readings, ensemble: this.ensemble,
-      positionQty: 0, entryPrice: 0, equity: 0, state: 'active',
+      positionQty: 0, entryPrice: 0, positionBars: 0, equity: 0, state: 'active',
     };
     this.riskInput = {
       timeMs: 0, price: 0, positionQty: 0, entryPrice: 0, equity: 0, walletBalance: 0, atr: NaN,

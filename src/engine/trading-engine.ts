@@ -212,6 +212,7 @@ export class TradingEngine {
     ctx.volume = bars.volume[i];
     ctx.positionQty = qty;
     ctx.entryPrice = o.ledger.entry(l.index);
+    ctx.positionBars = qty === 0 ? 0 : o.ledger.heldBars(l.index, closeTime);
     ctx.equity = equity;
     ctx.state = this.#state;
 

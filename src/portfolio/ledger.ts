@@ -97,6 +97,11 @@ export class Ledger {
   entry(lane: number): number {
     return this.#books[lane].entry;
   }
+  /** Bars since the open trade's first fill at `timeMs` (as its closed trade will count them); 0 without one. */
+  heldBars(lane: number, timeMs: number): number {
+    const open = this.#books[lane].open;
+    return open === null ? 0 : Math.round((timeMs - open.entryTimeMs) / this.timeframeMs);
+  }
   get totals() {
     return {
       fees: this.#fees,

@@ -13,6 +13,7 @@ import {MODEL_ONNX, MODEL_XGB_JSON} from '../../src/ml/manifest.js';
 import {xgboostJsonToOnnx} from '../../src/ml/onnx-export.js';
 import {ModelRegistry} from '../../src/ml/registry.js';
 import {OHLCV_V1} from '../../src/signals/ml/index.js';
+import {BUSY_ENSEMBLE} from '../support/ensemble-params.js';
 import {type LocalBinanceExchange, startBinanceExchange} from '../support/binance-exchange/exchange.js';
 import {MINUTE, waveBars} from '../support/live-candles.js';
 import {fixtureManifest} from '../support/ml-fixtures.js';
@@ -95,7 +96,7 @@ export async function startPaperSession(options: {live?: number; breaker?: Recor
   const env = {IFTB_BINANCE_REST_URL: exchange.url, IFTB_BINANCE_WS_URL: exchange.wsUrl, KILL_SWITCH_ADMIN_KEY: ADMIN_KEY};
   const db = join(dir, 'bot.duckdb');
   const config = parseLiveConfig({
-    strategy: 'ensemble', symbol: 'BTC/USDT:USDT', timeframe: '1m', params: {model: `${MODEL}@live`, entry: 0.1, exit: 0.02, minConfidence: 0.1}, funding: false,
+    strategy: 'ensemble', symbol: 'BTC/USDT:USDT', timeframe: '1m', params: {...BUSY_ENSEMBLE, model: `${MODEL}@live`, entry: 0.1, exit: 0.02, minConfidence: 0.1}, funding: false,
     // The latency rule is off: a loaded test machine must not trip the breaker.
     breaker: {latency: {enabled: false}, ...(options.breaker ?? {})},
     live: {pollGraceMs: options.pollGraceMs ?? 60_000, statusLines: false},

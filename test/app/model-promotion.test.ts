@@ -11,13 +11,17 @@ import {type GateResult, pinModel, promoteModel, type PromoteRequest, PromotionR
 import {trainModel} from '../../src/app/train.js';
 import {ErrorCode, IftbError} from '../../src/core/index.js';
 import {writeInvertedVersion} from '../support/model-variants.js';
+import {BUSY_ENSEMBLE} from '../support/ensemble-params.js';
 import {useSampleStore} from '../support/sample-store.js';
+import ensemble from '../../strategies/ensemble.js';
+
+const ENSEMBLE = `ensemble@${ensemble.version}`;
 
 const day = (y: number, m: number, d: number) => Date.UTC(y, m - 1, d);
 const TRAIN = {symbol: 'BTC/USDT:USDT', timeframe: '1h', fromMs: day(2024, 1, 1), toMs: day(2024, 3, 1), params: {rounds: 12, max_depth: 3}};
 /** Thresholds a tiny model on one month can meet, so each test isolates the gate it is about (the defaults are tested in test/ml). */
 const LENIENT = {minSharpe: -100, maxDrawdown: 1, minAuc: 0, maxLogLoss: 10, minHitRate: 0, champion: {resamples: 300}};
-const CONFIG = {strategy: 'ensemble', symbol: 'BTC/USDT:USDT', timeframe: '1h', params: {model: 'tiny@live'}, promotion: LENIENT};
+const CONFIG = {strategy: 'ensemble', symbol: 'BTC/USDT:USDT', timeframe: '1h', params: {...BUSY_ENSEMBLE, model: 'tiny@live'}, promotion: LENIENT};
 
 describe('model promotion through the gates', {timeout: 300_000}, () => {
   const sample = useSampleStore();
@@ -65,7 +69,7 @@ describe('model promotion through the gates', {timeout: 300_000}, () => {
     expect(registry().resolve('tiny@live').version).toBe('1');
     expect(o.entry).toMatchObject({seq: 1, action: 'promote', channel: 'live', version: '1', from: null, by: 'tester', reason: null});
     expect(o.entry!.gates).toEqual(o.gates);
-    expect(o.entry!.evidence).toMatchObject({window: {from: '2024-03-01T00:00:00.000Z'}, strategy: 'ensemble@1.0.0', champion: null});
+    expect(o.entry!.evidence).toMatchObject({window: {from: '2024-03-01T00:00:00.000Z'}, strategy: ENSEMBLE, champion: null});
     expect(existsSync((o.evidence.backtest as {report: string}).report)).toBe(true);
 
     // With the documented default thresholds the same model is held to Sharpe ≥ 0: the gate uses the figure it printed.
@@ -129,7 +133,7 @@ describe('model promotion through the gates', {timeout: 300_000}, () => {
     expect(gate(fs.outcome, 'feature-set').figure).toBe('model ohlcv-v1, live strategy ohlcv-v2 (from the config promotion.featureSet)');
     const other = await refusal({ref: 'tiny@1', config: {...CONFIG, params: {model: 'other@live'}}});
     expect(failed(other)).toEqual(['strategy']);
-    expect(gate(other.outcome, 'strategy').figure).toBe('strategy ensemble@1.0.0 reads other@live');
+    expect(gate(other.outcome, 'strategy').figure).toBe(`strategy ${ENSEMBLE} reads other@live`);
     const inSample = await refusal({ref: 'tiny@1', fromMs: day(2024, 2, 15)});
     expect(gate(inSample.outcome, 'out-of-sample').figure).toMatch(/IN SAMPLE: the model saw data up to 2024-03-01T00:00:00.000Z/);
     expect(registry().resolve('tiny@live').version).toBe('2');

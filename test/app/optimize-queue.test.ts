@@ -1,62 +1,23 @@
-import {type ChildProcess, spawn} from 'node:child_process';
 import {randomUUID} from 'node:crypto';
 import {copyFileSync, mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join, resolve} from 'node:path';
-import {Redis} from 'ioredis';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {DuckDbStore} from '../../src/adapters/duckdb/index.js';
 import {runSweep} from '../../src/app/optimize.js';
 import {queueExecutor, serveTrials} from '../../src/app/optimize-queue.js';
+import {dropPrefix, REDIS, startWorker as startWorkerOn, type WorkerProcess} from '../support/queue-workers.js';
 
-const CLI = resolve(import.meta.dirname, '../../dist/src/cli/main.js');
 const STRATEGY = resolve(import.meta.dirname, '../../dist/strategies/sma-cross.js');
-const REDIS = 'redis://127.0.0.1:6379';
 const dir = mkdtempSync(join(tmpdir(), 'iftb-queue-'));
 const seeded = join(dir, 'seeded.duckdb');
 const base = {strategy: STRATEGY, fromMs: Date.UTC(2024, 0, 1), toMs: Date.UTC(2025, 0, 1)};
-
-interface WorkerProcess {
-  readonly child: ChildProcess;
-  readonly done: string[];
-  readonly ready: Promise<void>;
-}
 
 /** A real `iftb worker` process on its own copy of the store. */
 function startWorker(name: string, prefix: string): WorkerProcess {
   const db = join(dir, `${name}.duckdb`);
   copyFileSync(seeded, db);
-  const child = spawn('node', [CLI, 'worker', '--queue', REDIS, '--queue-prefix', prefix, '--db', db, '--lock-ms', '1500'], {stdio: ['ignore', 'pipe', 'inherit']});
-  const done: string[] = [];
-  let buffer = '';
-  const ready = new Promise<void>((resolveReady) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      const lines = buffer.split('\n');
-      buffer = lines.pop()!;
-      for (const line of lines) {
-        if (line.startsWith('worker ready')) resolveReady();
-        const m = /^trial (\S+) done/.exec(line);
-        if (m) done.push(m[1]);
-      }
-    });
-  });
-  return {child, done, ready};
-}
-
-/** Removes every key a test queue left under its prefix. */
-async function dropPrefix(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
+  return startWorkerOn(db, prefix);
 }
 
 describe('trials over a BullMQ queue on the real Redis', () => {

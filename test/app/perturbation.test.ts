@@ -25,7 +25,8 @@ const LLM = {model: 'test-model', models: {'test-model': {cutoff: '2023-06-01', 
 /** The shipped strategies, and the ensemble with every source reading (TA, the pinned model, recorded LLM answers). */
 const CASES: ReadonlyArray<{name: string; config: Record<string, unknown>}> = [
   {name: 'sma-cross', config: {strategy: 'sma-cross', params: {fast: 5, slow: 20}}},
-  {name: 'rsi-bollinger', config: {strategy: 'rsi-bollinger'}},
+  // The defaults trade too rarely over these three months for the property to mean much: the older, busier thresholds.
+  {name: 'rsi-bollinger', config: {strategy: 'rsi-bollinger', params: {oversold: 30, overbought: 70, maxAdx: 25}}},
   {name: 'ensemble (TA only: no model, no LLM)', config: {strategy: 'ensemble', params: {model: 'absent@1'}}},
   {name: 'ensemble (TA + ML + LLM)', config: {strategy: 'ensemble', params: {model: 'perturb@live'}, llm: LLM}},
 ];

@@ -13,7 +13,7 @@ const db = ['--db', join(dir, 'store.duckdb')];
 const fail = (error: {code: number; stdout: string; stderr: string}) => error;
 
 describe('iftb runs', () => {
-  const summaries: Array<{runId: string; metrics: Record<string, number | null>; strategy: {name: string}}> = [];
+  const summaries: Array<{runId: string; metrics: Record<string, number | null>; strategy: {name: string; version: string}}> = [];
   beforeAll(async () => {
     for (const strategy of ['sma-cross', 'rsi-bollinger']) {
       const {stdout} = await run('node', [CLI, 'backtest', ...db, '--reports-dir', reports, '--strategy', strategy, '--from', '2024-09-01', '--to', '2025-01-01', '--json']);
@@ -28,7 +28,7 @@ describe('iftb runs', () => {
     expect(lines[0]).toMatch(/^run\s+created \(UTC\)\s+strategy\s+market\s+from\s+to\s+return\s+Sharpe\s+max DD\s+trades$/);
     for (const s of summaries) {
       const line = lines.find((l) => l.startsWith(s.runId))!;
-      expect(line).toContain(`${s.strategy.name}@1.0.0`);
+      expect(line).toContain(`${s.strategy.name}@${s.strategy.version}`);
       expect(line).toContain('2024-09-01 00:00');
       expect(line).toContain(`${((s.metrics.totalReturn as number) * 100).toFixed(2)}%`);
       expect(line.trim().endsWith(String(s.metrics.tradeCount))).toBe(true);

@@ -11,6 +11,7 @@ import {runBacktest} from '../../src/app/backtest-runner.js';
 import {reportInputOf} from '../../src/app/run-artifacts.js';
 import {loadVegaRuntime, renderRunReport, type ReportInput, runReportModel} from '../../src/report/index.js';
 import {MIN_CALIBRATION_SAMPLES} from '../../src/report/specs-signals.js';
+import {BUSY_ENSEMBLE} from '../support/ensemble-params.js';
 import {type Browser, launchChromium, openReport} from '../support/browser.js';
 import {emptyReportInput} from '../support/report-input.js';
 import {useSampleStore} from '../support/sample-store.js';
@@ -41,7 +42,8 @@ describe('report readability in chromium', () => {
 
   beforeAll(async () => {
     browser = await launchChromium();
-    const run = await runBacktest(sample.store(), {strategy: 'ensemble', symbol: 'BTC/USDT:USDT', timeframe: '1h', fromMs: Date.UTC(2024, 0, 1), toMs: Date.UTC(2025, 0, 1)});
+    // A busy run (thousands of fills): the ensemble with low thresholds and no minimum holding time.
+    const run = await runBacktest(sample.store(), {strategy: 'ensemble', symbol: 'BTC/USDT:USDT', timeframe: '1h', fromMs: Date.UTC(2024, 0, 1), toMs: Date.UTC(2025, 0, 1), params: BUSY_ENSEMBLE});
     saved = await saveBacktest(sample.store(), run, join(sample.dir(), 'reports-readability'));
     input = reportInputOf(run, saved.summary);
   }, 180_000);

@@ -1,6 +1,7 @@
 import {Command, InvalidArgumentError, Option} from 'commander';
 import {defaultModelsDir} from '../../app/models.js';
 import {type TrainReport, trainModel} from '../../app/train.js';
+import {queueFoldTrainer} from '../../app/train-queue.js';
 import {trainWalkForward, type WalkForward} from '../../app/walk-forward.js';
 import {ErrorCode, IftbError} from '../../core/index.js';
 import {type CliIo, dbOption, withStore} from '../context.js';
@@ -25,6 +26,8 @@ interface TrainCliOptions {
   walkForward?: boolean;
   train?: number;
   test?: number;
+  queue?: string;
+  queuePrefix?: string;
 }
 
 
@@ -60,6 +63,8 @@ export function trainCommand(io: CliIo): Command {
       .option('--walk-forward', 'first retrain on a rolling window over --from/--to and score each next span out of sample')
       .option('--train <duration>', 'walk-forward training span, e.g. 180d', durationOption)
       .option('--test <duration>', 'walk-forward test span (and step), e.g. 30d', durationOption)
+      .option('--queue <url>', 'walk-forward: train the folds on `iftb worker` processes through this BullMQ queue (redis://host:port)')
+      .option('--queue-prefix <prefix>', 'Redis key prefix of the queue (default iftb)')
       .option('--json', 'print the manifest as JSON'),
   ).action(async (o: TrainCliOptions) => {
     const config = {
@@ -72,11 +77,13 @@ export function trainCommand(io: CliIo): Command {
     if (o.walkForward && (o.train === undefined || o.test === undefined)) {
       throw new IftbError(ErrorCode.INPUT_INVALID, '--walk-forward needs --train and --test, e.g. --train 180d --test 30d');
     }
+    if (o.queue !== undefined && !o.walkForward) throw new IftbError(ErrorCode.INPUT_INVALID, '--queue goes with --walk-forward (one model trains here)');
+    const foldTrainer = o.queue === undefined ? undefined : queueFoldTrainer(o.queue, {prefix: o.queuePrefix});
     // --seed is the model's random seed here; a new store is always seeded with the sample.
     await withStore({db: o.db, seed: true, wait: o.wait}, async (store) => {
       let report: TrainReport;
       let walkForward: WalkForward | undefined;
-      if (o.walkForward) ({model: report, walkForward} = await trainWalkForward(store, config, {trainMs: o.train!, testMs: o.test!}, {modelsDir: o.modelsDir}));
+      if (o.walkForward) ({model: report, walkForward} = await trainWalkForward(store, config, {trainMs: o.train!, testMs: o.test!}, {modelsDir: o.modelsDir, foldTrainer}));
       else report = await trainModel(store, config, {modelsDir: o.modelsDir});
       if (o.json) {
         io.out(JSON.stringify(report.manifest, null, 2));

@@ -63,6 +63,8 @@ export interface DecisionContext {
   /** Signed qty: > 0 long, < 0 short. */
   readonly positionQty: number;
   readonly entryPrice: number;
+  /** Bars the position has been held at this close (1 at the close of the bar its first fill opened); 0 when flat. */
+  readonly positionBars: number;
   readonly equity: number;
   readonly state: TradingState;
 }
