@@ -1,6 +1,7 @@
 import {z} from 'zod';
 import {ErrorCode, IftbError} from '../core/index.js';
 import {envLookup, parseConfig} from '../config/index.js';
+import {type NewsSettings, NewsSettingsSchema} from '../adapters/news-feed/index.js';
 import {type BacktestConfig, BacktestConfigSchema} from './backtest-config.js';
 
 /** How the running bot behaves around the loop (what a backtest has no use for). */
@@ -23,6 +24,10 @@ export const LiveSettingsSchema = z
     statusLines: z.boolean().default(true),
     /** A challenger model version (NAME@VERSION) scored beside the champion on every bar; its decisions go to a simulated venue only. */
     shadow: z.string().regex(/^[a-z0-9][a-z0-9._-]*@\d+$/i, 'NAME@VERSION (an exact version)').optional(),
+    /** LLM source (llm.mode call): a decision waits at most min(llm.timeoutMs, this × the timeframe) for the bar's answer. */
+    llmDeadlineFraction: z.number().gt(0).max(0.9).default(0.2),
+    /** LLM source: ask on every Nth bar (epoch-aligned; llm.holdBars carries an answer to the bars between). */
+    llmEveryBars: z.number().int().min(1).default(1),
   })
   .strict();
 
@@ -66,6 +71,8 @@ export interface LiveConfig {
   readonly live: LiveSettings;
   /** Absent: no alert channel (metrics and logs still run). */
   readonly alerts?: AlertSettings;
+  /** Headline feeds polled into the news table for LLM prompts; absent: none. */
+  readonly news?: NewsSettings;
 }
 
 /** The alert channels with their secrets resolved (what the adapters are built from). */
@@ -116,7 +123,7 @@ export function resolveAlerts(settings: AlertSettings | undefined, env: NodeJS.P
 export function parseLiveConfig(raw: unknown): LiveConfig {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new IftbError(ErrorCode.CONFIG_INVALID, 'live config: expected an object');
   // `promotion` holds the gate thresholds `iftb models promote --config` reads from the same file.
-  const {live, alerts, promotion: _promotion, ...trading} = raw as Record<string, unknown>;
+  const {live, alerts, news, promotion: _promotion, ...trading} = raw as Record<string, unknown>;
   const parsedTrading = parseConfig(BacktestConfigSchema, trading, 'live config');
   if (parsedTrading.fromMs !== undefined || parsedTrading.toMs !== undefined) {
     throw new IftbError(ErrorCode.CONFIG_INVALID, 'live config: fromMs/toMs are backtest keys (a session starts at the next bar and runs until stopped)');
@@ -126,5 +133,6 @@ export function parseLiveConfig(raw: unknown): LiveConfig {
     trading: parsedTrading,
     live: parseConfig(LiveSettingsSchema, live ?? {}, 'live config `live` section'),
     ...(alerts === undefined ? {} : {alerts: parseConfig(AlertSettingsSchema, alerts, 'live config `alerts` section')}),
+    ...(news === undefined ? {} : {news: parseConfig(NewsSettingsSchema, news, 'live config `news` section')}),
   };
 }

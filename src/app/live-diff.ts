@@ -10,6 +10,7 @@ import {modelSwaps, modelTimeline} from '../live/model-timeline.js';
 import {diffTrades, type TradeDiff} from '../portfolio/trade-diff.js';
 import {symbolEntries} from './backtest-config.js';
 import {runBacktest} from './backtest-runner.js';
+import type {LlmWiring} from './llm-runtime.js';
 
 export interface LiveDiffReport {
   readonly sessionId: string;
@@ -25,6 +26,17 @@ export interface LiveDiffReport {
   /** Which model scored which bars, per model reference: from `fromMs` (a bar's open time) until the next entry. */
   readonly models: ReadonlyArray<{readonly ref: string; readonly model: string; readonly sha256: string; readonly fromMs: number}>;
   readonly diff: TradeDiff;
+}
+
+/**
+ * The LLM source over a session's bars as the session saw them: its own on-time answers and its
+ * journaled failures, never a call (no endpoint; one prepare over the range only replays).
+ */
+export function sessionLlmReplay(candles: DuckDbStore, sessions: SessionStore, sessionId: string): Partial<LlmWiring> {
+  return {
+    answers: candles.llmAnswers, endpoint: null, client: null,
+    live: {sessionId: () => sessionId, deadlineMs: 1, everyBars: 1, storedJournal: () => sessions.journal(sessionId)},
+  };
 }
 
 /** The run identity keys a session's stored config carries beside the trading config itself. */
@@ -49,7 +61,9 @@ export async function diffLiveSession(
   // Each bar replays with the model that scored it: the session's starting models, then each journaled swap from its bar on.
   const journal = await state.sessions.journal(sessionId);
   const models = modelTimeline(session, modelSwaps(decided, journal));
-  const replay = await runBacktest(candles, {...trading, fromMs: session.firstBarMs, toMs: lastOpenMs + tf}, {modelsDir: options.modelsDir, runId: `${sessionId}r`, ...(models.size > 0 ? {models} : {})});
+  const replay = await runBacktest(candles, {...trading, fromMs: session.firstBarMs, toMs: lastOpenMs + tf}, {
+    modelsDir: options.modelsDir, runId: `${sessionId}r`, llm: sessionLlmReplay(candles, state.sessions, sessionId), ...(models.size > 0 ? {models} : {}),
+  });
 
   const decidedSet = new Set(decided.map((b) => b.barOpenMs));
   const missedBars = new Map<string, number[]>();

@@ -423,6 +423,8 @@ export class LiveLoop {
     // Funding first: the venue charges a settlement at this bar's open, features read one at its close.
     if (config.trading.funding || lanes.some((l) => l.analyzers.some((a) => a.usesFunding === true))) await this.#refreshFunding(close);
     const inference: {source: string; seconds: number}[] = [];
+    // The LLM source's wait (bounded by its bar deadline) is left out of the decision latency the breaker judges.
+    let llmWaitMs = 0;
     if (!held) {
       for (const [k, s] of series.entries()) {
         const bar = slot.bars.get(s.symbol);
@@ -435,6 +437,7 @@ export class LiveLoop {
           const started = performance.now();
           await a.prepare(s.analyzerBars, i, i + 1, lanes[k].context);
           if (a.source === 'ml') inference.push({source: a.id, seconds: (performance.now() - started) / 1000});
+          if (a.source === 'llm') llmWaitMs += performance.now() - started;
         }
       }
     }
@@ -451,8 +454,8 @@ export class LiveLoop {
     parts.engine.setHealthInputs(inputs);
     parts.engine.stepAt(t);
     // Decision latency: closing kline received → orders handed to the venue (the breaker's latency rule).
-    this.#lastLatencyMs = Math.max(0, Date.now() - slot.firstReceivedMs);
-    const decisionMs = performance.now() - (slot.firstReceivedAt ?? performance.now());
+    this.#lastLatencyMs = Math.max(0, Date.now() - slot.firstReceivedMs - llmWaitMs);
+    const decisionMs = performance.now() - (slot.firstReceivedAt ?? performance.now()) - llmWaitMs;
     await this.#c.exchangeVenue?.flush();
     // The candles go to the store after the decision: a crash before this only means REST fetches them again.
     if (!held) await this.#storeCandles(slot);

@@ -4,7 +4,9 @@
  * refusals that guard real money).
  */
 import {createBinanceExchangeClient, readBinanceEnvironment} from '../adapters/binance/index.js';
+import {readLlmEnvironment} from '../adapters/openai/index.js';
 import {ErrorCode, type ExchangeClient, IftbError} from '../core/index.js';
+import type {NewsFeedPoller} from './news-feeds.js';
 import {symbolEntries} from './backtest-config.js';
 import {ExchangeActivity} from './exchange-activity.js';
 import type {LiveConfig} from './live-config.js';
@@ -44,12 +46,16 @@ export async function startLive(config: LiveConfig, options: LiveRunOptions): Pr
   const exchange = new ExchangeActivity();
   const client: ExchangeClient = createBinanceExchangeClient({endpoints: binance.endpoints, credentials: binance.credentials, log: options.log, observer: exchange});
   let stores: StateStores | null = null;
+  let news: NewsFeedPoller | null = null;
   try {
     stores = await openStateStores({...options, env});
     // The DuckDB file also holds the instrument specs; a PostgreSQL bot uses the built-in ones.
     const instruments = stores.instruments;
     if (config.live.mode === 'live') await refuseEngagedKillSwitch(stores);
-    const session = await composeLiveSession(config, {stores, client, instruments, modelsDir: options.modelsDir, adminKey: env.KILL_SWITCH_ADMIN_KEY, log: options.log});
+    const llm = {endpoint: config.trading.llm.mode === 'call' ? readLlmEnvironment(env).endpoint : null};
+    const session = await composeLiveSession(config, {stores, client, instruments, modelsDir: options.modelsDir, adminKey: env.KILL_SWITCH_ADMIN_KEY, log: options.log, llm});
+    news = session.llm.news;
+    await news?.start();
     const loop = new LiveLoop(session, {stores, client, instruments, modelsDir: options.modelsDir, adminKey: env.KILL_SWITCH_ADMIN_KEY, log: options.log, exchangeActivity: exchange});
     await loop.start();
     const redis = await attachRedis(session, loop, {publisher: stores.publisher, commands: stores.commands, log: options.log});
@@ -67,6 +73,7 @@ export async function startLive(config: LiveConfig, options: LiveRunOptions): Pr
       async stop(reason: string) {
         try {
           await redis.close();
+          await news?.close();
           await loop.stop(reason);
         } finally {
           await client.close();
@@ -75,6 +82,7 @@ export async function startLive(config: LiveConfig, options: LiveRunOptions): Pr
       },
     };
   } catch (error) {
+    await news?.close();
     await client.close();
     await stores?.close();
     throw error;

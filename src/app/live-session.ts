@@ -12,6 +12,7 @@ import {
   type ExchangeClient,
   IftbError,
   type JournalEvent,
+  type LlmClient,
   type SessionKey,
   type SessionRecord,
   type Timeframe,
@@ -34,6 +35,9 @@ import {composeShadow, type LiveShadow} from './live-shadow.js';
 import {mlModelOf} from './strategy-kit.js';
 import {type ComposedLane, composeLanes, composeTrading, laneInstrumentConfig, runIdentity, runNeeds, simulatedVenue, type TradingParts} from './run-composition.js';
 import type {StateStores} from './state-stores.js';
+import type {LlmEndpoint} from '../adapters/openai/index.js';
+import {isLlmAnalyzer} from '../signals/llm/index.js';
+import {backfillPromptHistory, type LiveLlm, liveLlm, refuseUnsupportedLlm} from './live-llm.js';
 
 export interface LiveSessionDeps {
   readonly stores: StateStores;
@@ -46,6 +50,8 @@ export interface LiveSessionDeps {
   readonly log: (line: string) => void;
   /** Running counts of the exchange requests and the venue's failures (the breaker's error-rate rule reads them per window). */
   readonly exchangeActivity?: {readonly requests: number; readonly failures: number};
+  /** The LLM endpoint (IFTB_LLM_BASE_URL / OPENAI_API_KEY), or a ready client (tests). */
+  readonly llm?: {readonly endpoint?: LlmEndpoint | null; readonly client?: LlmClient};
 }
 
 /** Everything composed for one session, before its loop starts. */
@@ -69,6 +75,8 @@ export interface ComposedSession {
   readonly lostLocks: Set<string>;
   /** --shadow: the challenger's lanes on their own simulated venue (live-shadow.ts); null without one. */
   readonly shadow: LiveShadow | null;
+  /** The LLM source's session wiring and headline feeds. */
+  readonly llm: LiveLlm;
 }
 
 const NEW_SESSION_PREFIX = {paper: 'p', live: 'l'} as const;
@@ -117,10 +125,14 @@ export async function composeLiveSession(config: LiveConfig, deps: LiveSessionDe
     const sink = (event: JournalEvent) => journal.push(event);
     // Live: the ledger starts from the account's wallet balance when the session began (kept in its config).
     const liveTrading = live.mode === 'live' ? {...trading, cash: await startingBalance(existing, client)} : trading;
-    const lanes = composeLanes(liveTrading, strategy, entries, datas, sink, {modelsDir: deps.modelsDir, strict: false, ...(models === undefined ? {} : {models})});
+    const llm = liveLlm(config, {stores, endpoint: deps.llm?.endpoint, client: deps.llm?.client, now: () => clock.now(), log});
+    const lanes = composeLanes(liveTrading, strategy, entries, datas, sink, {
+      modelsDir: deps.modelsDir, strict: false, llm: (symbol) => llm.wiring(symbol), ...(models === undefined ? {} : {models}),
+    });
     refuseMismatchedModels(lanes, trading.timeframe);
     if (live.mode === 'live') refuseUnpinnedModels(lanes);
     const analyzers = lanes.flatMap((l) => l.analyzers);
+    refuseUnsupportedLlm(config, stores, analyzers, deps.llm?.client !== undefined || (deps.llm?.endpoint ?? null) !== null);
     const ml = mlRunInfo(analyzers, firstBarMs, firstBarMs + tf, tf);
     const identity = runIdentity(liveTrading, strategy, lanes, null);
     const startModels = (ml?.models ?? []).map((m) => ({ref: m.ref, model: m.model, sha256: m.onnxSha256}));
@@ -142,6 +154,8 @@ export async function composeLiveSession(config: LiveConfig, deps: LiveSessionDe
       log(`new session ${session.sessionId} (${live.mode}), first decision at the close of the bar opening ${new Date(firstBarMs).toISOString()}`);
     }
     await stores.sessions.setStatus(session.sessionId, 'running', Date.now());
+    llm.bind(session.sessionId);
+    if (trading.llm.mode === 'call' && analyzers.some(isLlmAnalyzer)) await backfillPromptHistory(config, stores, client, key.symbols, firstBarMs, now);
 
     // Batch analyzers prepare on their own copy of the bars: once over the warm-up and held bars, then bar by bar.
     for (const [k, l] of lanes.entries()) {
@@ -176,7 +190,7 @@ export async function composeLiveSession(config: LiveConfig, deps: LiveSessionDe
       challenger: live.shadow, trading: liveTrading, strategy, series, champion: lanes, session, resumed: existing !== null, championEngine: parts.engine,
       stores, modelsDir: deps.modelsDir, now: () => clock.now(), log,
     });
-    return {config, strategy, session, resumed: existing !== null, series, lanes, parts, journal, killSwitch, relay, replaySwitch, clock, locks, exchangeVenue, lostLocks, shadow};
+    return {config, strategy, session, resumed: existing !== null, series, lanes, parts, journal, killSwitch, relay, replaySwitch, clock, locks, exchangeVenue, lostLocks, shadow, llm};
   } catch (error) {
     for (const lock of locks) await lock.release();
     throw error;

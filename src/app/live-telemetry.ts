@@ -13,7 +13,7 @@ import {
   TelegramCommands,
   telegramChannel,
 } from '../adapters/alerts/index.js';
-import {createMetrics, type ExchangeErrorLabel, type IftbMetrics} from '../adapters/metrics/index.js';
+import {createMetrics, type ExchangeErrorLabel, type IftbMetrics, type LlmFailureLabel} from '../adapters/metrics/index.js';
 import {type BreakerState, ErrorCode, type ExchangeErrorKind, IftbError, type JournalEvent, type TradingState} from '../core/index.js';
 import {type Alert, AlertRules, type AlertRulesOptions, p99, WindowCounter} from '../live/alert-rules.js';
 import {isLlmAnalyzer} from '../signals/llm/index.js';
@@ -71,6 +71,31 @@ export function errorLabel(kind: ExchangeErrorKind): ExchangeErrorLabel {
 
 type Handle = Pick<LiveHandle, 'session' | 'loop' | 'exchange'>;
 
+/** Requests in the window below which no LLM failure rate is judged. */
+const MIN_LLM_REQUESTS = 4;
+
+/** A live LLM outcome → the contract's failure `kind`; null when it is no failure (an answer, the budget, a bar that only waited). */
+export function llmFailureLabel(outcome: string): LlmFailureLabel | null {
+  switch (outcome) {
+    case 'ok':
+    case 'budget':
+    case 'deadline':
+      return null;
+    case 'late':
+    case 'timeout':
+    case 'server':
+    case 'connection':
+    case 'invalid':
+      return outcome;
+    case 'rate-limit':
+      return 'rate_limit';
+    case 'empty':
+      return 'invalid';
+    default:
+      return 'other';
+  }
+}
+
 export function attachTelemetry(handle: Handle, options: TelemetryOptions = {}): Telemetry {
   const {session, loop} = handle;
   const {parts, lanes, series, config} = session;
@@ -85,6 +110,25 @@ export function attachTelemetry(handle: Handle, options: TelemetryOptions = {}):
   const filled = new Set<number>();
   const rules = new AlertRules({prefix: `IFTB ${session.session.sessionId} (${mode}): `, ...options.rules});
   const llmSeen = {calls: 0, cost: 0};
+  const llmRequests = new WindowCounter(windowMs * 3);
+  const llmFailed = new WindowCounter(windowMs * 3);
+  const llmSources = lanes.flatMap((l) => l.analyzers).filter(isLlmAnalyzer);
+  for (const a of llmSources) {
+    a.observe((e) => {
+      const now = Date.now();
+      if (e.latencyMs !== null) m.llmRequestDuration.observe(e.latencyMs / 1000);
+      if (e.requests > 0) llmRequests.add(now, e.requests);
+      const kind = llmFailureLabel(e.outcome);
+      if (kind === null) return;
+      m.llmFailures.inc(Math.max(1, e.requests), {kind});
+      llmFailed.add(now, Math.max(1, e.requests));
+    });
+  }
+  const news = handle.session.llm?.news ?? null;
+  news?.listen({
+    polled: (feed, info) => m.newsItems.inc(info.stored, {feed}),
+    failed: (feed) => m.newsFeedErrors.inc(1, {feed}),
+  });
 
   const dispatcher = buildDispatcher(options, m, log);
   const send = (alerts: readonly Alert[]) => {
@@ -137,6 +181,8 @@ export function attachTelemetry(handle: Handle, options: TelemetryOptions = {}):
       m.dataAge.set(Math.max(0, session.clock.now() - status.lastCloseMs) / 1000);
     }
     m.fundingPaid.set(ledger.totals.funding === 0 ? 0 : -ledger.totals.funding);
+    const used = llmSources.map((a) => a.budgetUsed).filter((u): u is number => u !== null);
+    if (used.length > 0) m.llmBudgetUsed.set(Math.max(...used));
   };
 
   /** --shadow: the challenger's latest ML score and would-be equity (it steps in the same slot, after the champion). */
@@ -241,8 +287,17 @@ export function attachTelemetry(handle: Handle, options: TelemetryOptions = {}):
       dailyLoss: Math.max(0, b.dailyLossPct / 100),
       apiErrorRate: sent >= minRequests ? errors.sum(nowMs) / sent : null,
       decisionLatencySeconds: p99(latencies.map((l) => l.seconds)),
+      ...llmReadings(nowMs),
     };
   };
+
+  /** The LLM figures the alert rules judge (none without an LLM source in a session). */
+  function llmReadings(nowMs: number) {
+    const used = llmSources.map((a) => a.budgetUsed).filter((u): u is number => u !== null);
+    if (used.length === 0) return {};
+    const asked = llmRequests.sum(nowMs);
+    return {llmBudgetUsed: Math.max(...used), llmFailureRate: asked >= MIN_LLM_REQUESTS ? Math.min(1, llmFailed.sum(nowMs) / asked) : null};
+  }
 
   // The kill switch may be engaged already (a restored latch): that is the state, not news.
   rules.killSwitch(session.killSwitch.engaged, '', Date.now());

@@ -15,7 +15,7 @@ import {
   type Timeframe,
   timeframeMs,
 } from '../core/index.js';
-import {isLlmAnalyzer, LlmAnalyzer, type LlmConfig, type LlmRunStats, type PromptReadings, summarizeLlmParts} from '../signals/llm/index.js';
+import {isLlmAnalyzer, LlmAnalyzer, type LiveLlmOptions, type LlmConfig, type LlmRunStats, type PromptReadings, summarizeLlmParts} from '../signals/llm/index.js';
 import {adx, atr, createTaAnalyzer, ema, rsi} from '../signals/ta/index.js';
 import {unavailableAnalyzer} from '../signals/unavailable-analyzer.js';
 
@@ -27,6 +27,8 @@ export interface LlmWiring {
   readonly endpoint: LlmEndpoint | null;
   /** A ready client (tests); wins over `endpoint`. */
   readonly client?: LlmClient | null;
+  /** A paper or live session: ask bar by bar within a deadline and a per-session budget. */
+  readonly live?: LiveLlmOptions;
 }
 
 export const NO_LLM_WIRING: LlmWiring = {answers: null, context: null, endpoint: null};
@@ -94,6 +96,7 @@ export function llmAnalyzer(promptId: string, runtime: LlmKitRuntime | undefined
     journal: runtime.journal,
     decisionFromMs: runtime.decisionFromMs,
     strict: runtime.strict,
+    ...(wiring.live === undefined ? {} : {live: wiring.live}),
   });
 }
 

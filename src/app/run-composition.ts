@@ -13,6 +13,7 @@ import {
   type InstrumentSpec,
   type Intent,
   type JournalSink,
+  type SymbolId,
   timeframeMs,
 } from '../core/index.js';
 import {configHash, sha256Hex} from '../config/index.js';
@@ -49,7 +50,8 @@ export interface ComposedLane {
 
 export interface LaneOptions {
   readonly modelsDir?: string;
-  readonly llm?: Partial<LlmWiring>;
+  /** One wiring for every symbol, or a symbol's own (a live session's prompt context is per symbol). */
+  readonly llm?: Partial<LlmWiring> | ((symbol: SymbolId) => Partial<LlmWiring>);
   readonly strict: boolean;
   /** A session's recorded models per reference (StrategyKitOptions.models). */
   readonly models?: StrategyKitOptions['models'];
@@ -94,7 +96,7 @@ export function composeLanes(
     const symbol = entry.symbol;
     const params = parseParams(strategy, laneParams(config, entry));
     const llm = {
-      config: config.llm, market: {...config, symbol}, wiring: {...NO_LLM_WIRING, ...options.llm}, journal,
+      config: config.llm, market: {...config, symbol}, wiring: {...NO_LLM_WIRING, ...(typeof options.llm === 'function' ? options.llm(symbol) : options.llm)}, journal,
       decisionFromMs: data.bars.openTime[data.firstIndex], strict: options.strict,
     };
     const kit = (sink: JournalSink) => createStrategyKit({modelsDir: options.modelsDir, llm: {...llm, journal: sink}, ...(options.models === undefined ? {} : {models: options.models})});

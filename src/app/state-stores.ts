@@ -1,8 +1,8 @@
-import {DEFAULT_DB_PATH, DuckDbStore} from '../adapters/duckdb/index.js';
+import {DEFAULT_DB_PATH, type DuckDbNewsStore, DuckDbStore} from '../adapters/duckdb/index.js';
 import {FileBotLock} from '../adapters/duckdb/bot-lock.js';
 import {PgStore, redactUrl} from '../adapters/postgres/index.js';
 import {RedisBotLock, RedisSessionCommandBus, RedisSnapshotPublisher} from '../adapters/redis/index.js';
-import type {BotLock, InstrumentStore, KillSwitchRepository, MarketDataStore, RunStore, SessionCommandBus, SessionStore, SnapshotPublisher} from '../core/index.js';
+import type {BotLock, InstrumentStore, KillSwitchRepository, LlmAnswerStore, MarketDataStore, RunStore, SessionCommandBus, SessionStore, SnapshotPublisher} from '../core/index.js';
 
 export type StoreTarget = {readonly kind: 'duckdb'; readonly path: string} | {readonly kind: 'postgres'; readonly url: string};
 
@@ -36,6 +36,12 @@ export interface StateStores {
   readonly commands: SessionCommandBus | null;
   /** Stored instrument specs (the DuckDB store's table); absent on PostgreSQL (the built-in specs). */
   readonly instruments?: InstrumentStore;
+  /**
+   * Where a session's LLM requests and answers (llm_answers) and polled headlines (news_items) go:
+   * the session's market data store. DuckDB only: PostgreSQL has no such tables yet, so a session
+   * on it cannot call an LLM or poll feeds (refused at start).
+   */
+  readonly llm?: {readonly answers: LlmAnswerStore; readonly news: DuckDbNewsStore};
   close(): Promise<void>;
 }
 
@@ -83,6 +89,7 @@ export async function openStateStores(options: StateStoreOptions = {}): Promise<
     return {
       kind: 'duckdb', location: target.path, runs: duck.runs, sessions: duck.sessions, killSwitch: duck.killSwitch, marketData: duck.marketData,
       botLock: redis?.lock ?? fileLock, publisher: redis?.publisher ?? null, commands: redis?.commands ?? null, instruments: duck.instruments,
+      llm: {answers: duck.llmAnswers, news: duck.news},
       close: async () => {
         await closeRedis();
         await fileLock.close();

@@ -27,6 +27,9 @@ export const ALERT_THRESHOLDS = {
   apiErrorRate: {warning: 0.05, critical: 0.1},
   decisionLatencySeconds: {warning: 0.5, critical: 1},
   dailyLoss: {warning: 0.03, critical: 0.05},
+  /** The LLM source: share of the session's budget used, and of its requests that failed over the window. */
+  llmBudgetUsed: {warning: 0.8, critical: 1},
+  llmFailureRate: {warning: 0.25, critical: 0.5},
 } as const satisfies Record<string, Thresholds>;
 
 export type ThresholdKey = keyof typeof ALERT_THRESHOLDS;
@@ -39,6 +42,8 @@ const LABELS: Readonly<Record<ThresholdKey, string>> = {
   apiErrorRate: 'API error rate',
   decisionLatencySeconds: 'Decision latency (p99)',
   dailyLoss: 'Daily loss',
+  llmBudgetUsed: 'LLM budget used',
+  llmFailureRate: 'LLM failure rate',
 };
 
 const ACTIONS: Readonly<Record<ThresholdKey, string>> = {
@@ -46,6 +51,8 @@ const ACTIONS: Readonly<Record<ThresholdKey, string>> = {
   apiErrorRate: 'check the exchange connection',
   decisionLatencySeconds: 'check system resources',
   dailyLoss: 'trading stops automatically at the breaker limit',
+  llmBudgetUsed: 'at 100 % the LLM source abstains for the rest of the session (raise llm.budgetUsd / llm.maxCalls and restart)',
+  llmFailureRate: 'check the LLM endpoint; failed bars abstain, trading goes on',
 };
 
 function shown(key: ThresholdKey, value: number): string {

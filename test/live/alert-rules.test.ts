@@ -10,7 +10,19 @@ describe('alert rules', () => {
       apiErrorRate: {warning: 0.05, critical: 0.1},
       decisionLatencySeconds: {warning: 0.5, critical: 1},
       dailyLoss: {warning: 0.03, critical: 0.05},
+      // Beyond the runbook: the LLM source of a session (the same levels as the Prometheus rules).
+      llmBudgetUsed: {warning: 0.8, critical: 1},
+      llmFailureRate: {warning: 0.25, critical: 0.5},
     });
+  });
+
+  it('warns at 80 % of the LLM budget and is critical when it is spent', () => {
+    const rules = new AlertRules();
+    const texts = [0.5, 0.8, 0.9, 1].flatMap((v, k) => rules.evaluate({llmBudgetUsed: v, llmFailureRate: null}, k).map((a) => `${a.level}: ${a.text}`));
+    expect(texts).toEqual([
+      'warning: LLM budget used 80.00 % reached the warning level 80.00 %: at 100 % the LLM source abstains for the rest of the session (raise llm.budgetUsd / llm.maxCalls and restart)',
+      'critical: LLM budget used 100.00 % reached the critical level 100.00 %: at 100 % the LLM source abstains for the rest of the session (raise llm.budgetUsd / llm.maxCalls and restart)',
+    ]);
   });
 
   it('sends one message per level per crossing, and re-arms a level once the value is back under it', () => {

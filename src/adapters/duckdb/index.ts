@@ -14,7 +14,7 @@ export {DuckDbStore, DEFAULT_DB_PATH, type OpenStoreOptions} from './store.js';
 export {DuckDbRunStore, type RunRecord, type RunSummary, type StoredCashEntry} from './run-store.js';
 export {DuckDbKillSwitchRepository} from './kill-switch-repository.js';
 export {DuckDbLlmAnswerStore} from './llm-answer-store.js';
-export {DuckDbNewsStore, importNews, parseNewsFile, type NewsImportReport, type NewsImportRequest} from './news.js';
+export {type ArrivedNewsItem, DuckDbNewsStore, importNews, parseNewsFile, type NewsImportReport, type NewsImportRequest} from './news.js';
 export {duckDbExecutor} from './sql-executor.js';
 export {DuckDbInstrumentStore, instrumentContentHash} from './instrument-store.js';
 export {BUILTIN_AS_OF_MS, BUILTIN_SOURCE, seedBuiltinInstruments, splitSpec} from './instrument-seed.js';

@@ -51,6 +51,10 @@ export async function migrate(db: DuckDb): Promise<number[]> {
     });
     done.push(migration.version);
   }
+  // Schema changes go to the data file at once: DuckDB cannot replay an ALTER TABLE of a table with a
+  // nextval() default from the WAL (llm_answers, migration 009), so a kill -9 before the next
+  // automatic checkpoint would leave a store that no longer opens.
+  if (done.length > 0) await db.run('CHECKPOINT');
   return done;
 }
 
@@ -64,5 +68,6 @@ export async function rollbackLatest(db: DuckDb): Promise<number | null> {
     await db.run(migration.down);
     await db.run('DELETE FROM schema_migrations WHERE version = $1', [migration.version]);
   });
+  await db.run('CHECKPOINT');
   return migration.version;
 }

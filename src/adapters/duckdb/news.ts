@@ -133,7 +133,7 @@ export async function importNews(db: DuckDb, request: NewsImportRequest): Promis
     }
     appender.closeSync();
     const result = await db.run(
-      `INSERT INTO news_items
+      `INSERT INTO news_items (time_ms, source, headline, symbol)
        SELECT DISTINCT s.time_ms, s.source, s.headline, $1::VARCHAR FROM ${STAGE} s
        WHERE NOT EXISTS (SELECT 1 FROM news_items n WHERE n.time_ms = s.time_ms AND n.source = s.source
          AND n.headline = s.headline AND n.symbol IS NOT DISTINCT FROM $1::VARCHAR)
@@ -144,6 +144,18 @@ export async function importNews(db: DuckDb, request: NewsImportRequest): Promis
     return Number(result.rowsChanged);
   });
   return {file, kind: 'news', rows: items.length, inserted, skipped: items.length - inserted, seconds: (performance.now() - started) / 1000};
+}
+
+/** A polled headline: time_ms in the table is `arrivalMs`. */
+export interface ArrivedNewsItem {
+  readonly feed: string;
+  readonly itemId: string;
+  readonly arrivalMs: number;
+  readonly publishedMs: number | null;
+  readonly source: string;
+  readonly headline: string;
+  /** null: market-wide. */
+  readonly symbol: SymbolId | null;
 }
 
 /** Headlines at rest. */
@@ -159,6 +171,31 @@ export class DuckDbNewsStore {
       [symbol, clamp(range.fromMs), clamp(range.toMs)],
     );
     return rows.map((r) => ({timeMs: Number(r.time_ms), source: String(r.source), headline: String(r.headline)}));
+  }
+
+  /**
+   * Headlines polled from a feed, stamped with their arrival: an item already stored for the feed
+   * (same item id) is skipped, so its arrival stays the first time the bot saw it. Returns how
+   * many were new.
+   */
+  async appendArrived(items: readonly ArrivedNewsItem[]): Promise<number> {
+    let inserted = 0;
+    for (const item of items) {
+      const result = await this.db.run(
+        `INSERT INTO news_items (time_ms, source, headline, symbol, published_ms, feed, item_id)
+         SELECT $1::BIGINT, $2::VARCHAR, $3::VARCHAR, $4::VARCHAR, $5::BIGINT, $6::VARCHAR, $7::VARCHAR
+         WHERE NOT EXISTS (SELECT 1 FROM news_items WHERE feed = $6::VARCHAR AND item_id = $7::VARCHAR)`,
+        [BigInt(Math.trunc(item.arrivalMs)), item.source, item.headline, item.symbol, item.publishedMs === null ? null : BigInt(Math.trunc(item.publishedMs)), item.feed, item.itemId],
+      );
+      inserted += Number(result.rowsChanged);
+    }
+    return inserted;
+  }
+
+  /** Item ids stored for a feed (a restarted poller skips them without a query per item). */
+  async feedItemIds(feed: string): Promise<Set<string>> {
+    const rows = await this.db.rows('SELECT item_id FROM news_items WHERE feed = $1', [feed]);
+    return new Set(rows.map((r) => String(r.item_id)));
   }
 
   async count(): Promise<number> {

@@ -33,6 +33,11 @@ export const SLIPPAGE_BUCKETS = [0, 0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 
 /** One bar's features + ONNX run: well under a millisecond for the shipped model, a slow one shows in the upper buckets. */
 export const MODEL_INFERENCE_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25] as const;
 
+export const LLM_LATENCY_BUCKETS = [0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 20, 30, 60] as const;
+/** Why an LLM request gave no usable answer: `late` resolved after the bar's deadline (the bar had abstained). */
+export const LLM_FAILURE_KINDS = ['late', 'timeout', 'rate_limit', 'server', 'connection', 'invalid', 'other'] as const;
+export type LlmFailureLabel = (typeof LLM_FAILURE_KINDS)[number];
+
 export const EXCHANGE_ERROR_KINDS = ['timeout', 'rate_limit', 'server', 'network', 'auth', 'rejected', 'other'] as const;
 export type ExchangeErrorLabel = (typeof EXCHANGE_ERROR_KINDS)[number];
 export const ORDER_OUTCOMES = ['submitted', 'filled', 'canceled', 'rejected', 'expired'] as const;
@@ -62,6 +67,11 @@ export interface IftbMetrics {
   readonly signalScore: GaugeHandle<'source'>;
   readonly llmCalls: CounterHandle;
   readonly llmCost: CounterHandle;
+  readonly llmRequestDuration: HistogramHandle;
+  readonly llmFailures: CounterHandle<'kind'>;
+  readonly llmBudgetUsed: GaugeHandle;
+  readonly newsItems: CounterHandle<'feed'>;
+  readonly newsFeedErrors: CounterHandle<'feed'>;
   readonly modelInfo: GaugeHandle<'name' | 'version' | 'sha256'>;
   readonly modelInference: LabelledHistogramHandle<'source'>;
   readonly reconciliationMismatches: CounterHandle;
@@ -123,6 +133,11 @@ export function createMetrics(options: {readonly defaultMetrics?: boolean} = {})
     signalScore: gauge('iftb_signal_score', 'Latest score of each signal source, -1..1', ['source']),
     llmCalls: counter('iftb_llm_calls_total', 'LLM calls made'),
     llmCost: counter('iftb_llm_cost_usdt_total', 'LLM cost, USDT'),
+    llmRequestDuration: histogram('iftb_llm_request_duration_seconds', 'LLM request sent to answer or failure, seconds', LLM_LATENCY_BUCKETS),
+    llmFailures: counter('iftb_llm_failures_total', 'LLM requests without a usable answer, by kind (late: after the bar deadline)', ['kind']),
+    llmBudgetUsed: gauge('iftb_llm_budget_used_ratio', 'Share of the session LLM budget used (calls or USD, the larger); 1 = exhausted'),
+    newsItems: counter('iftb_news_items_total', 'New headlines stored from a feed', ['feed']),
+    newsFeedErrors: counter('iftb_news_feed_errors_total', 'Headline feed polls that failed', ['feed']),
     modelInfo: gauge('iftb_model_info', '1 per model serving', ['name', 'version', 'sha256']),
     modelInference: labelledHistogram('iftb_model_inference_seconds', "One bar's ML work per source (features + ONNX run), seconds", MODEL_INFERENCE_BUCKETS, ['source']),
     reconciliationMismatches: counter('iftb_reconciliation_mismatches_total', 'Reconciliation passes that found a mismatch'),
@@ -136,6 +151,7 @@ export function createMetrics(options: {readonly defaultMetrics?: boolean} = {})
   for (const kind of EXCHANGE_ERROR_KINDS) metrics.exchangeErrors.touch({kind});
   for (const outcome of ORDER_OUTCOMES) metrics.orders.touch({outcome});
   for (const stream of ['market', 'user']) metrics.websocketReconnects.touch({stream});
+  for (const kind of LLM_FAILURE_KINDS) metrics.llmFailures.touch({kind});
   for (const channel of ['telegram', 'slack']) {
     metrics.alertsFailed.touch({channel});
     for (const level of ['warning', 'critical']) metrics.alertsSent.touch({channel, level});

@@ -91,6 +91,10 @@ export interface LlmAnswerRow extends LlmSeriesKey {
   readonly costUsd: number;
   readonly status: LlmAnswerStatus;
   readonly error: string | null;
+  /** The paper/live session that asked (absent or null: a backtest or a recording). */
+  readonly sessionId?: string | null;
+  /** The answer arrived after the bar's live deadline: the bar abstained; never replayed. */
+  readonly late?: boolean;
 }
 
 /** The answer a replay uses for one bar: the latest `ok` row recorded for it. */
@@ -105,11 +109,22 @@ export interface RecordedLlmAnswer {
   readonly costUsd: number;
 }
 
+/** What a session's requests have used of its budget (every attempt it stored, late ones too). */
+export interface LlmSessionSpend {
+  readonly calls: number;
+  readonly costUsd: number;
+}
+
 /** Recorded LLM requests and answers (DuckDB table `llm_answers`). */
 export interface LlmAnswerStore {
   append(row: LlmAnswerRow): Promise<void>;
-  /** The latest ok answer per bar close in [fromCloseMs, toCloseMs], oldest bar first: one query. */
-  recorded(key: LlmSeriesKey, fromCloseMs: number, toCloseMs: number): Promise<RecordedLlmAnswer[]>;
+  /**
+   * The latest ok, on-time answer per bar close in [fromCloseMs, toCloseMs], oldest bar first: one
+   * query. With `sessionId`, only that session's own answers (what it really used).
+   */
+  recorded(key: LlmSeriesKey, fromCloseMs: number, toCloseMs: number, sessionId?: string): Promise<RecordedLlmAnswer[]>;
+  /** Calls and spend of a session's rows (its per-session budget survives a restart); absent: not tracked. */
+  sessionSpend?(sessionId: string): Promise<LlmSessionSpend>;
   /** `${barCloseMs}:${requestHash}` of every ok answer in the range (what a resumed recording skips). */
   answeredRequests(key: LlmSeriesKey, fromCloseMs: number, toCloseMs: number): Promise<Set<string>>;
 }

@@ -22,6 +22,7 @@ export {
   type SnapshotOptions,
 } from './context.js';
 export {buildLlmRequest, canonicalRequestJson, PROMPT_IDS, promptTemplate, requestHash, type PromptTemplate} from './prompts.js';
-export {askAll, LlmBudget, LlmRequester, prepareRequest, type AskAllOptions, type AskAllResult, type AskOutcome, type PreparedRequest} from './requester.js';
+export {askWithinDeadline, isSourceEvent, liveHistory, type LiveAsk, type LiveAskResult, type LiveLlmOptions, type LlmLiveEvent, type LlmLiveListener, sessionBudget, settledOutcome} from './live.js';
+export {AnswerDeadline, askAll, LlmBudget, LlmRequester, prepareRequest, type AskAllOptions, type AskAllResult, type AskOutcome, type PreparedRequest} from './requester.js';
 export {isLlmAnalyzer, LlmAnalyzer, type LlmAnalyzerOptions} from './llm-analyzer.js';
 export {percentile, summarizeLlmParts, type LlmRunPart, type LlmRunStats} from './stats.js';

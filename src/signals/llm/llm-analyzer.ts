@@ -22,6 +22,7 @@ import {
   IftbError,
   type JournalEvent,
   type JournalSink,
+  type LlmAnswer,
   type LlmAnswerStore,
   type LlmClient,
   type LlmSeriesKey,
@@ -34,6 +35,7 @@ import {cutoffMs, type LlmConfig, modelInfo} from './config.js';
 import {DEFAULT_SNAPSHOT, marketSnapshot, type PromptReadingsFactory, type SnapshotOptions} from './context.js';
 import {buildLlmRequest, promptTemplate} from './prompts.js';
 import {askAll, LlmBudget, LlmRequester, prepareRequest} from './requester.js';
+import {askWithinDeadline, isSourceEvent, sessionBudget, liveHistory, type LiveLlmOptions, type LlmLiveEvent, type LlmLiveListener, settledOutcome} from './live.js';
 import type {LlmRunPart} from './stats.js';
 
 export interface LlmAnalyzerOptions {
@@ -54,7 +56,12 @@ export interface LlmAnalyzerOptions {
   /** Refuse answers for bars before the model's training cutoff (or from a model without a known one). */
   readonly strict: boolean;
   readonly snapshot?: Partial<Omit<SnapshotOptions, 'symbol' | 'timeframe' | 'timeframeMs' | 'readings'>>;
+  /** A paper or live session in mode `call`: ask bar by bar within a deadline (see live.ts). */
+  readonly live?: LiveLlmOptions;
 }
+
+/** Answer latencies a session keeps for its percentiles. */
+const LIVE_LATENCIES = 1000;
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(':00.000Z', 'Z');
 
@@ -62,6 +69,8 @@ export class LlmAnalyzer implements Analyzer {
   readonly id: string;
   readonly source = 'llm' as const;
   readonly warmupBars: number;
+  /** A session's prompts read the stored funding: the live loop keeps it fresh (a backtest reads what is stored). */
+  readonly usesFunding: boolean;
   readonly promptId: string;
   readonly #o: LlmAnalyzerOptions;
   readonly #snapshot: SnapshotOptions;
@@ -78,6 +87,9 @@ export class LlmAnalyzer implements Analyzer {
   #lastFailure: string | null = null;
   /** What each answered bar used: `${barCloseMs} ${requestHash} ${answer JSON}`, by bar index. */
   readonly #used = new Map<number, string>();
+  /** Live: the session's budget and requester (after the first prepare), the last answered bar, listeners. */
+  #live: {budget: LlmBudget; requester: LlmRequester | null; lastAnswered: number; budgetNoted: boolean} | null = null;
+  readonly #listeners: LlmLiveListener[] = [];
 
   constructor(options: LlmAnalyzerOptions) {
     promptTemplate(options.promptId);
@@ -90,6 +102,7 @@ export class LlmAnalyzer implements Analyzer {
     };
     // Replay needs no history; calls build prompts from the store's history (see prepare).
     this.warmupBars = 0;
+    this.usesFunding = options.live !== undefined && options.config.mode === 'call';
     const info = modelInfo(options.config.models, options.config.model);
     this.#part = {
       promptId: options.promptId, model: options.config.model, mode: options.config.mode, bars: 0, replayed: 0, called: 0, held: 0,
@@ -135,7 +148,25 @@ export class LlmAnalyzer implements Analyzer {
     return this.#health;
   }
 
+  /** Live: what each bar's asking did (metrics). */
+  observe(listener: LlmLiveListener): void {
+    this.#listeners.push(listener);
+  }
+
+  /** Live: the larger of calls and spend over their limits (1 = exhausted); null outside a session. */
+  get budgetUsed(): number | null {
+    const b = this.#live?.budget;
+    if (b === undefined) return null;
+    return Math.max(b.maxCalls > 0 ? b.calls / b.maxCalls : 1, b.priced ? (b.maxUsd > 0 ? b.spentUsd / b.maxUsd : 1) : 0);
+  }
+
+  /** Live: the longest a decision waits for an answer, null outside a session. */
+  get deadlineMs(): number | null {
+    return this.#o.live?.deadlineMs ?? null;
+  }
+
   async prepare(bars: BarColumns, from: number, to: number): Promise<void> {
+    if (this.#o.live !== undefined && this.#o.config.mode === 'call') return this.#prepareLive(bars, from, to, this.#o.live);
     const o = this.#o;
     const tf = o.market.timeframeMs;
     let start = from;
@@ -277,6 +308,129 @@ export class LlmAnalyzer implements Analyzer {
     };
   }
 
+  /**
+   * Live. The first prepare (session start) replays what the session stored for the held bars and
+   * asks nothing; each later one (a new bar) asks about its bar within the deadline.
+   */
+  async #prepareLive(bars: BarColumns, from: number, to: number, live: LiveLlmOptions): Promise<void> {
+    const o = this.#o;
+    const tf = o.market.timeframeMs;
+    const closeOf = (i: number) => bars.openTime[i] + tf;
+    let start = from;
+    while (start < to && bars.openTime[start] < o.decisionFromMs) start++;
+    this.#prepared = true;
+    this.#ensure(to);
+    if (this.#live === null) {
+      const sessionId = live.sessionId();
+      const info = modelInfo(o.config.models, o.config.model);
+      const budget = await sessionBudget(live, o.config, info !== null, o.answers, sessionId);
+      const requester = o.client === null ? null : new LlmRequester({client: o.client, store: o.answers, key: this.key, model: info, budget, sessionId});
+      this.#live = {budget, requester, lastAnswered: -1, budgetNoted: false};
+      if (start >= to) return;
+      const recorded = o.answers === null ? [] : await o.answers.recorded(this.key, closeOf(start), closeOf(to - 1), sessionId);
+      const byClose = new Map<number, number>();
+      for (let i = start; i < to; i++) byClose.set(closeOf(i), i);
+      let replayed = 0;
+      for (const r of recorded) {
+        const i = byClose.get(r.barCloseMs);
+        const valid = validateAnswer(r.answer);
+        if (i === undefined || !valid.ok) continue;
+        this.#answered(i, r.barCloseMs, r.requestHash, valid.answer);
+        replayed++;
+      }
+      for (const e of await live.storedJournal()) {
+        const i = isSourceEvent(e, this.id) ? byClose.get(e.timeMs) : undefined;
+        if (i !== undefined) this.#event(i, e);
+      }
+      for (let i = start; i < to; i++) this.#hold(i);
+      this.#part = {...this.#part, bars: this.#part.bars + (to - start), replayed: this.#part.replayed + replayed};
+      return;
+    }
+    for (let i = start; i < to; i++) {
+      if (Math.round(closeOf(i) / tf) % live.everyBars === 0) await this.#askLive(bars, i, live);
+      this.#hold(i);
+      this.#part = {...this.#part, bars: this.#part.bars + 1};
+    }
+  }
+
+  /** Asks about bar `index` (the bar being decided), waiting at most the deadline; every outcome but an answer abstains with its reason journaled. */
+  async #askLive(bars: BarColumns, index: number, live: LiveLlmOptions): Promise<void> {
+    const o = this.#o;
+    const state = this.#live!;
+    const close = bars.openTime[index] + o.market.timeframeMs;
+    const notify = (event: Omit<LlmLiveEvent, 'barCloseMs'>) => {
+      for (const listener of this.#listeners) listener({barCloseMs: close, ...event});
+    };
+    const fail = (code: ErrorCode, reason: string) => {
+      this.#event(index, {type: 'error', timeMs: close, code, message: `${this.id} ${iso(close)}: ${reason}`});
+      this.#lastFailure = reason;
+    };
+    const exhausted = state.budget.exhausted;
+    if (exhausted !== null || state.requester === null) {
+      if (state.requester === null) return fail(ErrorCode.LLM_UNAVAILABLE, 'no LLM endpoint configured; the bar abstains');
+      notify({outcome: 'budget', requests: 0, latencyMs: null, costUsd: 0});
+      if (state.budgetNoted) return;
+      state.budgetNoted = true;
+      this.#part = {...this.#part, stopped: `LLM budget exhausted (${exhausted})`};
+      return fail(ErrorCode.LLM_BUDGET, `LLM budget of the session exhausted (${exhausted}); later bars abstain`);
+    }
+    const result = await askWithinDeadline(close, {
+      requester: state.requester, deadlineMs: live.deadlineMs, prompt: () => this.#livePrompt(bars, index, live),
+      settled: (outcome) => {
+        if (!(outcome instanceof Error)) {
+          this.#part = {
+            ...this.#part, calls: this.#part.calls + outcome.requests, failedCalls: this.#part.failedCalls + outcome.errors,
+            promptTokens: this.#part.promptTokens + outcome.promptTokens, completionTokens: this.#part.completionTokens + outcome.completionTokens,
+            costUsd: this.#part.costUsd + outcome.costUsd,
+          };
+        }
+        const requests = outcome instanceof Error ? 1 : outcome.requests;
+        notify({outcome: settledOutcome(outcome), requests, latencyMs: outcome instanceof Error || requests === 0 ? null : outcome.latencyMs, costUsd: outcome instanceof Error ? 0 : outcome.costUsd});
+      },
+    });
+    if ('failure' in result) {
+      if (result.deadline) notify({outcome: 'deadline', requests: 0, latencyMs: null, costUsd: 0});
+      return fail(ErrorCode.LLM_FAILED, `${result.failure}; the bar abstains`);
+    }
+    this.#answered(index, close, result.requestHash, result.answer);
+    // The latest LIVE_LATENCIES only: a session runs for months.
+    this.#part = {...this.#part, called: this.#part.called + 1, latenciesMs: [...this.#part.latenciesMs.slice(-(LIVE_LATENCIES - 1)), result.latencyMs]};
+  }
+
+  /** The bar's request: store history before it (plus the buffer's newer bars), funding and headlines up to its close. */
+  async #livePrompt(bars: BarColumns, index: number, live: LiveLlmOptions) {
+    const o = this.#o;
+    const s = this.#snapshot;
+    const tf = o.market.timeframeMs;
+    const open = bars.openTime[index];
+    const close = open + tf;
+    await live.settle?.();
+    const stored = o.context ? await o.context.bars({fromMs: open - s.historyBars * tf, toMs: open}) : null;
+    const history = stored === null ? bars : liveHistory(stored, bars, index);
+    const at = stored === null ? index : history.length - 1;
+    const funding = o.context ? await o.context.funding({fromMs: close - s.fundingMaxAgeMs, toMs: close + 1}) : null;
+    const news = o.context ? await o.context.news({fromMs: close - s.newsLookbackMs, toMs: close + 1}) : [];
+    return prepareRequest(buildLlmRequest(promptTemplate(this.promptId), marketSnapshot(history, at, s, funding, news), o.config.model, o.config.temperature));
+  }
+
+  #answered(index: number, closeMs: number, requestHash: string, answer: LlmAnswer): void {
+    this.#set(index, answerScore(answer), answer.confidence);
+    this.#used.set(index, `${closeMs} ${requestHash} ${JSON.stringify(answer)}`);
+  }
+
+  /** Live holdBars, bar by bar in order: a bar without an answer of its own reuses the last one within holdBars. */
+  #hold(index: number): void {
+    const live = this.#live!;
+    if (this.#used.has(index)) {
+      live.lastAnswered = index;
+      return;
+    }
+    const last = live.lastAnswered;
+    if (last < 0 || index - last > this.#o.config.holdBars) return;
+    this.#set(index, this.#score[last], this.#confidence[last]);
+    this.#part = {...this.#part, held: this.#part.held + 1};
+  }
+
   update(bars: BarView, out: SignalSlot): void {
     const index = bars.index;
     if (index < this.#active.length && this.#active[index] === 1) {
@@ -335,8 +489,10 @@ export class LlmAnalyzer implements Analyzer {
 
   #ensure(length: number): void {
     if (length <= this.#active.length) return;
+    // Doubling: a session prepares one bar at a time.
+    const size = Math.max(length, 2 * this.#active.length);
     const grow = <T extends Float64Array | Uint8Array | Uint16Array>(a: T): T => {
-      const next = new (a.constructor as new (n: number) => T)(length);
+      const next = new (a.constructor as new (n: number) => T)(size);
       next.set(a);
       return next;
     };

@@ -39,6 +39,32 @@ export class LlmBudget {
   }
 }
 
+/**
+ * A live bar's deadline, shared by the bar's wait and its request: whichever comes first wins, in
+ * one turn of the event loop. An answer that arrives while it is open claims it (the bar uses the
+ * answer, even if storing it ends a moment past the deadline); once it expired the bar has
+ * abstained and later answers are stored as late.
+ */
+export class AnswerDeadline {
+  #state: 'open' | 'claimed' | 'expired' = 'open';
+
+  /** An answer arrived: true when the bar may use it. */
+  claim(): boolean {
+    if (this.#state === 'open') this.#state = 'claimed';
+    return this.#state === 'claimed';
+  }
+
+  /** The deadline passed: true when the bar abstains (no answer claimed it). */
+  expire(): boolean {
+    if (this.#state === 'open') this.#state = 'expired';
+    return this.#state === 'expired';
+  }
+
+  get expired(): boolean {
+    return this.#state === 'expired';
+  }
+}
+
 export interface PreparedRequest {
   readonly request: LlmRequest;
   readonly requestJson: string;
@@ -64,6 +90,8 @@ export interface AskOutcome {
   readonly costUsd: number;
   /** Why the bar has no answer (last failure), null when ok. */
   readonly error: string | null;
+  /** Kind of the last failure ('invalid': an answer off the schema), null when ok or not asked. */
+  readonly failureKind?: string | null;
 }
 
 export interface RequesterOptions {
@@ -75,6 +103,8 @@ export interface RequesterOptions {
   readonly budget: LlmBudget;
   /** Longest wait before the retry (a server's Retry-After is honoured up to this). */
   readonly maxRetryDelayMs?: number;
+  /** The paper/live session asking: stored with every row. */
+  readonly sessionId?: string;
 }
 
 const RETRIED = new Set(['rate-limit', 'server', 'connection', 'empty']);
@@ -99,7 +129,8 @@ export class LlmRequester {
     return this.#o.budget;
   }
 
-  async ask(barCloseMs: number, prepared: PreparedRequest): Promise<AskOutcome> {
+  /** With a `deadline` (live), no retry starts after it expired and answers past it are stored as late. */
+  async ask(barCloseMs: number, prepared: PreparedRequest, deadline?: AnswerDeadline): Promise<AskOutcome & {readonly late?: boolean}> {
     const o = this.#o;
     let requests = 0;
     let errors = 0;
@@ -109,7 +140,10 @@ export class LlmRequester {
     let latencyMs = 0;
     let lastError: string | null = null;
     let status: AskOutcome['status'] = 'skipped';
+    let late = false;
+    let failureKind: string | null = null;
     for (let attempt = 1; attempt <= 2; attempt++) {
+      if (attempt > 1 && deadline?.expired) break;
       const exhausted = o.budget.exhausted;
       if (exhausted !== null) {
         lastError ??= `not asked: ${exhausted}`;
@@ -137,32 +171,36 @@ export class LlmRequester {
         } else {
           answerJson = completion.content;
           status = 'invalid';
+          failureKind = 'invalid';
           lastError = `invalid answer: ${parsed.reason}`;
           retry = true;
         }
       } else {
         status = 'error';
+        failureKind = completion.kind;
         lastError = completion.message;
         retry = RETRIED.has(completion.kind);
       }
       cost += attemptCost;
       o.budget.spentUsd += attemptCost;
       if (status !== 'ok') errors++;
+      if (deadline !== undefined) late = status === 'ok' ? !deadline.claim() : deadline.expired;
       await o.store?.append({
         ...o.key, barCloseMs, requestHash: prepared.requestHash, requestJson: prepared.requestJson, answerJson,
         responseModel: completion.ok ? completion.responseModel : null, latencyMs: completion.latencyMs,
         promptTokens: completion.ok ? completion.promptTokens : 0, completionTokens: completion.ok ? completion.completionTokens : 0,
         costUsd: attemptCost, status: status as LlmAnswerStatus, error: status === 'ok' ? null : lastError,
+        ...(o.sessionId === undefined ? {} : {sessionId: o.sessionId, late}),
       });
       if (status === 'ok') {
-        return {barCloseMs, status, answer, requests, errors, latencyMs, promptTokens, completionTokens, costUsd: cost, error: null};
+        return {barCloseMs, status, answer, requests, errors, latencyMs, promptTokens, completionTokens, costUsd: cost, error: null, late};
       }
       if (!retry) break;
       if (attempt === 1 && !completion.ok && completion.retryAfterMs !== null) {
         await new Promise((resolve) => setTimeout(resolve, Math.min(completion.retryAfterMs!, o.maxRetryDelayMs ?? 1000)));
       }
     }
-    return {barCloseMs, status, answer: null, requests, errors, latencyMs, promptTokens, completionTokens, costUsd: cost, error: lastError};
+    return {barCloseMs, status, answer: null, requests, errors, latencyMs, promptTokens, completionTokens, costUsd: cost, error: lastError, late, failureKind};
   }
 
   /** Failures no retry fixes stop the whole job with a message that says what to fix. */
