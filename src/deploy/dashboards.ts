@@ -140,6 +140,13 @@ export function analysisDashboard() {
     ['LLM', 8, [
       series('LLM calls per hour', 'short', {expr: 'increase(iftb_llm_calls_total[1h])', legend: 'calls'}),
       series('LLM cost per day', 'currencyUSD', {expr: 'increase(iftb_llm_cost_usdt_total[1d])', legend: 'cost'}),
+      series('LLM latency (p99) and budget used', 'short',
+        {expr: 'histogram_quantile(0.99, sum by (le) (rate(iftb_llm_request_duration_seconds_bucket[1h])))', legend: 'p99 s'},
+        {expr: 'iftb_llm_budget_used_ratio', legend: 'budget used'}),
+      series('LLM failures and headlines per hour', 'short',
+        {expr: 'sum by (kind) (increase(iftb_llm_failures_total[1h]))', legend: 'failed {{kind}}'},
+        {expr: 'increase(iftb_news_items_total[1h])', legend: 'headlines'},
+        {expr: 'increase(iftb_news_feed_errors_total[1h])', legend: 'feed errors'}),
     ]],
     ['Shadow challenger', 8, [
       series('ML score: champion and shadow (−1..1)', 'short', {expr: 'iftb_signal_score{source="ml"}', legend: 'champion'}, {expr: 'iftb_shadow_signal_score', legend: 'shadow {{model}}'}).min(-1).max(1),

@@ -4,6 +4,7 @@ import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {compareBacktests} from '../../src/app/compare-backtests.js';
 import {trainModel} from '../../src/app/train.js';
+import {BUSY_ENSEMBLE} from '../support/ensemble-params.js';
 import {useSampleStore} from '../support/sample-store.js';
 
 const day = (y: number, m: number, d: number) => Date.UTC(y, m - 1, d);
@@ -22,7 +23,7 @@ describe('iftb compare: two backtests identical except the model', () => {
   const compare = (extra: Record<string, unknown> = {}, out?: string) =>
     compareBacktests(
       sample.store(),
-      {a: 'tiny@1', b: 'tiny@2', backtest: {symbol: 'BTC/USDT:USDT', timeframe: '1h', toMs: day(2024, 4, 1), ...extra}, resamples: 300, blockBars: 24, seed: 5},
+      {a: 'tiny@1', b: 'tiny@2', backtest: {symbol: 'BTC/USDT:USDT', timeframe: '1h', toMs: day(2024, 4, 1), params: BUSY_ENSEMBLE, ...extra}, resamples: 300, blockBars: 24, seed: 5},
       {modelsDir: join(dir, 'models'), reportsDir: join(dir, 'reports'), out},
     );
 
@@ -107,7 +108,7 @@ describe('iftb compare: two backtests identical except the model', () => {
   });
 
   it('refuses a strategy that does not read params.model, and the same model twice', async () => {
-    await expect(compare({strategy: 'sma-cross', fromMs: day(2024, 3, 1)})).rejects.toThrow(/strategy sma-cross has no (parameter )?'model'/);
+    await expect(compare({strategy: 'sma-cross', params: {}, fromMs: day(2024, 3, 1)})).rejects.toThrow(/strategy sma-cross has no (parameter )?'model'/);
     await expect(
       compareBacktests(sample.store(), {a: 'tiny@1', b: 'tiny@1'}, {modelsDir: join(dir, 'models'), reportsDir: join(dir, 'reports')}),
     ).rejects.toThrow(/both tiny@1/);
