@@ -78,10 +78,11 @@ describe('two commands on one store', () => {
 
   it('keeps the store readable while a backtest runs, and the backtest still records its run', async () => {
     const reports = join(dir, 'reports');
-    const backtest = iftb(['backtest', '--strategy', 'sma-cross', '--db', db, '--reports-dir', reports, '--json']);
+    // The ensemble (TA + ONNX over the whole sample): long enough that the reader below runs while it does.
+    const backtest = iftb(['backtest', '--strategy', 'ensemble', '--db', db, '--reports-dir', reports, '--json']);
     let backtestDone = false;
     void backtest.then(() => (backtestDone = true));
-    await new Promise((r) => setTimeout(r, 1_500));
+    await new Promise((r) => setTimeout(r, 1_000));
     const list = await iftb(['data', 'list', '--db', db, '--wait', '5']);
     expect(list.code, list.stderr).toBe(0);
     expect(backtestDone, 'data list finished while the backtest was still running').toBe(false);
