@@ -6,11 +6,10 @@
  * A model that fails any step is refused with the reason and the old ones keep serving.
  */
 import {type Analyzer, isIftbError, type JournalEvent, type JournalSink, type Timeframe, timeframeMs} from '../core/index.js';
-import {modelWindow} from '../ml/manifest.js';
 import {sharedOnnxModel} from '../ml/onnx-model.js';
 import type {ModelAnalyzer} from '../signals/ml/index.js';
 import {openRegistry} from './models.js';
-import {loadExactModel, type MlAnalyzer, mlModelOf} from './strategy-kit.js';
+import {loadExactModel, type MlAnalyzer, mlModelOf, modelInfo} from './strategy-kit.js';
 
 export interface ServingModel {
   readonly source: string;
@@ -42,13 +41,6 @@ export interface ReloadOptions {
 
 type Loaded = ReturnType<ReturnType<typeof openRegistry>['load']>;
 
-/** The analyzer's model info after a swap to `loaded` (same reference and source). */
-function swappedInfo(info: MlAnalyzer['model'], loaded: Loaded): MlAnalyzer['model'] {
-  const m = loaded.manifest;
-  return {...info, model: loaded.id, channel: loaded.ref.channel ?? info.channel, onnxSha256: m.files['model.onnx'].sha256, label: m.label.definition, windowMs: modelWindow(m),
-    trainWindow: {from: m.windows.train.from, to: m.windows.train.to}, validationWindow: {from: m.windows.validation.from, to: m.windows.validation.to}};
-}
-
 /** Why `loaded` cannot replace the model `info` describes (null when it can). */
 function incompatible(info: MlAnalyzer['model'], loaded: Loaded, source: string): string | null {
   const m = loaded.manifest;
@@ -73,7 +65,7 @@ export async function replayModelSwap(analyzers: readonly Analyzer[], event: Ext
   const m = loaded.manifest;
   const next = await sharedOnnxModel(loaded.onnx, {id: loaded.id, featureSet: m.features.set, featureNames: m.features.names});
   (target as ModelAnalyzer).replaceModel(next, m.serving.scoreScale);
-  Object.assign(target, {model: swappedInfo(target.model, loaded)});
+  Object.assign(target, {model: modelInfo(target.model.ref, loaded, loaded.ref.channel ?? target.model.channel)});
   await options.rescore?.(target);
 }
 
@@ -94,7 +86,7 @@ export async function reloadModels(analyzers: readonly Analyzer[], by: string, o
       const problem = incompatible(info, loaded, a.id);
       if (problem !== null) return `refused: ${problem}`;
       const next = await sharedOnnxModel(loaded.onnx, {id: loaded.id, featureSet: m.features.set, featureNames: m.features.names});
-      swaps.push({analyzer: a, next, scale: m.serving.scoreScale, model: {...swappedInfo(info, loaded), channel: loaded.ref.channel}});
+      swaps.push({analyzer: a, next, scale: m.serving.scoreScale, model: modelInfo(info.ref, loaded, loaded.ref.channel)});
     } catch (error) {
       const reason = isIftbError(error) ? `${error.code}: ${error.message}` : (error as Error).message;
       return `refused: ${info.ref}: ${reason}; ${info.model} keeps serving`;

@@ -124,7 +124,8 @@ function refuseForeignFeatures(loaded: LoadedModel): void {
 
 type LoadedModel = ReturnType<ReturnType<typeof openRegistry>['load']>;
 
-function modelInfo(ref: string, loaded: LoadedModel, channel: string | null): MlModelInfo {
+/** What a run records about `loaded` serving the reference `ref` (also after a reload swapped it in). */
+export function modelInfo(ref: string, loaded: LoadedModel, channel: string | null): MlModelInfo {
   const m = loaded.manifest;
   return {
     ref,
