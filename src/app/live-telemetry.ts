@@ -124,6 +124,11 @@ export function attachTelemetry(handle: Handle, options: TelemetryOptions = {}):
       llmFailed.add(now, Math.max(1, e.requests));
     });
   }
+  /** The largest share of a session budget any LLM source has spent; null without a budget. */
+  const budgetUsed = (): number | null => {
+    const used = llmSources.map((a) => a.budgetUsed).filter((u): u is number => u !== null);
+    return used.length === 0 ? null : Math.max(...used);
+  };
   const news = handle.session.llm?.news ?? null;
   news?.listen({
     polled: (feed, info) => m.newsItems.inc(info.stored, {feed}),
@@ -181,8 +186,8 @@ export function attachTelemetry(handle: Handle, options: TelemetryOptions = {}):
       m.dataAge.set(Math.max(0, session.clock.now() - status.lastCloseMs) / 1000);
     }
     m.fundingPaid.set(ledger.totals.funding === 0 ? 0 : -ledger.totals.funding);
-    const used = llmSources.map((a) => a.budgetUsed).filter((u): u is number => u !== null);
-    if (used.length > 0) m.llmBudgetUsed.set(Math.max(...used));
+    const used = budgetUsed();
+    if (used !== null) m.llmBudgetUsed.set(used);
   };
 
   /** --shadow: the challenger's latest ML score and would-be equity (it steps in the same slot, after the champion). */
@@ -293,10 +298,10 @@ export function attachTelemetry(handle: Handle, options: TelemetryOptions = {}):
 
   /** The LLM figures the alert rules judge (none without an LLM source in a session). */
   function llmReadings(nowMs: number) {
-    const used = llmSources.map((a) => a.budgetUsed).filter((u): u is number => u !== null);
-    if (used.length === 0) return {};
+    const used = budgetUsed();
+    if (used === null) return {};
     const asked = llmRequests.sum(nowMs);
-    return {llmBudgetUsed: Math.max(...used), llmFailureRate: asked >= MIN_LLM_REQUESTS ? Math.min(1, llmFailed.sum(nowMs) / asked) : null};
+    return {llmBudgetUsed: used, llmFailureRate: asked >= MIN_LLM_REQUESTS ? Math.min(1, llmFailed.sum(nowMs) / asked) : null};
   }
 
   // The kill switch may be engaged already (a restored latch): that is the state, not news.
