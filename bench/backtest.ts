@@ -126,7 +126,7 @@ async function main(): Promise<void> {
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
   console.log(`pipeline: ${BARS.toLocaleString('en-US')} bars in ${run.loopSeconds.toFixed(2)} s of per-bar loop, ${seconds.toFixed(2)} s end to end ` +
     `(with config, data hashing and allocation: ${Math.round(BARS / seconds).toLocaleString('en-US')} bars/s); ` +
-    `${run.ledger.trades.length} round trips, ${run.journal.length} journal events`);
+    `${run.ledger.tradeCount} round trips, ${run.journal.length} journal events`);
   console.log(`plain typed-array loop: ${plainSeconds.toFixed(3)} s`);
   console.log(`final equity: pipeline ${engineEquity.toFixed(6)}, plain loop ${plainEquity.toFixed(6)} (difference ${(engineEquity - plainEquity).toExponential(2)})`);
   console.log(`peak RSS: ${peakRssMb.toFixed(0)} MB`);

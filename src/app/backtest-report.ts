@@ -61,7 +61,7 @@ export async function recordBacktest(store: DuckDbStore, run: BacktestRun, summa
       fromMs: summary.market.firstBarMs, toMs: summary.market.lastBarMs, config: {...c, params: run.params},
       configHash: run.configHash, dataHash: run.dataHash, metrics: summary.metrics, reportDir,
     },
-    run.journal,
+    run.journal.toArray(),
     run.ledger.entries,
     run.ledger.trades,
   );

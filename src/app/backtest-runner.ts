@@ -1,7 +1,8 @@
 import type {DuckDbStore} from '../adapters/duckdb/index.js';
-import {type BarSeries, ErrorCode, type FundingSeries, IftbError, type JournalEvent, type ProgressSink, SILENT_PROGRESS, timeframeMs} from '../core/index.js';
+import {type BarSeries, ErrorCode, type FundingSeries, IftbError, type JournalEvent, type JournalLog, type ProgressSink, SILENT_PROGRESS, timeframeMs} from '../core/index.js';
 import {configHash, parseConfig} from '../config/index.js';
 import {DEFAULT_WEIGHTS, loadStrategy, parseParams, type SourceWeights, type StrategyDefinition} from '../decision/index.js';
+import {ColumnarJournal} from '../engine/columnar-journal.js';
 import type {TradingEngine} from '../engine/trading-engine.js';
 import type {Ledger} from '../portfolio/ledger.js';
 import {KillSwitch, MemoryKillSwitchRepository} from '../risk/index.js';
@@ -43,7 +44,7 @@ export interface BacktestRun {
   readonly timeline: Float64Array;
   readonly engine: TradingEngine;
   readonly ledger: Ledger;
-  readonly journal: readonly JournalEvent[];
+  readonly journal: JournalLog;
   /** Ensemble weight of each source (shared equally by a source's analyzers). */
   readonly weights: SourceWeights;
   /** Analyzers that were configured but could not answer, with the reason. */
@@ -147,8 +148,8 @@ export async function executeBacktest(
   const timeline = cut === undefined || cut >= fullTimeline.length ? fullTimeline : fullTimeline.subarray(0, Math.max(0, cut));
   const tf = timeframeMs(config.timeframe);
   const strict = options.strict ?? false;
-  const journal: JournalEvent[] = [];
-  const sink = (event: JournalEvent) => journal.push(event);
+  const journal = new ColumnarJournal();
+  const sink = journal.sink;
 
   const lanes = composeLanes(config, strategy, entries, datas, sink, {modelsDir: options.modelsDir, llm: options.llm, strict, ...(options.models === undefined ? {} : {models: options.models})});
   const allAnalyzers = lanes.flatMap((l) => l.analyzers);
@@ -287,7 +288,7 @@ interface Span {
   readonly engine: TradingEngine;
   readonly timeline: Float64Array;
   readonly tf: number;
-  readonly journal: readonly JournalEvent[];
+  readonly journal: JournalLog;
   readonly journalEnds: Uint32Array;
   readonly script: OperatorScript;
   readonly onStep: RunOptions['onStep'];

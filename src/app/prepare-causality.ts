@@ -24,7 +24,7 @@ export interface ProbedRun {
   readonly probe: PrepareProbe;
   readonly bars: BarColumns;
   readonly firstIndex: number;
-  readonly journal: readonly JournalEvent[];
+  readonly journal: Iterable<JournalEvent>;
   readonly engine: {
     readonly recorder: {readonly signals: ReadonlyArray<{readonly id: string; readonly score: Float64Array; readonly confidence: Float64Array; readonly active: Uint8Array}>};
   };
@@ -57,7 +57,8 @@ export function prepareCuts(run: ProbedRun, plan: CutPlan = {}): number[] {
   const first = run.firstIndex;
   if (n - first <= max) return Array.from({length: n - first}, (_, k) => first + k + 1);
   const cuts = new Set<number>();
-  const intentTimes = new Set(run.journal.filter((e) => e.type === 'intent').map((e) => e.timeMs));
+  const intentTimes = new Set<number>();
+  for (const e of run.journal) if (e.type === 'intent') intentTimes.add(e.timeMs);
   const tf = n > 1 ? run.bars.openTime[1] - run.bars.openTime[0] : 0;
   for (let i = first; i < n && cuts.size < max; i++) if (intentTimes.has(run.bars.openTime[i] + tf)) cuts.add(i + 1);
   let state = (plan.seed ?? 1) >>> 0;

@@ -66,7 +66,7 @@ export async function writeRunArtifacts(store: Pick<DuckDbStore, 'db'>, dir: str
 }
 
 export function reportInputOf(run: BacktestRun, summary: ReportSummary): ReportInput {
-  return {summary, bars: barTrackOf(run), journal: run.journal, trades: run.ledger.trades, cash: run.ledger.entries};
+  return {summary, bars: barTrackOf(run), journal: run.journal.toArray(), trades: run.ledger.trades, cash: run.ledger.entries};
 }
 
 export interface StoredRunFiles {

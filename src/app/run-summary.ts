@@ -159,7 +159,7 @@ export function summarizeRun(run: BacktestRun): RunSummary {
       close, scores: r.ensembleScore, confidences: r.ensembleConfidence, active: r.ensembleActive, ...window,
     }),
     events,
-    halts: haltsOf(run.journal, bars.openTime[n - 1] + tf),
+    halts: haltsOf(run.journal.toArray(), bars.openTime[n - 1] + tf),
     ...(portfolio ? {portfolio: portfolio.portfolio} : {}),
     tradeList: ledger.trades,
   };

@@ -1,6 +1,7 @@
 export * from './errors.js';
 export * from './timeframe.js';
 export * from './market.js';
+export * from './row-buffer.js';
 export * from './bar-view.js';
 export * from './paths.js';
 export * from './trading.js';

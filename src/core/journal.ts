@@ -56,3 +56,12 @@ export interface ModelReading {
 }
 
 export type JournalSink = (event: JournalEvent) => void;
+
+/** A run's journal as it is read: in order, by index, or as a slice (an array journal or a columnar one). */
+export interface JournalLog extends Iterable<JournalEvent> {
+  readonly length: number;
+  at(index: number): JournalEvent;
+  slice(from?: number, to?: number): JournalEvent[];
+  /** Every event as one array (made once and kept). */
+  toArray(): readonly JournalEvent[];
+}

@@ -1,6 +1,5 @@
 import type {
   ActionIntent,
-  ClosedTrade,
   ExecutionVenue,
   HealthSnapshot,
   JournalSink,
@@ -269,7 +268,7 @@ export class TradingEngine {
 
   #onVenueEvent(event: VenueEvent): void {
     const o = this.#o;
-    const closed: ClosedTrade | null = o.ledger.apply(event);
+    const closed = o.ledger.settle(event);
     switch (event.type) {
       case 'fill':
         o.journal({type: 'fill', timeMs: event.fill.timeMs, fill: event.fill});
@@ -283,7 +282,7 @@ export class TradingEngine {
       default:
         o.journal(event);
     }
-    if (closed) o.gate.onTradeClosed(closed.netPnl, closed.exitTimeMs);
+    if (closed >= 0) o.gate.onTradeClosed(o.ledger.tradeNetPnl(closed), o.ledger.tradeExitMs(closed));
   }
 
   /** Kill switch or close-all: cancel every resting order, close every position reduce-only. */

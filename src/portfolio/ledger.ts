@@ -1,9 +1,19 @@
-import type {ClosedTrade, Fill, FundingPayment, Liquidation, PositionSide, SymbolId, VenueEvent} from '../core/index.js';
+import {type ClosedTrade, type Fill, type FundingPayment, type Liquidation, type PositionSide, RowBuffer, type SymbolId, type VenueEvent} from '../core/index.js';
 
 /** Quantities closer than this are equal: far below any exchange step size, far above float dust. */
 const QTY_EPSILON = 1e-9;
 
 export type CashKind = 'deposit' | 'realized-pnl' | 'fee' | 'funding' | 'liquidation-fee';
+const CASH_KINDS: readonly CashKind[] = ['deposit', 'realized-pnl', 'fee', 'funding', 'liquidation-fee'];
+const DEPOSIT = 0;
+const REALIZED = 1;
+const FEE = 2;
+const FUNDING = 3;
+const LIQUIDATION_FEE = 4;
+/** A cash row: time, kind, amount, balance, order id, lane (−1: the account). */
+const CASH_WIDTH = 6;
+/** A round-trip row: lane, side (0 long, 1 short), qty, entry time, exit time, entry price, exit price, gross, fees, funding, liquidation fee, net, bars. */
+const TRADE_WIDTH = 13;
 
 /** One change of the wallet balance, with what caused it. */
 export interface CashEntry {
@@ -17,6 +27,7 @@ export interface CashEntry {
   readonly symbol: SymbolId;
 }
 
+/** The trade a book holds; one per book, reset for each round trip (no object per trade). */
 interface OpenTrade {
   side: PositionSide;
   entryTimeMs: number;
@@ -35,23 +46,31 @@ interface OpenTrade {
 /** One symbol's books inside the account. */
 interface Book {
   readonly symbol: SymbolId;
+  readonly lane: number;
   qty: number;
   entry: number;
   /** Marking price (the latest close the engine gave). */
   mark: number;
-  open: OpenTrade | null;
+  /** Whether `trade` is a round trip in progress. */
+  open: boolean;
+  readonly trade: OpenTrade;
 }
 
 /**
  * The books of one account: the only place cash and positions change, and only from venue events
  * (fills, funding, liquidations). One wallet, one position per symbol (in the engine's symbol
  * order); keeps the cash journal and the closed round trips of every symbol. Equity is wallet +
- * every position's unrealised PnL at its marking price.
+ * every position's unrealised PnL at its marking price. Cash entries and round trips are kept as
+ * numeric rows and become objects only when read (`entries`, `trades`): a run retains hundreds of
+ * thousands of them, and as objects the collector would walk them on every major GC of the loop.
  */
 export class Ledger {
-  readonly entries: CashEntry[] = [];
-  readonly trades: ClosedTrade[] = [];
   readonly symbols: readonly SymbolId[];
+  readonly #cashRows = new RowBuffer(CASH_WIDTH);
+  readonly #cashObjects: CashEntry[] = [];
+  readonly #tradeRows = new RowBuffer(TRADE_WIDTH);
+  readonly #tradeReasons: string[] = [];
+  readonly #tradeObjects: ClosedTrade[] = [];
   readonly #books: Book[];
   readonly #laneOf = new Map<SymbolId, number>();
   // Initialised here (a bare field starts as undefined and V8 keeps it tagged: equity() would allocate per bar).
@@ -72,10 +91,57 @@ export class Ledger {
     this.symbols = Object.freeze(typeof symbols === 'string' ? [symbols] : [...symbols]);
     this.#books = this.symbols.map((symbol, k) => {
       this.#laneOf.set(symbol, k);
-      return {symbol, qty: 0, entry: 0, mark: Number.NaN, open: null};
+      const trade: OpenTrade = {
+        side: 'long', entryTimeMs: Number.NaN, entryQty: 0, entryNotional: 0, exitQty: 0, exitNotional: 0, maxQty: 0, grossPnl: 0,
+        fees: 0, funding: 0, liquidationFee: 0, entryReason: '',
+      };
+      return {symbol, lane: k, qty: 0, entry: 0, mark: Number.NaN, open: false, trade};
     });
     this.#wallet = initialBalance;
-    this.entries.push({timeMs: startMs, kind: 'deposit', amount: initialBalance, balance: initialBalance, orderId: 0, symbol: ''});
+    this.#row(startMs, DEPOSIT, initialBalance, 0, -1);
+  }
+
+  /** The cash journal, oldest first: every change of the wallet with its cause. */
+  get entries(): readonly CashEntry[] {
+    const out = this.#cashObjects;
+    const d = this.#cashRows.data;
+    for (let i = out.length; i < this.#cashRows.length; i++) {
+      const at = i * CASH_WIDTH;
+      const lane = d[at + 5];
+      out.push({timeMs: d[at], kind: CASH_KINDS[d[at + 1]], amount: d[at + 2], balance: d[at + 3], orderId: d[at + 4], symbol: lane < 0 ? '' : this.symbols[lane]});
+    }
+    return out;
+  }
+
+  /** The closed round trips of every symbol, in closing order. */
+  get trades(): readonly ClosedTrade[] {
+    const out = this.#tradeObjects;
+    const d = this.#tradeRows.data;
+    for (let i = out.length; i < this.#tradeRows.length; i++) {
+      const at = i * TRADE_WIDTH;
+      out.push({
+        id: i + 1, symbol: this.symbols[d[at]], side: d[at + 1] === 0 ? 'long' : 'short', qty: d[at + 2], entryTimeMs: d[at + 3],
+        exitTimeMs: d[at + 4], entryPrice: d[at + 5], exitPrice: d[at + 6], grossPnl: d[at + 7], fees: d[at + 8], funding: d[at + 9],
+        liquidationFee: d[at + 10], netPnl: d[at + 11], entryReason: this.#tradeReasons[2 * i], exitReason: this.#tradeReasons[2 * i + 1],
+        bars: d[at + 12],
+      });
+    }
+    return out;
+  }
+
+  /** Round trips closed so far (without making their objects). */
+  get tradeCount(): number {
+    return this.#tradeRows.length;
+  }
+
+  /** Net PnL of closed round trip k (0-based, closing order). */
+  tradeNetPnl(k: number): number {
+    return this.#tradeRows.data[k * TRADE_WIDTH + 11];
+  }
+
+  /** Exit time of closed round trip k. */
+  tradeExitMs(k: number): number {
+    return this.#tradeRows.data[k * TRADE_WIDTH + 4];
   }
 
   /** The symbol of a single-symbol ledger (its first). */
@@ -100,8 +166,8 @@ export class Ledger {
   }
   /** Bars since the open trade's first fill at `timeMs` (as its closed trade will count them); 0 without one. */
   heldBars(lane: number, timeMs: number): number {
-    const open = this.#books[lane].open;
-    return open === null ? 0 : Math.round((timeMs - open.entryTimeMs) / this.timeframeMs);
+    const b = this.#books[lane];
+    return b.open ? Math.round((timeMs - b.trade.entryTimeMs) / this.timeframeMs) : 0;
   }
   get totals() {
     return {
@@ -138,16 +204,22 @@ export class Ledger {
 
   /** Applies one venue event; returns the round trip it closed, if any. */
   apply(event: VenueEvent): ClosedTrade | null {
+    const k = this.settle(event);
+    return k < 0 ? null : this.trades[k];
+  }
+
+  /** Applies one venue event; returns the index of the round trip it closed (see tradeNetPnl), or −1. */
+  settle(event: VenueEvent): number {
     switch (event.type) {
       case 'fill':
         return this.#applyFill(this.#book(event.fill.symbol), event.fill);
       case 'funding':
         this.#applyFunding(this.#book(event.funding.symbol), event.funding);
-        return null;
+        return -1;
       case 'liquidation':
         return this.#applyLiquidation(this.#book(event.liquidation.symbol), event.liquidation);
       default:
-        return null;
+        return -1;
     }
   }
 
@@ -157,17 +229,28 @@ export class Ledger {
     return this.#books[k];
   }
 
-  #cash(b: Book, timeMs: number, kind: CashKind, amount: number, orderId: number): void {
+  #cash(b: Book, timeMs: number, kind: number, amount: number, orderId: number): void {
     if (amount === 0) return;
     this.#wallet += amount;
-    this.entries.push({timeMs, kind, amount, balance: this.#wallet, orderId, symbol: b.symbol});
+    this.#row(timeMs, kind, amount, orderId, b.lane);
   }
 
-  #applyFill(b: Book, fill: Fill): ClosedTrade | null {
+  #row(timeMs: number, kind: number, amount: number, orderId: number, lane: number): void {
+    const at = this.#cashRows.append();
+    const d = this.#cashRows.data;
+    d[at] = timeMs;
+    d[at + 1] = kind;
+    d[at + 2] = amount;
+    d[at + 3] = this.#wallet;
+    d[at + 4] = orderId;
+    d[at + 5] = lane;
+  }
+
+  #applyFill(b: Book, fill: Fill): number {
     const signed = fill.side === 'buy' ? fill.qty : -fill.qty;
     this.#fees += fill.fee;
     this.#slippage += fill.slippage;
-    let closed: ClosedTrade | null = null;
+    let closed = -1;
     let opening = fill.qty;
     if (b.qty !== 0 && Math.sign(signed) !== Math.sign(b.qty)) {
       const closing = Math.min(fill.qty, Math.abs(b.qty));
@@ -176,9 +259,9 @@ export class Ledger {
       // A reversal's fee is split pro rata between the trade it closes and the one it opens.
       const closingFee = (fill.fee * closing) / fill.qty;
       this.#realized += pnl;
-      this.#cash(b, fill.timeMs, 'realized-pnl', pnl, fill.orderId);
-      this.#cash(b, fill.timeMs, 'fee', -closingFee, fill.orderId);
-      const trade = b.open!;
+      this.#cash(b, fill.timeMs, REALIZED, pnl, fill.orderId);
+      this.#cash(b, fill.timeMs, FEE, -closingFee, fill.orderId);
+      const trade = b.trade;
       trade.exitQty += closing;
       trade.exitNotional += closing * fill.price;
       trade.grossPnl += pnl;
@@ -192,17 +275,26 @@ export class Ledger {
     }
     if (opening > 0) {
       const openingFee = (fill.fee * opening) / fill.qty;
-      this.#cash(b, fill.timeMs, 'fee', -openingFee, fill.orderId);
+      this.#cash(b, fill.timeMs, FEE, -openingFee, fill.orderId);
       const held = Math.abs(b.qty);
       b.entry = (b.entry * held + fill.price * opening) / (held + opening);
       b.qty += Math.sign(signed) * opening;
+      const trade = b.trade;
       if (!b.open) {
-        b.open = {
-          side: signed > 0 ? 'long' : 'short', entryTimeMs: fill.timeMs, entryQty: 0, entryNotional: 0, exitQty: 0,
-          exitNotional: 0, maxQty: 0, grossPnl: 0, fees: 0, funding: 0, liquidationFee: 0, entryReason: fill.reason,
-        };
+        b.open = true;
+        trade.side = signed > 0 ? 'long' : 'short';
+        trade.entryTimeMs = fill.timeMs;
+        trade.entryQty = 0;
+        trade.entryNotional = 0;
+        trade.exitQty = 0;
+        trade.exitNotional = 0;
+        trade.maxQty = 0;
+        trade.grossPnl = 0;
+        trade.fees = 0;
+        trade.funding = 0;
+        trade.liquidationFee = 0;
+        trade.entryReason = fill.reason;
       }
-      const trade = b.open;
       trade.entryQty += opening;
       trade.entryNotional += opening * fill.price;
       trade.fees += openingFee;
@@ -213,19 +305,19 @@ export class Ledger {
 
   #applyFunding(b: Book, funding: FundingPayment): void {
     this.#funding += funding.amount;
-    this.#cash(b, funding.timeMs, 'funding', funding.amount, 0);
-    if (b.open) b.open.funding += funding.amount;
+    this.#cash(b, funding.timeMs, FUNDING, funding.amount, 0);
+    if (b.open) b.trade.funding += funding.amount;
   }
 
-  #applyLiquidation(b: Book, liquidation: Liquidation): ClosedTrade | null {
+  #applyLiquidation(b: Book, liquidation: Liquidation): number {
     const qty = Math.abs(b.qty);
     const pnl = qty * (liquidation.price - b.entry) * Math.sign(b.qty);
     this.#realized += pnl;
     this.#liquidationFees += liquidation.fee;
     this.#liquidations++;
-    this.#cash(b, liquidation.timeMs, 'realized-pnl', pnl, 0);
-    this.#cash(b, liquidation.timeMs, 'liquidation-fee', -liquidation.fee, 0);
-    const trade = b.open!;
+    this.#cash(b, liquidation.timeMs, REALIZED, pnl, 0);
+    this.#cash(b, liquidation.timeMs, LIQUIDATION_FEE, -liquidation.fee, 0);
+    const trade = b.trade;
     trade.exitQty += qty;
     trade.exitNotional += qty * liquidation.price;
     trade.grossPnl += pnl;
@@ -235,28 +327,26 @@ export class Ledger {
     return this.#closeTrade(b, liquidation.timeMs, 'liquidation');
   }
 
-  #closeTrade(b: Book, timeMs: number, exitReason: string): ClosedTrade {
-    const t = b.open!;
-    b.open = null;
-    const trade: ClosedTrade = {
-      id: this.trades.length + 1,
-      symbol: b.symbol,
-      side: t.side,
-      qty: t.maxQty,
-      entryTimeMs: t.entryTimeMs,
-      exitTimeMs: timeMs,
-      entryPrice: t.entryNotional / t.entryQty,
-      exitPrice: t.exitNotional / t.exitQty,
-      grossPnl: t.grossPnl,
-      fees: t.fees,
-      funding: t.funding,
-      liquidationFee: t.liquidationFee,
-      netPnl: t.grossPnl - t.fees + t.funding - t.liquidationFee,
-      entryReason: t.entryReason,
-      exitReason,
-      bars: Math.round((timeMs - t.entryTimeMs) / this.timeframeMs),
-    };
-    this.trades.push(trade);
-    return trade;
+  #closeTrade(b: Book, timeMs: number, exitReason: string): number {
+    const t = b.trade;
+    b.open = false;
+    const k = this.#tradeRows.length;
+    const at = this.#tradeRows.append();
+    const d = this.#tradeRows.data;
+    d[at] = b.lane;
+    d[at + 1] = t.side === 'long' ? 0 : 1;
+    d[at + 2] = t.maxQty;
+    d[at + 3] = t.entryTimeMs;
+    d[at + 4] = timeMs;
+    d[at + 5] = t.entryNotional / t.entryQty;
+    d[at + 6] = t.exitNotional / t.exitQty;
+    d[at + 7] = t.grossPnl;
+    d[at + 8] = t.fees;
+    d[at + 9] = t.funding;
+    d[at + 10] = t.liquidationFee;
+    d[at + 11] = t.grossPnl - t.fees + t.funding - t.liquidationFee;
+    d[at + 12] = Math.round((timeMs - t.entryTimeMs) / this.timeframeMs);
+    this.#tradeReasons.push(t.entryReason, exitReason);
+    return k;
   }
 }

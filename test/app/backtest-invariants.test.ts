@@ -45,8 +45,8 @@ describe('backtest invariants', () => {
     expect(run.ledger.positionQty).toBe(0);
     const wallet = run.ledger.entries.reduce((sum, e) => sum + e.amount, 0);
     expect(wallet).toBeCloseTo(venueWallet, 6);
-    const fills = run.journal.filter((e): e is Extract<JournalEvent, {type: 'fill'}> => e.type === 'fill');
-    const funding = run.journal.filter((e): e is Extract<JournalEvent, {type: 'funding'}> => e.type === 'funding');
+    const fills = run.journal.toArray().filter((e): e is Extract<JournalEvent, {type: 'fill'}> => e.type === 'fill');
+    const funding = run.journal.toArray().filter((e): e is Extract<JournalEvent, {type: 'funding'}> => e.type === 'funding');
     const cashOf = (kind: string) => run.ledger.entries.filter((e) => e.kind === kind).reduce((s, e) => s + e.amount, 0);
     expect(fills.reduce((s, e) => s + e.fill.fee, 0)).toBeCloseTo(-cashOf('fee'), 6);
     expect(funding.reduce((s, e) => s + e.funding.amount, 0)).toBeCloseTo(cashOf('funding'), 6);

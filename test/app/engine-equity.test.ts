@@ -51,17 +51,17 @@ describe('engine: breaker and sizing see equity', () => {
       // Only the drawdown rule, and it reduces (exits allowed) so the script's exit can fill after the trip.
       breaker: {dailyLoss: {enabled: false}, lossStreak: {enabled: false}, imposes: {drawdown: 'reducing'}},
     });
-    const exit = of(run.journal, 'fill').find((e) => e.fill.reason === 'script-exit')!;
+    const exit = of(run.journal.toArray(), 'fill').find((e) => e.fill.reason === 'script-exit')!;
     expect(exit.fill).toMatchObject({qty: 20, price: 700});
     // Equity 10 000 + 20 × (close − 1000): −10 % at bar 10 (close 950), −15 % first at bar 13 (close 920; bar 12 closes at 930, −14 %).
     const closeOf = (bar: number) => T0 + (bar + 1) * H;
-    const drawdown = of(run.journal, 'breaker').filter((e) => e.rule === 'drawdown');
+    const drawdown = of(run.journal.toArray(), 'breaker').filter((e) => e.rule === 'drawdown');
     expect(drawdown.map((e) => [e.level, e.timeMs])).toEqual([['warn', closeOf(10)], ['trip', closeOf(13)]]);
     // Tripped while the loss was still unrealised: the wallet had not moved.
     expect(drawdown[1].timeMs).toBeLessThan(exit.fill.timeMs);
     expect(run.engine.recorder.positionQty[13]).toBe(20);
     expect(run.ledger.trades).toHaveLength(1);
-    expect(of(run.journal, 'state').find((e) => e.timeMs === closeOf(13))).toMatchObject({to: 'reducing'});
+    expect(of(run.journal.toArray(), 'state').find((e) => e.timeMs === closeOf(13))).toMatchObject({to: 'reducing'});
   });
 
   it('sizes a reversal on equity, not on the wallet', async () => {
@@ -73,7 +73,7 @@ describe('engine: breaker and sizing see equity', () => {
       breaker: {drawdown: {enabled: false}, dailyLoss: {enabled: false}, lossStreak: {enabled: false}},
     });
     expect(run.engine.recorder.equity[10]).toBe(8_000);
-    const reverse = of(run.journal, 'fill').find((e) => e.fill.reason === 'script-reverse')!;
+    const reverse = of(run.journal.toArray(), 'fill').find((e) => e.fill.reason === 'script-reverse')!;
     // 50 % of 8 000 at 900 = 4.444 (floored to the 0.001 step); on the wallet it would be 5.555.
     expect(reverse.fill).toMatchObject({side: 'sell', qty: 24.444, price: 900});
     expect(run.ledger.positionQty).toBeCloseTo(-4.444, 9);

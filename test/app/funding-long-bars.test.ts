@@ -24,12 +24,12 @@ describe('funding in a daily backtest', () => {
     await resampleBars(db, {exchange: 'binanceusdm', symbol: SYMBOL, timeframe: '1h'}, '1d');
     const config = {strategy: 'sma-cross', symbol: SYMBOL, timeframe: '1d', fromMs: Date.UTC(2023, 0, 1), toMs: Date.UTC(2024, 6, 1), params: {fast: 5, slow: 20}};
     const run = await runBacktest(sample.store(), config);
-    const payments: FundingPayment[] = run.journal.flatMap((e) => (e.type === 'funding' ? [e.funding] : []));
+    const payments: FundingPayment[] = run.journal.toArray().flatMap((e) => (e.type === 'funding' ? [e.funding] : []));
     expect(payments.length).toBeGreaterThan(500);
     // A settlement at a daily open is charged before that open's fills; one inside the day on the position then.
-    const fillTimes = new Set(run.journal.flatMap((e) => (e.type === 'fill' ? [e.fill.timeMs] : [])));
+    const fillTimes = new Set(run.journal.toArray().flatMap((e) => (e.type === 'fill' ? [e.fill.timeMs] : [])));
     for (const p of payments) {
-      const before = fillTimes.has(p.timeMs) ? positionAt(run.journal, p.timeMs - 1) : positionAt(run.journal, p.timeMs);
+      const before = fillTimes.has(p.timeMs) ? positionAt(run.journal.toArray(), p.timeMs - 1) : positionAt(run.journal.toArray(), p.timeMs);
       expect(p.positionQty, new Date(p.timeMs).toISOString()).toBeCloseTo(before, 9);
     }
     // Every stored settlement while a position was open is charged exactly once.
@@ -38,7 +38,7 @@ describe('funding in a daily backtest', () => {
     for (let k = 0; k < funding.length; k++) {
       const t = funding.time[k];
       if (t < run.bars.openTime[run.firstIndex]) continue;
-      if ((fillTimes.has(t) ? positionAt(run.journal, t - 1) : positionAt(run.journal, t)) !== 0) held++;
+      if ((fillTimes.has(t) ? positionAt(run.journal.toArray(), t - 1) : positionAt(run.journal.toArray(), t)) !== 0) held++;
     }
     expect(payments.filter((p) => p.timeMs >= run.bars.openTime[run.firstIndex])).toHaveLength(held);
     // Inside the day (08:00, 16:00) the mark is the stored hourly mark candle's open at that instant.

@@ -22,7 +22,7 @@ describe('halts', () => {
     const summary = summarizeRun(run);
     expect(summary.halts).toHaveLength(1);
     const [halt] = summary.halts;
-    const trip = run.journal.find((e) => e.type === 'breaker' && e.level === 'trip')!;
+    const trip = run.journal.toArray().find((e) => e.type === 'breaker' && e.level === 'trip')!;
     const end = summary.market.lastBarMs + HOUR;
     expect(halt).toEqual({rule: 'drawdown', fromMs: trip.timeMs, toMs: null, durationMs: end - trip.timeMs, state: 'halted',
       detail: (trip as {detail: string}).detail, ended: 'never'});
@@ -48,7 +48,7 @@ describe('halts', () => {
       expect(h).toMatchObject({rule: 'drawdown', ended: 'reset', by: 'breakerResetAfterBars=24', durationMs: 24 * HOUR});
     }
     const firstTrip = summary.halts[0].fromMs;
-    const ordersAfter = (r: typeof run) => r.journal.filter((e) => e.type === 'order' && e.timeMs > firstTrip + 24 * HOUR).length;
+    const ordersAfter = (r: typeof run) => r.journal.toArray().filter((e) => e.type === 'order' && e.timeMs > firstTrip + 24 * HOUR).length;
     expect(ordersAfter(base)).toBe(0);
     expect(ordersAfter(run)).toBeGreaterThan(0);
     // Off by default: the key is absent from a config that does not set it (same run ids as before it existed).

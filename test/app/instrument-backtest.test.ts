@@ -33,11 +33,11 @@ async function solStore(temp: ReturnType<typeof useTempStores>, symbol = SOL): P
 }
 
 function priceLevels(run: BacktestRun): {fills: number[]; stops: number[]; qtys: number[]} {
-  const orders = of(run.journal, 'order').map((e) => e.order);
+  const orders = of(run.journal.toArray(), 'order').map((e) => e.order);
   return {
-    fills: of(run.journal, 'fill').map((e) => e.fill.price),
+    fills: of(run.journal.toArray(), 'fill').map((e) => e.fill.price),
     stops: orders.flatMap((o) => (o.attached?.stopLoss === undefined ? [] : [o.attached.stopLoss])),
-    qtys: [...orders.map((o) => o.qty), ...of(run.journal, 'fill').map((e) => e.fill.qty)],
+    qtys: [...orders.map((o) => o.qty), ...of(run.journal.toArray(), 'fill').map((e) => e.fill.qty)],
   };
 }
 
@@ -57,7 +57,7 @@ describe('backtesting a symbol imported from a CSV with its instrument file', ()
     expect([...fills, ...stops].filter((p) => !cent.isMultiple(p)).length).toBeGreaterThan(fills.length / 2);
     const step = new Grid(0.1);
     for (const qty of qtys) expect(step.isMultiple(qty), `${qty} on the 0.1 step`).toBe(true);
-    expect(of(run.journal, 'order').find((e) => !e.order.reduceOnly)?.order.qty).toBe(12.3);
+    expect(of(run.journal.toArray(), 'order').find((e) => !e.order.reduceOnly)?.order.qty).toBe(12.3);
     expect(run.instrument).toMatchObject({symbol: SOL, rules: {asOfMs: MAR}, spec: {tickSize: 0.001, stepSize: 0.1, minNotional: 5, liquidationFeeRate: 0.015}});
   });
 
@@ -101,12 +101,12 @@ describe('backtesting a symbol imported from a CSV with its instrument file', ()
     const cheaper = await runBacktest(store, {...config, instrument: {takerFeeRate: 0.0004}});
     expect(cheaper.runId).not.toBe(run.runId);
     expect(cheaper.instrument.overrides).toEqual(['takerFeeRate']);
-    const taker = of(cheaper.journal, 'fill').map((e) => e.fill).filter((f) => f.liquidity === 'taker');
+    const taker = of(cheaper.journal.toArray(), 'fill').map((e) => e.fill).filter((f) => f.liquidity === 'taker');
     expect(taker.length).toBeGreaterThan(0);
     for (const f of taker) expect(f.fee).toBeCloseTo(f.qty * f.price * 0.0004, 9);
     // the old flag keys still work, and win over the instrument key
     const flag = await runBacktest(store, {...config, instrument: {takerFeeRate: 0.0004}, takerFee: 0.0003});
-    for (const f of of(flag.journal, 'fill').map((e) => e.fill).filter((x) => x.liquidity === 'taker')) expect(f.fee).toBeCloseTo(f.qty * f.price * 0.0003, 9);
+    for (const f of of(flag.journal.toArray(), 'fill').map((e) => e.fill).filter((x) => x.liquidity === 'taker')) expect(f.fee).toBeCloseTo(f.qty * f.price * 0.0003, 9);
   });
 
   it('trades on imported brackets once they are stored', async () => {
@@ -135,7 +135,7 @@ describe('backtesting a symbol imported from a CSV with its instrument file', ()
     const storeless = await executeBacktest(viaStore.config, viaStore.strategy, {bars, mark: null, funding: null, firstIndex});
     expect(storeless.runId).toBe(viaStore.runId);
     expect(viaStore.instrument).toMatchObject({rules: {source: 'builtin', asOfMs: 0}, brackets: {source: 'builtin'}, defaultBrackets: false});
-    expect(of(viaStore.journal, 'fill').length).toBeGreaterThan(0);
+    expect(of(viaStore.journal.toArray(), 'fill').length).toBeGreaterThan(0);
     expect(HOUR).toBe(3_600_000);
   });
 });

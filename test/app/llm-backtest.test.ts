@@ -128,7 +128,7 @@ describe('LLM source: record, replay, call', () => {
     const config = {...BASE, llm: {...llmConfig({mode: 'call', maxCalls: 10, concurrency: 2}), model: 'test-model-b', models: {'test-model-b': {cutoff: null, inputPerMTok: 0, outputPerMTok: 0}}}};
     const run = await runBacktest(sample.store(), config, {llm: {endpoint: endpoint()}});
     expect(run.llm).toMatchObject({calls: 10, called: 10, misses: BARS - 10, stopped: 'LLM budget exhausted (max calls 10 reached)'});
-    const [budget] = errors(run.journal, ErrorCode.LLM_BUDGET);
+    const [budget] = errors(run.journal.toArray(), ErrorCode.LLM_BUDGET);
     expect(budget).toMatchObject({timeMs: FROM + 11 * HOUR});
     expect((budget as {message: string}).message).toMatch(/max calls 10 reached\); 62 later bars without a recorded answer abstain/);
     // USD budget: each answer here costs far more than $0.01, so one call spends it.
@@ -162,7 +162,7 @@ describe('LLM source: record, replay, call', () => {
     const run = await runBacktest(sample.store(), config, {llm: {endpoint: ep}});
     expect(Date.now() - started).toBeLessThan(20_000);
     expect(run.llm).toMatchObject({called: BARS - 3, misses: 3, calls: BARS + 3, failedCalls: 6});
-    const failed = errors(run.journal, ErrorCode.LLM_FAILED).map((e) => (e as {message: string}).message);
+    const failed = errors(run.journal.toArray(), ErrorCode.LLM_FAILED).map((e) => (e as {message: string}).message);
     expect(failed).toHaveLength(3);
     expect(failed[0]).toMatch(/llm\.market-read@v1 2025-01-01T02:00Z: server error \(500 The server had an error.*\) \(2 requests\); the bar abstains/);
     expect(failed[1]).toMatch(/2025-01-01T03:00Z: invalid answer: schema: direction: .*\(2 requests\)/);
@@ -179,13 +179,13 @@ describe('LLM source: record, replay, call', () => {
     const ep = await withFaults((n) => (n % 5 === 0 ? null : 'server-error'));
     const config = {...BASE, llm: {...llmConfig({mode: 'call', concurrency: 1, maxConsecutiveFailures: 1000}), model: 'test-flaky', models: {'test-flaky': {cutoff: '2024-01-01', inputPerMTok: 1, outputPerMTok: 1}}}};
     const run = await runBacktest(sample.store(), config, {llm: {endpoint: ep}});
-    const trips = run.journal.filter((e) => e.type === 'breaker' && e.rule === 'error-rate' && e.level === 'trip');
+    const trips = run.journal.toArray().filter((e) => e.type === 'breaker' && e.rule === 'error-rate' && e.level === 'trip');
     expect(trips.length).toBeGreaterThan(0);
     expect((trips[0] as {detail: string}).detail).toMatch(/venue error rate \d+(\.\d+)? % of \d+ requests/);
     expect(run.llm!.failedCalls / run.llm!.calls).toBeGreaterThan(0.5);
     // The same bars replayed: no requests, no trip.
     const replay = await runBacktest(sample.store(), {...config, llm: {...config.llm, mode: 'replay'}});
-    expect(replay.journal.some((e) => e.type === 'breaker' && e.rule === 'error-rate')).toBe(false);
+    expect(replay.journal.toArray().some((e) => e.type === 'breaker' && e.rule === 'error-rate')).toBe(false);
   });
 
   it('refuses a bad API key, a missing endpoint and an unreachable one with clear errors, fast', async () => {

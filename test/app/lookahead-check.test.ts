@@ -30,7 +30,7 @@ describe('look-ahead is impossible by construction', () => {
 
   it('shows a strategy that reads the next candle NaN: it never trades on it', async () => {
     const run = await runBacktest(sample.store(), {...RANGE, strategy: fixture('peek-ahead')});
-    expect(run.journal.filter((e) => e.type === 'intent')).toEqual([]);
+    expect(run.journal.toArray().filter((e) => e.type === 'intent')).toEqual([]);
     expect(run.ledger.walletBalance).toBe(run.config.cash);
   });
 

@@ -56,7 +56,7 @@ function before(run: BacktestRun, cutMs: number) {
   // Client order ids start with the run id, which hashes all the data (so differs by design).
   const text = (e: unknown) => JSON.stringify(e).replaceAll(`"${run.runId}-`, '"RUN-');
   return {
-    journal: run.journal.filter((e) => e.timeMs < cutMs).map(text),
+    journal: run.journal.toArray().filter((e) => e.timeMs < cutMs).map(text),
     cash: run.ledger.entries.filter((e) => e.timeMs < cutMs).map((e) => JSON.stringify(e)),
     equity: column(r.equity),
     position: column(lane.positionQty),

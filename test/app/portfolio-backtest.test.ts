@@ -62,7 +62,7 @@ describe('portfolio backtest', () => {
       risk: {maxLeverage: 20, maxPositionPct: 5_000},
       symbols: [{symbol: BTC, params: {enterAt: 1, qty: 40}}, {symbol: ETH, params: {enterAt: 1, qty: 40}}],
     }, [symbolData(BTC, btcRows), symbolData(ETH, ethRows)]);
-    const fills = of(r.journal, 'fill').map((e) => [e.fill.symbol, e.fill.qty, e.fill.price]);
+    const fills = of(r.journal.toArray(), 'fill').map((e) => [e.fill.symbol, e.fill.qty, e.fill.price]);
     expect(fills).toEqual([[BTC, 40, 100], [ETH, 40, 50]]);
     // Binance's cross formula, worked here: LP = (WB + Σ others (UPnL − MM) + cum − side·Q·E) / (Q·mmr − side·Q).
     const wallet = 1_000 - 40 * 100 * TAKER - 40 * 50 * TAKER;
@@ -70,7 +70,7 @@ describe('portfolio backtest', () => {
     const btcMm = 40 * 90 * 0.01;
     const lpEth = (wallet + btcUpnl - btcMm - 40 * 50) / (40 * 0.01 - 40);
     const lpEthAlone = (wallet - 40 * 50) / (40 * 0.01 - 40);
-    const [first, second] = of(r.journal, 'liquidation').map((e) => e.liquidation);
+    const [first, second] = of(r.journal.toArray(), 'liquidation').map((e) => e.liquidation);
     expect(first).toMatchObject({symbol: ETH, qty: 40, timeMs: expect.any(Number)});
     expect(first.price).toBeCloseTo(lpEth, 9);
     expect(first.timeMs).toBeGreaterThanOrEqual(T0 + 4 * H);
@@ -99,10 +99,10 @@ describe('portfolio backtest', () => {
       operatorActions: [{atMs: at, action: 'kill-switch', reason: 'drill'}],
     }, [symbolData(BTC, rows), symbolData(ETH, walk(60, 50, 4))]);
     const effect = T0 + 21 * H;
-    const flatten = of(r.journal, 'kill-switch').find((e) => e.action === 'flatten')!;
+    const flatten = of(r.journal.toArray(), 'kill-switch').find((e) => e.action === 'flatten')!;
     expect(flatten.timeMs).toBe(effect);
     expect(flatten.reason).toMatch(/BTC\/USDT:USDT 5.*ETH\/USDT:USDT -7/);
-    const closes = of(r.journal, 'fill').filter((e) => e.fill.reason === 'kill-switch');
+    const closes = of(r.journal.toArray(), 'fill').filter((e) => e.fill.reason === 'kill-switch');
     expect(closes.map((e) => [e.fill.symbol, e.fill.side, e.fill.qty]).sort()).toEqual([[BTC, 'sell', 5], [ETH, 'buy', 7]]);
     for (const e of closes) {
       expect(e.fill.timeMs).toBeGreaterThanOrEqual(effect);
@@ -110,7 +110,7 @@ describe('portfolio backtest', () => {
     }
     const rec = r.engine.recorder;
     for (let s = 22; s < rec.length; s++) for (const lane of rec.lanes) expect(lane.positionQty[s]).toBe(0);
-    expect(of(r.journal, 'order').filter((e) => e.timeMs > effect)).toEqual([]);
+    expect(of(r.journal.toArray(), 'order').filter((e) => e.timeMs > effect)).toEqual([]);
   });
 
   it('skips a symbol at a slot where it has no bar: reported, no decision, no fill, nothing forward-filled', async () => {
@@ -119,13 +119,13 @@ describe('portfolio backtest', () => {
       [symbolData(BTC, walk(40, 100, 5)), symbolData(ETH, walk(39, 50, 6), {slots: ethSlots})]);
     expect(r.engine.missingBars()).toEqual([{symbol: BTC, bars: 0}, {symbol: ETH, bars: 1}]);
     const gapClose = T0 + 11 * H;
-    const intents = of(r.journal, 'intent');
+    const intents = of(r.journal.toArray(), 'intent');
     const ethIntentTimes = intents.filter((e) => e.symbol === ETH).map((e) => e.timeMs);
     // ETH decides at every close of its own bars and at none other.
     expect(ethIntentTimes).toEqual(ethSlots.map((s) => T0 + (s + 1) * H));
     expect(intents.some((e) => e.symbol === BTC && e.timeMs === gapClose)).toBe(true);
     // Nothing of ETH happened inside the missing bar; its position carried over unchanged.
-    expect(of(r.journal, 'fill').filter((e) => e.fill.symbol === ETH && e.timeMs >= T0 + 10 * H && e.timeMs < gapClose)).toEqual([]);
+    expect(of(r.journal.toArray(), 'fill').filter((e) => e.fill.symbol === ETH && e.timeMs >= T0 + 10 * H && e.timeMs < gapClose)).toEqual([]);
     const lane = r.engine.recorder.lanes[1];
     expect(lane.positionQty[10]).toBe(lane.positionQty[9]);
     expect(lane.ensembleActive[10]).toBe(0);
@@ -145,25 +145,25 @@ describe('portfolio backtest', () => {
     const denial = (journal: readonly JournalEvent[]) => of(journal, 'denied').map((e) => [e.symbol, e.reason]);
 
     const positions = await run({strategy: SCRIPTED, cash: 10_000, symbols: both, risk: {maxPositions: 1}}, data());
-    expect(denial(positions.journal)).toEqual([[ETH, 'max-positions']]);
-    expect(of(positions.journal, 'denied')[0].detail).toMatch(/1 symbols already hold a position \(max positions 1\)/);
-    expect(of(positions.journal, 'fill').map((e) => e.fill.symbol)).toEqual([BTC]);
+    expect(denial(positions.journal.toArray())).toEqual([[ETH, 'max-positions']]);
+    expect(of(positions.journal.toArray(), 'denied')[0].detail).toMatch(/1 symbols already hold a position \(max positions 1\)/);
+    expect(of(positions.journal.toArray(), 'fill').map((e) => e.fill.symbol)).toEqual([BTC]);
 
     // BTC 100 × ~100 ≈ 10 000 (1x) + ETH 80 × ~100 > 1.5x of 10 000.
     const gross = await run({strategy: SCRIPTED, cash: 10_000, symbols: both, risk: {maxGrossLeverage: 1.5}}, data());
-    expect(denial(gross.journal)).toEqual([[ETH, 'max-gross-exposure']]);
-    expect(of(gross.journal, 'denied')[0].detail).toMatch(/other positions 10\d{3}(\.\d+)? \+/);
+    expect(denial(gross.journal.toArray())).toEqual([[ETH, 'max-gross-exposure']]);
+    expect(of(gross.journal.toArray(), 'denied')[0].detail).toMatch(/other positions 10\d{3}(\.\d+)? \+/);
 
     // A per-symbol cap: ETH may hold at most 50 % of equity, BTC keeps the run's limits.
     const capped = await run({strategy: SCRIPTED, cash: 10_000, symbols: [both[0], {...both[1], risk: {maxPositionPct: 50}}]}, data());
-    expect(denial(capped.journal)).toEqual([[ETH, 'max-position']]);
-    expect(of(capped.journal, 'fill').map((e) => e.fill.symbol)).toEqual([BTC]);
+    expect(denial(capped.journal.toArray())).toEqual([[ETH, 'max-position']]);
+    expect(of(capped.journal.toArray(), 'fill').map((e) => e.fill.symbol)).toEqual([BTC]);
   });
 
   it('applies per-symbol parameter overrides over the run\'s', async () => {
     const data = [symbolData(BTC, walk(12, 100, 1)), symbolData(ETH, walk(12, 100, 2))];
     const r = await run({strategy: SCRIPTED, cash: 100_000, params: {enterAt: 1, qty: 2}, symbols: [BTC, {symbol: ETH, params: {qty: 3, side: 'short'}}]}, data);
-    expect(of(r.journal, 'fill').map((e) => [e.fill.symbol, e.fill.side, e.fill.qty])).toEqual([[BTC, 'buy', 2], [ETH, 'sell', 3]]);
+    expect(of(r.journal.toArray(), 'fill').map((e) => [e.fill.symbol, e.fill.side, e.fill.qty])).toEqual([[BTC, 'buy', 2], [ETH, 'sell', 3]]);
     const summary = summarizeRun(r);
     expect(summary.portfolio!.symbols.map((s) => s.params)).toEqual([expect.objectContaining({qty: 2, side: 'long'}), expect.objectContaining({qty: 3, side: 'short'})]);
     const plain = await run({strategy: SCRIPTED, cash: 100_000, params: {enterAt: 1, qty: 2}, symbols: [BTC, ETH]}, data);

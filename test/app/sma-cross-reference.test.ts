@@ -71,7 +71,7 @@ describe('sma-cross through the full pipeline', () => {
     const reference = plainLoop(run.bars.open, run.bars.close, run.firstIndex);
     const n = run.engine.recorder.length;
     expect(n).toBe(run.bars.length);
-    expect(run.journal.filter((e) => e.type === 'fill')).toHaveLength(reference.fills);
+    expect(run.journal.toArray().filter((e) => e.type === 'fill')).toHaveLength(reference.fills);
     expect(reference.fills).toBeGreaterThan(100);
     expect(Math.abs(run.engine.recorder.equity[n - 1] - reference.equity)).toBeLessThan(1e-6);
   });
