@@ -9,7 +9,7 @@
  *
  * Cost per update of the trading-signals 8.3 classes used here (p = period):
  *   EMA, RMA ............................ O(1), no arrays
- *   SMA (ours, see SmaIndicator) ........ O(p) re-sum of a ring buffer, no allocation
+ *   SMA (ours, see SmaIndicator) ........ O(1), an error-free running sum, no allocation
  *   WSMA (Wilder) ....................... O(p): keeps the last p inputs, re-sums them (push + shift)
  *   RSI ................................. O(p): a p-price array + two WSMAs
  *   ATR ................................. O(p): TR + one WSMA
@@ -112,13 +112,14 @@ function fieldSuffix(field: PriceField): string {
 }
 
 /**
- * Simple moving average over a ring buffer. trading-signals' SMA keeps a JS array it pushes and
- * shifts and re-sums through `reduce` on every update; in the per-bar loop that cost more than the
- * rest of an SMA strategy's pipeline. This sums the same window in the same order (oldest first,
- * from 0), so readings stay bit-identical to it and to a plain windowed sum — a running sum would
- * be O(1) but lets float noise decide near-ties between two averages — and allocates nothing.
- * Each price is written twice, at k and k + period, so the window is always one contiguous run
- * (one tight loop, no wrap-around, no modulo per bar).
+ * Simple moving average in O(1) per bar: a running sum of the window kept error-free as a
+ * double-double (hi + lo, each step an exact TwoSum), so the sum has no float noise to drift or to
+ * decide near-ties between two averages: the reading is the window's exact sum, rounded once,
+ * divided by the period. (trading-signals' SMA re-sums a pushed-and-shifted JS array per update;
+ * an O(p) re-sum made long SMAs the bulk of an optimiser trial.) The sum is exact while a window's
+ * values lie within about 2^50 of each other in magnitude, which any candle column does; as
+ * insurance it is rebuilt from the window every 16 × `period` bars (O(1) amortised). A NaN or infinite
+ * price in the window makes the reading what a plain sum gives (NaN or ±Infinity) until it leaves.
  */
 class SmaIndicator extends SequencedIndicator {
   readonly id: string;
@@ -126,15 +127,20 @@ class SmaIndicator extends SequencedIndicator {
   readonly #ring: Float64Array;
   readonly #period: number;
   readonly #field: PriceField;
-  /** Slot the next price goes to, 0…period−1; the window then starts there. */
+  /** Slot of the oldest price (the next one overwritten). */
   #at = 0;
   #count = 0;
+  #hi = 0;
+  #lo = 0;
+  /** Non-finite prices in the window (kept out of hi/lo). */
+  #odd = 0;
+  #turns = 0;
 
   constructor(period: number, field: PriceField) {
     super();
     this.id = `ta.sma(${period}${fieldSuffix(field)})`;
     this.warmupBars = period;
-    this.#ring = new Float64Array(2 * period);
+    this.#ring = new Float64Array(period);
     this.#period = period;
     this.#field = field;
   }
@@ -144,15 +150,50 @@ class SmaIndicator extends SequencedIndicator {
     const p = this.#period;
     const price = bars.field(this.#field, index);
     const at = this.#at;
+    const full = this.#count >= p;
+    if (full) {
+      const old = ring[at];
+      if (old - old === 0) this.#add(-old);
+      else this.#odd--;
+    } else this.#count++;
     ring[at] = price;
-    ring[at + p] = price;
-    const start = at + 1 === p ? 0 : at + 1;
-    this.#at = start;
-    if (++this.#count < p) return Number.NaN;
-    const end = start + p;
+    if (price - price === 0) this.#add(price);
+    else this.#odd++;
+    const next = at + 1 === p ? 0 : at + 1;
+    this.#at = next;
+    // Every 16 turns of the ring: the sum again from the window (the same exact steps, oldest first).
+    if (next === 0 && full && ++this.#turns % 16 === 0) this.#resum();
+    if (this.#count < p) return Number.NaN;
+    if (this.#odd > 0) return this.#plainSum() / p;
+    return this.#hi / p;
+  }
+
+  /** hi + lo += x exactly (TwoSum), then renormalised so hi is the sum rounded to a double. */
+  #add(x: number): void {
+    const hi = this.#hi;
+    const s = hi + x;
+    let b = s - hi;
+    const lo = this.#lo + (hi - (s - b) + (x - b));
+    const t = s + lo;
+    b = t - s;
+    this.#lo = s - (t - b) + (lo - b);
+    this.#hi = t;
+  }
+
+  #resum(): void {
+    this.#hi = 0;
+    this.#lo = 0;
+    const ring = this.#ring;
+    for (let k = 0; k < ring.length; k++) {
+      const x = ring[k];
+      if (x - x === 0) this.#add(x);
+    }
+  }
+
+  #plainSum(): number {
     let sum = 0;
-    for (let k = start; k < end; k++) sum += ring[k];
-    return sum / p;
+    for (let k = 0; k < this.#ring.length; k++) sum += this.#ring[k];
+    return sum;
   }
 }
 

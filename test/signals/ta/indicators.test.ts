@@ -188,3 +188,61 @@ describe('indicator contract', () => {
     expect(values[29]).toBe(0.5);
   });
 });
+
+/** x as sign × mantissa × 2^exponent, mantissa an integer (the double's exact value). */
+function exactParts(x: number): {m: bigint; e: number} {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, x);
+  const bits = view.getBigUint64(0);
+  const sign = bits >> 63n === 1n ? -1n : 1n;
+  const biased = Number((bits >> 52n) & 0x7ffn);
+  const fraction = bits & ((1n << 52n) - 1n);
+  return biased === 0 ? {m: sign * fraction, e: -1074} : {m: sign * (fraction | (1n << 52n)), e: biased - 1075};
+}
+
+/** The exact sum of `values` in BigInt arithmetic, rounded once to the nearest double. */
+function exactSum(values: readonly number[]): number {
+  const parts = values.map(exactParts);
+  const e = Math.min(...parts.map((p) => p.e));
+  const units = parts.reduce((s, p) => s + (p.m << BigInt(p.e - e)), 0n);
+  return Number(units) * 2 ** e;
+}
+
+describe('sma is the exact window sum, rounded once, divided by the period', () => {
+  const check = (values: readonly number[], period: number) => {
+    const columns = {...bars, length: values.length, close: Float64Array.from(values)};
+    const ours = run(sma(period), columns);
+    let compared = 0;
+    for (let i = period - 1; i < values.length; i++) {
+      const window = values.slice(i - period + 1, i + 1);
+      const want = window.every(Number.isFinite) ? exactSum(window) / period : window.reduce((s, x) => s + x, 0) / period;
+      if (!Object.is(ours[i], want)) throw new Error(`sma(${period}) at ${i}: ${ours[i]} ≠ ${want}`);
+      compared++;
+    }
+    return compared;
+  };
+
+  it('on real closes, short and long periods, over many turns of the window', () => {
+    expect(check(close, 20)).toBe(n - 19);
+    expect(check(close, 400)).toBe(n - 399);
+  });
+
+  it('where a naive running sum drifts: prices of very different size, cancelling each other', () => {
+    let seed = 9;
+    const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const values = Array.from({length: 3_000}, (_, i) => (i % 7 === 0 ? 1e9 : 1) * (random() - 0.5) * (i % 3 === 0 ? 1e-6 : 1));
+    expect(check(values, 7)).toBe(3_000 - 6);
+    expect(check(values, 50)).toBe(3_000 - 49);
+  });
+
+  it('a NaN or an infinity in the window reads as a plain sum would, and leaves no trace once out of it', () => {
+    const values = close.slice(0, 200);
+    values[50] = Number.NaN;
+    values[120] = Number.POSITIVE_INFINITY;
+    const ours = run(sma(10), {...bars, length: values.length, close: Float64Array.from(values)});
+    expect(ours[55]).toBeNaN();
+    expect(ours[125]).toBe(Number.POSITIVE_INFINITY);
+    expect(Number.isFinite(ours[130])).toBe(true);
+    expect(check(values, 10)).toBe(191);
+  });
+});
