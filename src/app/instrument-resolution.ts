@@ -10,7 +10,9 @@
  * `takerFee` keys (the --maker-fee / --taker-fee flags) replace those. A version that takes
  * effect later inside the run's range is noted, not applied: one run, one spec.
  */
-import {instrumentContentHash, BUILTIN_AS_OF_MS, BUILTIN_SOURCE, splitSpec} from '../adapters/duckdb/index.js';
+// The modules themselves, not the package index: a backtest worker must not load the DuckDB SDK for a hash.
+import {BUILTIN_AS_OF_MS, BUILTIN_SOURCE, splitSpec} from '../adapters/duckdb/instrument-seed.js';
+import {instrumentContentHash} from '../adapters/duckdb/instrument-store.js';
 import {
   DEFAULT_EXCHANGE,
   ErrorCode,

@@ -41,17 +41,41 @@ interface MutableReading {
   active: boolean;
 }
 
+/** Readings records by name list: every lane and every run with the same names gets records of one shape. */
+const readingsShapes = new Map<string, (slots: Float64Array) => Readonly<Record<string, number>>>();
+
 /**
  * A frozen object with one getter per name reading slots[k]. The engine writes readings into a
  * Float64Array (no boxing, no keyed stores by a changing name, which V8 cannot keep allocation-free)
  * and strategies read them by name; having no setters, the readings cannot be written back.
+ * Records with the same names share their class and getter functions, so they share one hidden
+ * class: a strategy's `ctx.values.fast` stays a monomorphic load across the runs of a sweep (a
+ * class and getters per record made it megamorphic after a few trials).
  */
 function slotRecord(names: readonly string[], slots: Float64Array): Readonly<Record<string, number>> {
-  // An object of a class of its own: two records from {} with the same names but other getters
-  // would collide in V8's map transitions and the second would fall to dictionary mode (slow reads).
-  const record = new (class Readings {})() as Record<string, number>;
-  names.forEach((name, k) => Object.defineProperty(record, name, {get: () => slots[k], enumerable: true}));
-  return Object.freeze(record);
+  const key = JSON.stringify(names);
+  let make = readingsShapes.get(key);
+  if (make === undefined) {
+    class Readings {
+      readonly #slots: Float64Array;
+      constructor(values: Float64Array) {
+        this.#slots = values;
+      }
+      static read(record: Readings, k: number): number {
+        return record.#slots[k];
+      }
+    }
+    const getters = names.map((_, k) => function (this: Readings) {
+      return Readings.read(this, k);
+    });
+    make = (values) => {
+      const record = new Readings(values);
+      names.forEach((name, k) => Object.defineProperty(record, name, {get: getters[k], enumerable: true}));
+      return Object.freeze(record) as unknown as Readonly<Record<string, number>>;
+    };
+    readingsShapes.set(key, make);
+  }
+  return make(slots);
 }
 
 export type Mutable<T> = {-readonly [K in keyof T]: T[K]};

@@ -18,8 +18,9 @@ import {ErrorCode, IftbError} from '../core/index.js';
 const {onnx} = onnxProto;
 const AttributeType = onnx.AttributeProto.AttributeType;
 
-export const ONNX_INPUT = 'features';
-export const ONNX_OUTPUT = 'probability';
+import {ONNX_INPUT, ONNX_OUTPUT} from './onnx-io.js';
+
+export {ONNX_INPUT, ONNX_OUTPUT};
 export const ONNX_IR_VERSION = 8;
 export const ONNX_OPSET = 17;
 export const ONNX_ML_OPSET = 3;

@@ -2,10 +2,14 @@
  * Batched inference of an exported model with onnxruntime-node (CPU, bundled; no libxgboost).
  * One session per model file (keyed by its sha256) is shared by every analyzer in the process.
  */
-import * as ort from 'onnxruntime-node';
 import {createHash} from 'node:crypto';
+import type * as Ort from 'onnxruntime-node';
 import {ErrorCode, IftbError, type ProbabilityModel} from '../core/index.js';
-import {ONNX_INPUT, ONNX_OUTPUT} from './onnx-export.js';
+import {ONNX_INPUT, ONNX_OUTPUT} from './onnx-io.js';
+
+/** onnxruntime-node, loaded with the first model: a run without an ML source (a sweep's worker, most CLI commands) never pays for it. */
+let runtime: Promise<typeof Ort> | null = null;
+const onnxRuntime = () => (runtime ??= import('onnxruntime-node'));
 
 /** Rows per session.run: large enough to amortise the call, small enough to bound the tensors. */
 export const INFERENCE_CHUNK_ROWS = 65_536;
@@ -27,9 +31,11 @@ export class OnnxModel implements ProbabilityModel {
   readonly featureSet: string;
   readonly featureNames: readonly string[];
   readonly width: number;
-  readonly #session: ort.InferenceSession;
+  readonly #session: Ort.InferenceSession;
+  readonly #ort: typeof Ort;
 
-  private constructor(session: ort.InferenceSession, options: OnnxModelOptions) {
+  private constructor(ort: typeof Ort, session: Ort.InferenceSession, options: OnnxModelOptions) {
+    this.#ort = ort;
     this.#session = session;
     this.id = options.id;
     this.featureSet = options.featureSet;
@@ -38,7 +44,8 @@ export class OnnxModel implements ProbabilityModel {
   }
 
   static async load(bytes: Uint8Array, options: OnnxModelOptions): Promise<OnnxModel> {
-    let session: ort.InferenceSession;
+    const ort = await onnxRuntime();
+    let session: Ort.InferenceSession;
     try {
       session = await ort.InferenceSession.create(bytes, {
         intraOpNumThreads: options.threads ?? 1,
@@ -53,7 +60,7 @@ export class OnnxModel implements ProbabilityModel {
     if (!session.inputNames.includes(ONNX_INPUT) || !session.outputNames.includes(ONNX_OUTPUT)) {
       throw new IftbError(ErrorCode.ML_FAILED, `${options.id}: the ONNX graph must read '${ONNX_INPUT}' and write '${ONNX_OUTPUT}'`);
     }
-    return new OnnxModel(session, options);
+    return new OnnxModel(ort, session, options);
   }
 
   /** P(label = 1) for `n` row-major float32 rows of `width` features. */
@@ -62,7 +69,7 @@ export class OnnxModel implements ProbabilityModel {
     const out = new Float32Array(n);
     for (let start = 0; start < n; start += INFERENCE_CHUNK_ROWS) {
       const count = Math.min(INFERENCE_CHUNK_ROWS, n - start);
-      const input = new ort.Tensor('float32', rows.subarray(start * this.width, (start + count) * this.width), [count, this.width]);
+      const input = new this.#ort.Tensor('float32', rows.subarray(start * this.width, (start + count) * this.width), [count, this.width]);
       const result = await this.#session.run({[ONNX_INPUT]: input});
       out.set(result[ONNX_OUTPUT].data as Float32Array, start);
       input.dispose();

@@ -55,9 +55,17 @@ export function probabilityOfOverfitting(returns: readonly ArrayLike<number>[], 
   if (S < 2 || S % 2 !== 0 || T < S * 2) throw new IftbError(ErrorCode.INPUT_INVALID, `PBO: ${T} returns are too few to split into blocks`);
   const size = Math.floor(T / S);
   const offset = T - size * S;
-  // Per trial and block: sum and sum of squares.
-  const sum = new Float64Array(N * S);
-  const sq = new Float64Array(N * S);
+  // Per trial: the sum and sum of squares of every subset of the low S/2 blocks and of the high
+  // S/2 blocks (2^(S/2) each), so a split's in- or out-of-sample sums are two lookups per trial
+  // instead of a pass over its blocks: C(16, 8) = 12,870 splits × trials stay cheap at 500 trials.
+  const h = S / 2;
+  const L = 1 << h;
+  const lowS = new Float64Array(N * L);
+  const lowQ = new Float64Array(N * L);
+  const highS = new Float64Array(N * L);
+  const highQ = new Float64Array(N * L);
+  const blockS = new Float64Array(S);
+  const blockQ = new Float64Array(S);
   for (let n = 0; n < N; n++) {
     const r = returns[n];
     for (let b = 0; b < S; b++) {
@@ -67,20 +75,28 @@ export function probabilityOfOverfitting(returns: readonly ArrayLike<number>[], 
         s += r[t];
         q += r[t] * r[t];
       }
-      sum[n * S + b] = s;
-      sq[n * S + b] = q;
+      blockS[b] = s;
+      blockQ[b] = q;
+    }
+    const at = n * L;
+    for (let m = 1; m < L; m++) {
+      // A subset's sums: the subset without its lowest block, plus that block.
+      const low = 31 - Math.clz32(m & -m);
+      const rest = at + (m & (m - 1));
+      lowS[at + m] = lowS[rest] + blockS[low];
+      lowQ[at + m] = lowQ[rest] + blockQ[low];
+      highS[at + m] = highS[rest] + blockS[h + low];
+      highQ[at + m] = highQ[rest] + blockQ[h + low];
     }
   }
   const count = (S / 2) * size;
+  const full = (1 << S) - 1;
   const sharpeOf = (n: number, mask: number, inside: boolean): number => {
-    let s = 0;
-    let q = 0;
-    for (let b = 0; b < S; b++) {
-      if (((mask >> b) & 1) === (inside ? 1 : 0)) {
-        s += sum[n * S + b];
-        q += sq[n * S + b];
-      }
-    }
+    const m = inside ? mask : full & ~mask;
+    const lo = n * L + (m & (L - 1));
+    const hi = n * L + (m >>> h);
+    const s = lowS[lo] + highS[hi];
+    const q = lowQ[lo] + highQ[hi];
     const mean = s / count;
     const variance = (q - s * mean) / (count - 1);
     return variance > 1e-30 ? mean / Math.sqrt(variance) : 0;

@@ -9,6 +9,12 @@ function noise(seed: number, trials: number, periods: number, drift = 0): Float6
   return Array.from({length: trials}, (_, n) => Float64Array.from({length: periods}, () => 0.01 * rng.normal() + (n === 0 ? drift : 0)));
 }
 
+function popcount(m: number): number {
+  let c = 0;
+  for (let x = m; x !== 0; x &= x - 1) c++;
+  return c;
+}
+
 describe('normal distribution', () => {
   it('matches tabulated values', () => {
     expect(normalCdf(0)).toBeCloseTo(0.5, 14);
@@ -78,6 +84,42 @@ describe('probability of backtest overfitting (CSCV)', () => {
     const trials = Array.from({length: 8}, (_, n) =>
       Float64Array.from({length: T}, (_, t) => (Math.floor(t / 20) % 2 === n % 2 ? 0.01 : -0.01) * (1 + n / 10) + 0.0001 * Math.sin(t * (n + 1))));
     expect(probabilityOfOverfitting(trials, 16).pbo).toBeGreaterThan(0.9);
+  });
+
+  it('equals the definition computed split by split from the returns (blocks, Sharpe per half, rank)', () => {
+    const trials = noise(11, 12, 203, 0.0005);
+    const S = 8;
+    const result = probabilityOfOverfitting(trials, S);
+    const size = Math.floor(203 / S);
+    const offset = 203 - size * S;
+    const sharpe = (r: Float64Array, mask: number, inside: boolean) => {
+      const xs: number[] = [];
+      for (let b = 0; b < S; b++) if (((mask >> b) & 1) === (inside ? 1 : 0)) for (let t = offset + b * size; t < offset + (b + 1) * size; t++) xs.push(r[t]);
+      const mean = xs.reduce((a, x) => a + x, 0) / xs.length;
+      const sd = Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (xs.length - 1));
+      return mean / sd;
+    };
+    const masks: number[] = [];
+    for (let m = 0; m < 1 << S; m++) if (popcount(m) === S / 2) masks.push(m);
+    // Lexicographic order of the chosen blocks, as the splits are numbered.
+    const blocksOf = (m: number) => Array.from({length: S}, (_, b) => b).filter((b) => (m >> b) & 1);
+    masks.sort((a, b) => {
+      const x = blocksOf(a);
+      const y = blocksOf(b);
+      const k = x.findIndex((v, i) => v !== y[i]);
+      return k < 0 ? 0 : x[k] - y[k];
+    });
+    expect(result.splits).toBe(masks.length);
+    masks.forEach((mask, c) => {
+      const is = trials.map((r) => sharpe(r, mask, true));
+      const oos = trials.map((r) => sharpe(r, mask, false));
+      const best = is.indexOf(Math.max(...is));
+      const rank = oos.filter((x) => x < oos[best]).length + (oos.filter((x) => x === oos[best]).length + 1) / 2;
+      const omega = rank / (trials.length + 1);
+      expect(result.logits[c]).toBeCloseTo(Math.log(omega / (1 - omega)), 12);
+      expect(result.selected[c][0]).toBeCloseTo(is[best], 9);
+      expect(result.selected[c][1]).toBeCloseTo(oos[best], 9);
+    });
   });
 
   it('refuses too few trials or returns of unequal length', () => {

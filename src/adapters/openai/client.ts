@@ -1,4 +1,4 @@
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import type {LlmClient, LlmCompletion, LlmFailureKind, LlmRequest} from '../../core/index.js';
 import type {LlmEndpoint} from './env.js';
 
@@ -6,6 +6,11 @@ export interface OpenAiClientOptions {
   /** Per request, connection to last byte; the SDK aborts past it. */
   readonly timeoutMs: number;
 }
+
+type OpenAiSdk = typeof OpenAI;
+/** The SDK, loaded with the first request: composing a run (a sweep's worker, a backtest without answers to fetch) never pays for it. */
+let sdk: Promise<OpenAiSdk> | null = null;
+const openAiSdk = () => (sdk ??= import('openai').then((m) => m.default));
 
 /** Deepest cause's message ("connect ECONNREFUSED 127.0.0.1:9"): the SDK's own says only "Connection error." */
 function rootCause(error: unknown): string {
@@ -32,7 +37,7 @@ function retryAfterMs(headers: Headers | undefined): number | null {
 
 type Failure = Extract<LlmCompletion, {ok: false}>;
 
-function failure(error: unknown, endpoint: string, latencyMs: number, model: string): Failure {
+function failure(OpenAI: OpenAiSdk, error: unknown, endpoint: string, latencyMs: number, model: string): Failure {
   const make = (kind: LlmFailureKind, status: number | null, message: string, fatal = false, retryAfter: number | null = null): Failure => ({
     ok: false, kind, status, message, fatal, retryAfterMs: retryAfter, latencyMs,
   });
@@ -58,24 +63,31 @@ function failure(error: unknown, endpoint: string, latencyMs: number, model: str
 /** The `openai` SDK pointed at any OpenAI-compatible endpoint; SDK retries off (the caller retries once). */
 class OpenAiLlmClient implements LlmClient {
   readonly endpoint: string;
-  readonly #sdk: OpenAI;
+  readonly #endpoint: LlmEndpoint;
   readonly #timeoutMs: number;
+  #sdk: OpenAI | null = null;
 
   constructor(endpoint: LlmEndpoint, options: OpenAiClientOptions) {
     this.endpoint = endpoint.baseUrl;
+    this.#endpoint = endpoint;
     this.#timeoutMs = options.timeoutMs;
-    this.#sdk = new OpenAI({
+  }
+
+  #client(OpenAI: OpenAiSdk): OpenAI {
+    const endpoint = this.#endpoint;
+    return (this.#sdk ??= new OpenAI({
       baseURL: endpoint.baseUrl,
       // Local servers often need no key; the SDK insists on one, and a dummy one is harmless there.
       apiKey: endpoint.apiKey ?? 'no-key',
       organization: null,
       project: null,
-      timeout: options.timeoutMs,
+      timeout: this.#timeoutMs,
       maxRetries: 0,
-    });
+    }));
   }
 
   async complete(request: LlmRequest): Promise<LlmCompletion> {
+    const OpenAI = await openAiSdk();
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     // The SDK's own timeout stops at the response headers; this deadline also covers a body that
@@ -89,7 +101,7 @@ class OpenAiLlmClient implements LlmClient {
       }, this.#timeoutMs);
     });
     try {
-      const call = this.#sdk.chat.completions.create({
+      const call = this.#client(OpenAI).chat.completions.create({
         model: request.model,
         temperature: request.temperature,
         messages: request.messages.map((m) => ({role: m.role, content: m.content})),
@@ -115,7 +127,7 @@ class OpenAiLlmClient implements LlmClient {
         latencyMs,
       };
     } catch (error) {
-      return failure(error, this.endpoint, elapsed(), request.model);
+      return failure(OpenAI, error, this.endpoint, elapsed(), request.model);
     } finally {
       clearTimeout(timer);
     }
