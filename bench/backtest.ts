@@ -51,7 +51,12 @@ function syntheticMarket(n: number) {
   return {bars: {key: {exchange: 'binanceusdm', symbol: 'BTC/USDT:USDT', timeframe: '1m' as const}, ...cols}, funding};
 }
 
-/** The same strategy and costs as a bare loop: SMA cross, fill at next open, taker fee, funding. */
+/**
+ * The same strategy and costs as a bare loop: SMA cross, fill at next open, taker fee, funding.
+ * Its SMAs are plain windowed sums (O(period) a bar, oldest first), the reference issue 9 set;
+ * the pipeline's are exact running sums rounded once, so the two can read an exact tie of the
+ * averages differently and trade a few times differently (both counts are printed).
+ */
 function plainLoop(bars: ReturnType<typeof syntheticMarket>['bars'], funding: ReturnType<typeof syntheticMarket>['funding'], cash: number) {
   const {open, close, openTime} = bars;
   const equity = new Float64Array(bars.length);
@@ -62,6 +67,7 @@ function plainLoop(bars: ReturnType<typeof syntheticMarket>['bars'], funding: Re
   let wallet = cash;
   let pending = 0;
   let f = 0;
+  let fills = 0;
   for (let i = 0; i < bars.length; i++) {
     while (f < funding.length && funding.time[f] < openTime[i]) f++;
     if (f < funding.length && funding.time[f] < openTime[i] + MINUTE) {
@@ -69,6 +75,7 @@ function plainLoop(bars: ReturnType<typeof syntheticMarket>['bars'], funding: Re
       f++;
     }
     if (pending !== 0) {
+      fills++;
       const price = open[i];
       wallet -= Math.abs(pending) * price * TAKER;
       if (qty !== 0 && Math.sign(pending) !== Math.sign(qty)) {
@@ -86,7 +93,7 @@ function plainLoop(bars: ReturnType<typeof syntheticMarket>['bars'], funding: Re
       }
       pending = 0;
     }
-    // Windowed sums, oldest first: the same arithmetic as the pipeline's SMA, so crosses agree exactly.
+    // Windowed sums, oldest first.
     let sumFast = 0;
     let sumSlow = 0;
     if (i >= FAST - 1) for (let k = i - FAST + 1; k <= i; k++) sumFast += close[k];
@@ -101,7 +108,7 @@ function plainLoop(bars: ReturnType<typeof syntheticMarket>['bars'], funding: Re
     prevFast = fast;
     prevSlow = slow;
   }
-  return equity[bars.length - 1];
+  return {equity: equity[bars.length - 1], fills};
 }
 
 async function main(): Promise<void> {
@@ -120,7 +127,8 @@ async function main(): Promise<void> {
   const run = await executeBacktest(config, strategy, {bars, mark: null, funding, firstIndex: SLOW});
   const seconds = (performance.now() - t0) / 1000;
   const t1 = performance.now();
-  const plainEquity = plainLoop(bars, funding, cash);
+  const plain = plainLoop(bars, funding, cash);
+  const plainEquity = plain.equity;
   const plainSeconds = (performance.now() - t1) / 1000;
   const engineEquity = run.engine.recorder.equity[bars.length - 1];
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
@@ -128,7 +136,9 @@ async function main(): Promise<void> {
     `(with config, data hashing and allocation: ${Math.round(BARS / seconds).toLocaleString('en-US')} bars/s); ` +
     `${run.ledger.tradeCount} round trips, ${run.journal.length} journal events`);
   console.log(`plain typed-array loop: ${plainSeconds.toFixed(3)} s`);
-  console.log(`final equity: pipeline ${engineEquity.toFixed(6)}, plain loop ${plainEquity.toFixed(6)} (difference ${(engineEquity - plainEquity).toExponential(2)})`);
+  let fills = 0;
+  for (const e of run.journal) if (e.type === 'fill') fills++;
+  console.log(`final equity: pipeline ${engineEquity.toFixed(6)}, plain loop ${plainEquity.toFixed(6)} (difference ${(engineEquity - plainEquity).toExponential(2)}); fills: pipeline ${fills}, plain loop ${plain.fills}`);
   console.log(`peak RSS: ${peakRssMb.toFixed(0)} MB`);
   // Loop against loop: the plain loop's figure excludes making its data too.
   const pct = (100 * plainSeconds) / run.loopSeconds;

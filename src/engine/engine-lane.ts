@@ -171,6 +171,10 @@ export class LaneState {
     r.positionQty[slot] = this.positionQty;
     const readings = this.readings;
     if (stepped) {
+      // Without analyzers the ensemble is 0 / 0 / inactive on every bar: what a fresh column holds.
+      // Not writing it leaves those pages untouched (first writes to fresh memory are much of what
+      // recording costs per bar).
+      if (readings.length === 0) return;
       r.ensembleScore[slot] = this.ensemble.score;
       r.ensembleConfidence[slot] = this.ensemble.confidence;
       r.ensembleActive[slot] = this.ensemble.active ? 1 : 0;
