@@ -123,13 +123,15 @@ export class JobProducer {
 
   async #reconcile(pending: ReadonlySet<string>, report: (id: string, ok: boolean, value: unknown) => void): Promise<void> {
     for (const id of [...pending]) {
+      // By state: a job refused for good (UnrecoverableError) fails with attempts left, and a job
+      // that completed on a retry keeps its earlier failedReason. The state first, then the job:
+      // a final state is final, so the job read after it holds the outcome.
+      const state = await this.#queue.getJobState(id);
+      if (state !== 'failed' && state !== 'completed') continue;
       const job = await Job.fromId(this.#queue, id);
       if (!job) continue;
-      // By state: a job refused for good (UnrecoverableError) fails with attempts left, and a job
-      // that completed on a retry keeps its earlier failedReason.
-      const state = await job.getState();
       if (state === 'failed') report(id, false, job.failedReason);
-      else if (state === 'completed') report(id, true, job.returnvalue);
+      else report(id, true, job.returnvalue);
     }
   }
 
