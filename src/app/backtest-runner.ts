@@ -9,7 +9,7 @@ import {KillSwitch, MemoryKillSwitchRepository} from '../risk/index.js';
 import type {SimulatedVenue} from '../sim/index.js';
 import type {LlmRunStats} from '../signals/llm/index.js';
 import {type BacktestConfig, BacktestConfigSchema, symbolEntries} from './backtest-config.js';
-import {type BacktestData, loadSymbolData, mergeTimeline, truncateData} from './backtest-data.js';
+import {type BacktestData, type DataNeeds, loadSymbolData, mergeTimeline, truncateData} from './backtest-data.js';
 import {type InstrumentRunInfo, resolveInstrument} from './instrument-resolution.js';
 import {llmRunStats, type LlmWiring, storeLlmWiring} from './llm-runtime.js';
 import {type MlRunInfo, mlRunInfo} from './ml-run.js';
@@ -110,20 +110,39 @@ export async function validateBacktestConfig(rawConfig: unknown): Promise<{confi
   return {config, strategy};
 }
 
-/** Composes a backtest from a validated config and runs it over stored candles (one symbol or a portfolio). */
-export async function runBacktest(store: DuckDbStore, rawConfig: unknown, options: RunOptions = {}): Promise<BacktestRun> {
+/** What a backtest reads before it runs: its parsed config, strategy, each symbol's stored data, the LLM wiring. */
+export interface BacktestInputs {
+  readonly config: BacktestConfig;
+  readonly strategy: StrategyDefinition;
+  readonly data: readonly BacktestData[];
+  readonly needs: DataNeeds;
+  readonly llm: Partial<LlmWiring>;
+}
+
+/** Reads a config's inputs from the store, exactly as runBacktest does (a queue worker checks them before running). */
+export async function loadBacktestInputs(store: DuckDbStore, rawConfig: unknown, options: RunOptions = {}): Promise<BacktestInputs> {
   const config = parseConfig(BacktestConfigSchema, rawConfig, 'backtest config');
   const strategy = await loadStrategy(config.strategy);
   const entries = symbolEntries(config);
-  const need = runNeeds(config, strategy, entries, options.modelsDir, options.models);
+  const needs = runNeeds(config, strategy, entries, options.modelsDir, options.models);
   const data = [];
   for (const e of entries) {
-    const d = await loadSymbolData(store, config, e.symbol, need);
+    const d = await loadSymbolData(store, config, e.symbol, needs);
     const range = {fromMs: d.bars.openTime[d.firstIndex], toMs: d.bars.openTime[d.bars.length - 1]};
     data.push({...d, instrument: await resolveInstrument(store.instruments, laneInstrumentConfig(config, e), range)});
   }
   const llm = {...storeLlmWiring(store, config, options.llm?.endpoint ?? null), ...options.llm};
-  return executeBacktest(config, strategy, data, {...options, llm});
+  return {config, strategy, data, needs, llm};
+}
+
+/** Composes a backtest from a validated config and runs it over stored candles (one symbol or a portfolio). */
+export async function runBacktest(store: DuckDbStore, rawConfig: unknown, options: RunOptions = {}): Promise<BacktestRun> {
+  return runBacktestInputs(await loadBacktestInputs(store, rawConfig, options), options);
+}
+
+/** Runs inputs loadBacktestInputs read. */
+export function runBacktestInputs(inputs: BacktestInputs, options: RunOptions = {}): Promise<BacktestRun> {
+  return executeBacktest(inputs.config, inputs.strategy, inputs.data, {...options, llm: inputs.llm});
 }
 
 /**

@@ -31,14 +31,14 @@ import {type AbVerdict, decideAb, SIGNIFICANCE, type Verdict} from '../ml/ab-ver
 import {compareSharpe, type PairedHitTest, pairedHitTest, type SharpeComparison} from '../ml/compare.js';
 import {barReturns} from '../portfolio/returns.js';
 import {modelWindow} from '../ml/manifest.js';
-import {type CompareRun, type CompareSection, escapeHtml, loadVegaRuntime, renderComparePage} from '../report/index.js';
-import {type BacktestRun, runBacktest} from './backtest-runner.js';
-import {DEFAULT_REPORTS_DIR, saveBacktest} from './backtest-report.js';
+import {type BarTrack, type CompareRun, type CompareSection, escapeHtml, loadVegaRuntime, renderComparePage} from '../report/index.js';
+import {type BacktestRecord, backtestRecordOf} from './backtest-record.js';
+import {runBacktest} from './backtest-runner.js';
+import {DEFAULT_REPORTS_DIR, saveBacktestRecord} from './backtest-report.js';
 import {compareModels, type ModelComparison} from './compare.js';
 import {openRegistry} from './models.js';
 import {WALK_FORWARD_TARGET} from './strategy-kit.js';
 import {parseModelRef} from '../ml/registry.js';
-import {barTrackOf} from './run-bars.js';
 import type {SourceSummary} from './run-summary.js';
 
 const YEAR_MS = 365 * 86_400_000;
@@ -100,8 +100,28 @@ export interface PairedComparison {
   readonly json: string;
 }
 
+/** One of the two backtests: the model reference and the full config with params.model set to it. */
+export interface CompareRunRequest {
+  readonly ref: string;
+  readonly config: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Runs the two backtests and returns their records, in order: here, one after the other
+ * (localBacktests), or as jobs on a BullMQ queue (compare-queue.ts queueBacktests).
+ */
+export type CompareRunner = (store: DuckDbStore, requests: readonly CompareRunRequest[], options: {readonly modelsDir?: string; readonly progress?: ProgressSink}) => Promise<BacktestRecord[]>;
+
+export const localBacktests: CompareRunner = async (store, requests, options) => {
+  const records: BacktestRecord[] = [];
+  for (const r of requests) records.push(backtestRecordOf(await runBacktest(store, r.config, options)));
+  return records;
+};
+
 export interface BacktestCompareOptions {
   readonly modelsDir?: string;
+  /** Where the two backtests run (default here: localBacktests). */
+  readonly runner?: CompareRunner;
   readonly reportsDir?: string;
   /** HTML path (default reports/compare-<a>-<b>.html; the JSON goes beside it). */
   readonly out?: string;
@@ -126,7 +146,7 @@ function outOfSampleFrom(registry: ReturnType<typeof openRegistry>, ref: string)
 }
 
 /** The resolved config the run id covers, without the model: what must be equal for both runs. */
-function withoutModel(run: BacktestRun): string {
+function withoutModel(run: Pick<BacktestRecord, 'config' | 'params' | 'strategy'>): string {
   const params = {...(run.params as Record<string, unknown>)};
   delete params.model;
   return canonicalJson({...run.config, params, strategyVersion: run.strategy.version});
@@ -143,13 +163,12 @@ export async function compareBacktests(store: DuckDbStore, raw: unknown, options
     base.fromMs = Math.max(outOfSampleFrom(registry, config.a), outOfSampleFrom(registry, config.b));
   }
   const params = (base.params as Record<string, unknown> | undefined) ?? {};
-  const runs: BacktestRun[] = [];
-  for (const ref of [config.a, config.b]) {
-    const run = await runBacktest(store, {...base, params: {...params, model: ref}}, {modelsDir: options.modelsDir, progress: options.progress});
-    if ((run.params as {model?: unknown}).model !== ref) {
+  const requests = [config.a, config.b].map((ref): CompareRunRequest => ({ref, config: {...base, params: {...params, model: ref}}}));
+  const runs = await (options.runner ?? localBacktests)(store, requests, {modelsDir: options.modelsDir, progress: options.progress});
+  for (const [k, run] of runs.entries()) {
+    if ((run.params as {model?: unknown}).model !== requests[k].ref) {
       throw new IftbError(ErrorCode.INPUT_INVALID, `strategy ${run.strategy.name} has no 'model' parameter: compare needs a strategy whose ML source reads params.model`);
     }
-    runs.push(run);
   }
   const [ra, rb] = runs;
   const sharedA = withoutModel(ra), sharedB = withoutModel(rb);
@@ -157,19 +176,19 @@ export async function compareBacktests(store: DuckDbStore, raw: unknown, options
     throw new IftbError(ErrorCode.INPUT_INVALID, `the two backtests differ in more than the model (resolved configs without params.model: ${sharedA} vs ${sharedB}); refusing to compare`);
   }
   if (ra.runId === rb.runId) throw new IftbError(ErrorCode.INPUT_INVALID, `${config.a} and ${config.b} give the same run ${ra.runId} (the same model files?)`);
-  const ta = barTrackOf(ra), tb = barTrackOf(rb);
+  const ta = ra.bars, tb = rb.bars;
   if (ta.length !== tb.length || ta.timeMs.some((t, i) => t !== tb.timeMs[i])) {
     throw new IftbError(ErrorCode.INPUT_INVALID, 'the two backtests decided on different bars (different warm-up or data); refusing to compare');
   }
 
   const reportsDir = options.reportsDir;
-  const saved = [await saveBacktest(store, ra, reportsDir), await saveBacktest(store, rb, reportsDir)];
+  const saved = [await saveBacktestRecord(store, ra, reportsDir), await saveBacktestRecord(store, rb, reportsDir)];
   const tf = timeframeMs(ra.config.timeframe as Timeframe);
 
   const {mlHits, equitySharpe, decided} = pairedRunTests(ra, ta, rb, tb, config);
   const test = mlHits.test;
   const verdict = decided.verdict;
-  const inSample = [['A', ra], ['B', rb]].filter(([, run]) => (run as BacktestRun).ml?.inSample).map(([k]) => k as string);
+  const inSample = [['A', ra], ['B', rb]].filter(([, run]) => (run as BacktestRecord).ml?.inSample).map(([k]) => k as string);
   const reason = inSample.length === 0 ? decided.reason : `${decided.reason}; caution: ${inSample.join(' and ')} IN SAMPLE on part of the window (its model saw those bars)`;
   const windowFrom = ta.timeMs[0] - tf, windowTo = ta.timeMs[ta.length - 1];
   let rows: BacktestComparison['rows'];
@@ -187,7 +206,7 @@ export async function compareBacktests(store: DuckDbStore, raw: unknown, options
     }
   }
 
-  const side = (ref: string, run: BacktestRun, k: number): BacktestCompareSide => {
+  const side = (ref: string, run: BacktestRecord, k: number): BacktestCompareSide => {
     const s = saved[k].summary;
     return {
       ref, runId: run.runId, configHash: run.configHash, dataHash: run.dataHash, runJson: saved[k].runJsonPath, report: saved[k].htmlPath,
@@ -230,13 +249,16 @@ export async function compareBacktests(store: DuckDbStore, raw: unknown, options
   return result;
 }
 
+/** What the paired tests read of a run besides its bars (a BacktestRun or a BacktestRecord). */
+type PairedRun = Pick<BacktestRecord, 'config' | 'unavailableSources'> & {readonly strategy: {readonly name: string}};
+
 /**
  * The A/B tests of two runs decided on the same bars (`iftb compare` and `iftb compare --session`):
  * the HAR test of the ML source's per-bar hits (bars where both read), the Sharpe difference of
  * per-bar equity returns, and the Holm-corrected verdict over the two.
  */
 export function pairedRunTests(
-  ra: BacktestRun, ta: ReturnType<typeof barTrackOf>, rb: BacktestRun, tb: ReturnType<typeof barTrackOf>,
+  ra: PairedRun, ta: BarTrack, rb: PairedRun, tb: BarTrack,
   options: {readonly resamples: number; readonly blockBars: number; readonly seed: number; readonly alpha?: number},
 ): {mlHits: BacktestComparison['mlHits']; equitySharpe: SharpeComparison; decided: AbVerdict} {
   const tf = timeframeMs(ra.config.timeframe as Timeframe);
@@ -253,7 +275,7 @@ export function pairedRunTests(
     hitsA.push(move !== 0 && Math.sign(a) === move ? 1 : 0);
     hitsB.push(move !== 0 && Math.sign(b) === move ? 1 : 0);
   }
-  const why = (run: BacktestRun) => run.unavailableSources.find((s) => s.id.startsWith('ml.'))?.reason ?? 'no ML readings';
+  const why = (run: PairedRun) => run.unavailableSources.find((s) => s.id.startsWith('ml.'))?.reason ?? 'no ML readings';
   if (hitsA.length === 0) throw new IftbError(ErrorCode.DATA_MISSING, `no bar where both ML sources gave a reading (A: ${why(ra)}; B: ${why(rb)})`);
   const test = pairedHitTest(hitsA, hitsB, h);
   const rate = (hits: number[]) => (hits.length === 0 ? null : hits.reduce((s, x) => s + x, 0) / hits.length);

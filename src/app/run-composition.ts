@@ -149,12 +149,16 @@ export function runIdentity(config: BacktestConfig, strategy: StrategyDefinition
     instrumentSpec: lanes.length === 1 ? instrumentIdentity(lanes[0].instrumentInfo) : lanes.map((l) => instrumentIdentity(l.instrumentInfo)),
   };
   const laneHashes = lanes.map((l) => {
-    const d = l.data;
-    const base = withFundingMarks(d.knownDataHash ?? dataHash(d.bars, d.mark, d.funding), d.fundingMarks ?? null);
-    const market = l.analyzers.some((a) => a.usesFunding === true) && d.analyzerFunding !== undefined ? withAnalyzerFunding(base, d.analyzerFunding) : base;
+    const market = laneMarketHash(l.data, l.analyzers.some((a) => a.usesFunding === true));
     return withLlmAnswers(market, l.analyzers.filter(isLlmAnalyzer).map((a) => ({id: a.id, digest: a.answersDigest})));
   });
   return {resolved, configHash: configHash(resolved), dataHash: laneHashes.length === 1 ? laneHashes[0] : sha256Hex(laneHashes.join(','))};
+}
+
+/** The hash of a symbol's market data in a run's data hash (the LLM answers it replays come on top). */
+export function laneMarketHash(d: BacktestData, usesAnalyzerFunding: boolean): string {
+  const base = withFundingMarks(d.knownDataHash ?? dataHash(d.bars, d.mark, d.funding), d.fundingMarks ?? null);
+  return usesAnalyzerFunding && d.analyzerFunding !== undefined ? withAnalyzerFunding(base, d.analyzerFunding) : base;
 }
 
 /** The simulated USDⓈ-M venue over the lanes' data (backtests and paper trading). */

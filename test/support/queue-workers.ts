@@ -11,6 +11,8 @@ export interface WorkerProcess {
   /** Trial ids (optimize) and training job ids (walk-forward folds) this worker finished, in order. */
   readonly done: string[];
   readonly trained: string[];
+  /** Compare backtests (iftb compare --queue) it ran, as `REF run RUN-ID`. */
+  readonly compared: string[];
   readonly ready: Promise<void>;
 }
 
@@ -19,6 +21,7 @@ export function startWorker(db: string, prefix: string, extra: readonly string[]
   const child = spawn('node', [CLI, 'worker', '--queue', REDIS, '--queue-prefix', prefix, '--db', db, '--lock-ms', '1500', ...extra], {stdio: ['ignore', 'pipe', 'inherit']});
   const done: string[] = [];
   const trained: string[] = [];
+  const compared: string[] = [];
   let buffer = '';
   const ready = new Promise<void>((resolveReady) => {
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -31,10 +34,12 @@ export function startWorker(db: string, prefix: string, extra: readonly string[]
         if (m) done.push(m[1]);
         const t = /^train (\S+) done/.exec(line);
         if (t) trained.push(t[1]);
+        const c = /^compare \S+ done \((\S+), run (\S+)\)/.exec(line);
+        if (c) compared.push(`${c[1]} run ${c[2]}`);
       }
     });
   });
-  return {child, done, trained, ready};
+  return {child, done, trained, compared, ready};
 }
 
 /** Removes every key a test queue left under its prefix. */

@@ -69,10 +69,19 @@ export class JobProducer {
     this.#events = new QueueEvents(name, {connection: this.#clients[1], prefix});
   }
 
-  /** Adds jobs (an id already in the queue is left as it is) and resolves once each has finished, reporting each once. */
-  async runAll(jobs: ReadonlyArray<{readonly id: string; readonly data: unknown}>, onOutcome: (outcome: JobOutcome) => void, attempts = 3): Promise<void> {
+  /**
+   * Adds jobs (an id already in the queue is left as it is) and resolves once each has finished, reporting each once.
+   * `retryFailed`: a job of that id that failed for good earlier (a worker refused it) is removed and added again.
+   */
+  async runAll(jobs: ReadonlyArray<{readonly id: string; readonly data: unknown}>, onOutcome: (outcome: JobOutcome) => void, attempts = 3, options: {readonly retryFailed?: boolean} = {}): Promise<void> {
     if (jobs.length === 0) return;
     await this.#events.waitUntilReady();
+    if (options.retryFailed) {
+      for (const j of jobs) {
+        const old = await Job.fromId(this.#queue, j.id);
+        if (old && (await old.isFailed())) await old.remove();
+      }
+    }
     const pending = new Set(jobs.map((j) => j.id));
     let settle!: () => void;
     let fail!: (error: unknown) => void;
@@ -114,10 +123,15 @@ export class JobProducer {
 
   async #reconcile(pending: ReadonlySet<string>, report: (id: string, ok: boolean, value: unknown) => void): Promise<void> {
     for (const id of [...pending]) {
+      // By state: a job refused for good (UnrecoverableError) fails with attempts left, and a job
+      // that completed on a retry keeps its earlier failedReason. The state first, then the job:
+      // a final state is final, so the job read after it holds the outcome.
+      const state = await this.#queue.getJobState(id);
+      if (state !== 'failed' && state !== 'completed') continue;
       const job = await Job.fromId(this.#queue, id);
       if (!job) continue;
-      if (job.finishedOn && job.failedReason && job.attemptsMade >= (job.opts.attempts ?? 1)) report(id, false, job.failedReason);
-      else if (job.finishedOn && !job.failedReason) report(id, true, job.returnvalue);
+      if (state === 'failed') report(id, false, job.failedReason);
+      else report(id, true, job.returnvalue);
     }
   }
 

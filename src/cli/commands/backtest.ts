@@ -1,6 +1,7 @@
 import {Command, Option} from 'commander';
 import {runBacktest, validateBacktestConfig} from '../../app/backtest-runner.js';
 import {defaultModelsDir} from '../../app/models.js';
+import {backtestRecordOf} from '../../app/backtest-record.js';
 import {recordBacktest, writeBacktestFiles} from '../../app/backtest-report.js';
 import type {RunSummary} from '../../app/run-summary.js';
 import {type Halt, haltLine} from '../../report/index.js';
@@ -127,10 +128,11 @@ export function backtestCommand(io: CliIo): Command {
     const run = await withStore(options, (store) =>
       runBacktest(store, config, {progress: io.progress(), strict: options.strict, modelsDir: options.modelsDir, llm: {endpoint: env.endpoint}}),
     {readOnly: !writesWhileRunning}, io);
-    const saved = await writeBacktestFiles(run, options.reportsDir);
+    const record = backtestRecordOf(run);
+    const saved = await writeBacktestFiles(record, options.reportsDir);
     try {
       // A finished run is worth waiting for: at least a minute for a busy store before giving up.
-      await withStore(options, (store) => recordBacktest(store, run, saved.summary, saved.reportDir), {minWaitMs: SAVE_WAIT_MS}, io);
+      await withStore(options, (store) => recordBacktest(store, record, saved.reportDir), {minWaitMs: SAVE_WAIT_MS}, io);
     } catch (error) {
       if (!isIftbError(error, ErrorCode.STORE_BUSY)) throw error;
       throw new IftbError(ErrorCode.STORE_BUSY, `${error.message}; run ${run.runId} is written to ${saved.reportDir} but not recorded in the store (\`iftb runs list\` will not show it): run it again later`);

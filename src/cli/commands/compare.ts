@@ -1,6 +1,7 @@
 import {Command, Option} from 'commander';
 import {type BacktestComparison, compareBacktests, hitTestText, verdictLine} from '../../app/compare-backtests.js';
 import {compareModels, type ModelComparison} from '../../app/compare.js';
+import {queueBacktests} from '../../app/compare-queue.js';
 import {defaultModelsDir} from '../../app/models.js';
 import {compareSession, type SessionComparison} from '../../app/session-compare.js';
 import {openStateStores, resolveStoreTarget} from '../../app/state-stores.js';
@@ -36,6 +37,8 @@ interface CompareCliOptions {
   funding?: 'on' | 'off';
   reportsDir: string;
   out?: string;
+  queue?: string;
+  queuePrefix?: string;
 }
 
 function backtestText(c: BacktestComparison): string {
@@ -128,10 +131,13 @@ export function compareCommand(io: CliIo): Command {
       .option('--block <bars>', 'bootstrap block length in bars (default 24)', numberOption('--block', 1))
       .option('--seed <n>', 'bootstrap seed (default 1)', numberOption('--seed', 0))
       .addOption(new Option('--models-dir <dir>', 'model registry folder').env('IFTB_MODELS_DIR').default(defaultModelsDir(), 'models'))
+      .option('--queue <url>', 'run the two backtests on `iftb worker` processes through this BullMQ queue (redis://host:port); each worker checks its data and models match this store\'s and registry\'s first')
+      .option('--queue-prefix <prefix>', 'Redis key prefix of the queue (default iftb)')
       .option('--json', 'print JSON'),
   ).action(async (o: CompareCliOptions) => {
     if (o.session !== undefined) {
       if (o.a !== undefined || o.b !== undefined) throw new IftbError(ErrorCode.INPUT_INVALID, '--session compares the session\'s own champion and shadow: leave out --a and --b');
+      if (o.queue !== undefined) throw new IftbError(ErrorCode.INPUT_INVALID, '--queue runs the two backtests of --a/--b on workers; --session replays here');
       const sessionId = o.session;
       const options = {modelsDir: o.modelsDir, reportsDir: o.reportsDir, out: o.html ?? o.out, resamples: o.resamples, blockBars: o.block, seed: o.seed};
       await withStore({db: o.db, seed: false, wait: o.wait}, async (candles) => {
@@ -150,6 +156,7 @@ export function compareCommand(io: CliIo): Command {
       return;
     }
     if (o.a === undefined || o.b === undefined) throw new IftbError(ErrorCode.INPUT_INVALID, 'compare needs --a and --b (two models), or --session SESSION (a session\'s champion and shadow)');
+    if (o.queue !== undefined && o.rowsOnly) throw new IftbError(ErrorCode.INPUT_INVALID, '--queue runs the two backtests on workers: --rows-only runs none');
     const refs = {a: o.a, b: o.b};
     await withStore({db: o.db, seed: true, wait: o.wait}, async (store) => {
       if (o.rowsOnly) {
@@ -159,7 +166,8 @@ export function compareCommand(io: CliIo): Command {
         return;
       }
       const config = {...refs, backtest: runConfigFromFlags(o), resamples: o.resamples, blockBars: o.block, seed: o.seed};
-      const result = await compareBacktests(store, config, {modelsDir: o.modelsDir, reportsDir: o.reportsDir, out: o.out, progress: io.progress()});
+      const runner = o.queue === undefined ? undefined : queueBacktests(o.queue, {prefix: o.queuePrefix});
+      const result = await compareBacktests(store, config, {modelsDir: o.modelsDir, reportsDir: o.reportsDir, out: o.out, progress: io.progress(), ...(runner ? {runner} : {})});
       io.out(o.json ? JSON.stringify(result, null, 2) : backtestText(result));
     }, {}, io);
   });
