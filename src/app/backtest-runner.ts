@@ -3,6 +3,7 @@ import {type BarSeries, ErrorCode, type FundingSeries, IftbError, type JournalEv
 import {configHash, parseConfig} from '../config/index.js';
 import {DEFAULT_WEIGHTS, loadStrategy, parseParams, type SourceWeights, type StrategyDefinition} from '../decision/index.js';
 import {ColumnarJournal} from '../engine/columnar-journal.js';
+import {StepwiseColumn} from '../engine/stepwise-column.js';
 import type {TradingEngine} from '../engine/trading-engine.js';
 import type {Ledger} from '../portfolio/ledger.js';
 import {KillSwitch, MemoryKillSwitchRepository} from '../risk/index.js';
@@ -207,9 +208,9 @@ export async function executeBacktest(
       script.schedule({atMs: event.timeMs + resetAfter * tf, action: 'auto-reset-breaker', reason: `breakerResetAfterBars=${resetAfter}`});
     }
   };
-  const {ledger, breaker, gate, engine} = composeTrading(config, lanes, {runId, venue, killSwitch, journal: sink, breakerJournal, startMs: timeline[0], capacity: timeline.length});
+  const {ledger, breaker, gate, engine} = composeTrading(config, lanes, {runId, venue, killSwitch, journal: sink, breakerJournal, startMs: timeline[0], capacity: timeline.length, timeline});
 
-  const journalEnds = new Uint32Array(timeline.length);
+  const journalEnds = new StepwiseColumn((size) => new Uint32Array(size), timeline.length);
   const n = timeline.length;
   progress.start(n, `backtest ${strategy.name} ${entries.length === 1 ? entries[0].symbol : `${entries.length} symbols`} ${config.timeframe}`);
   const span: Span = {engine, timeline, tf, journal, journalEnds, script, onStep: options.onStep, parts: {bars: first.bars, venue, ledger, engine}};
@@ -240,7 +241,10 @@ export async function executeBacktest(
   const run: BacktestRun = {
     runId, config, configHash: identity.configHash, resolvedConfig: identity.resolved, dataHash: identity.dataHash, strategy, params: lanes[0].params,
     bars: lanes.length === 1 ? first.bars : slotAligned(first.bars, timeline), funding: first.funding, firstIndex: firstSlot,
-    lanes: runLanes, timeline, engine, ledger, journal, weights, unavailableSources, journalEnds, loopSeconds, ml,
+    lanes: runLanes, timeline, engine, ledger, journal, weights, unavailableSources, loopSeconds, ml,
+    get journalEnds() {
+      return journalEnds.column;
+    },
     llm: llmRunStats(allAnalyzers), probe: lanes[0].probe, instrument: lanes[0].instrumentInfo,
   };
   if (strict) await refuseNonCausalPrepare(run);
@@ -308,7 +312,7 @@ interface Span {
   readonly timeline: Float64Array;
   readonly tf: number;
   readonly journal: JournalLog;
-  readonly journalEnds: Uint32Array;
+  readonly journalEnds: StepwiseColumn<Uint32Array>;
   readonly script: OperatorScript;
   readonly onStep: RunOptions['onStep'];
   readonly parts: Parameters<NonNullable<RunOptions['onStep']>>[1];
@@ -325,7 +329,7 @@ function stepSpan(span: Span, from: number, to: number): number {
     const open = timeline[i];
     if (script.pendingAt(open + tf)) return i;
     engine.stepAt(open);
-    journalEnds[i] = journal.length;
+    journalEnds.note(i, journal.length);
     if (onStep !== undefined) onStep(i, span.parts);
   }
   return to;

@@ -189,6 +189,8 @@ export interface TradingWiring {
   readonly startMs: number;
   /** Slots to size the recorder for. */
   readonly capacity: number;
+  /** Replay: every slot's open time, known up front (the recorder derives slot times instead of writing them). */
+  readonly timeline?: Float64Array;
   /** Live: the clock for state changes noticed between bars (a kill switch engaged from the API). */
   readonly now?: () => number;
   /** Where the breaker journals (default `journal`): a backtest's breakerResetAfterBars watches its trips there. */
@@ -208,6 +210,7 @@ export function composeTrading(config: BacktestConfig, lanes: readonly ComposedL
   const risk = riskFor(undefined, config.leverage);
   const engine = new TradingEngine({
     runId: w.runId, timeframeMs: tf, venue: w.venue, ledger, gate, risk, journal: w.journal, simulatedLatencyMs: config.simulatedLatencyMs, capacity: w.capacity,
+    ...(w.timeline === undefined ? {} : {timeline: w.timeline}),
     lanes: lanes.map((l) => ({
       symbol: l.entry.symbol, bars: l.data.bars, instrument: l.instrument, decide: l.decide,
       analyzers: l.analyzers, indicators: l.setup.indicators ?? {}, weights: l.setup.weights, atr: l.setup.atr, warmupBars: l.data.firstIndex,

@@ -97,6 +97,11 @@ export class ColumnarJournal implements JournalLog {
     return this.#array;
   }
 
+  /** JSON.stringify(journal) is the events' array, as for an array journal. */
+  toJSON(): readonly JournalEvent[] {
+    return this.toArray();
+  }
+
   *[Symbol.iterator](): Iterator<JournalEvent> {
     for (let i = 0; i < this.length; i++) yield this.at(i);
   }

@@ -168,7 +168,7 @@ export class LaneState {
   /** This lane's columns at `slot`: readings of its bar (or NaN and inactive when it had none) and the position (`positionQty`). */
   record(slot: number, stepped: boolean): void {
     const r = this.recorder;
-    r.positionQty[slot] = this.positionQty;
+    r.position.note(slot, this.positionQty);
     const readings = this.readings;
     if (stepped) {
       // Without analyzers the ensemble is 0 / 0 / inactive on every bar: what a fresh column holds.

@@ -1,4 +1,5 @@
 import type {SignalSource, SymbolId} from '../core/index.js';
+import {StepwiseColumn} from './stepwise-column.js';
 
 type Column = Float64Array | Uint8Array;
 
@@ -10,7 +11,8 @@ function grown<T extends Column>(a: T, size: number): T {
 
 /** One symbol's per-slot columns: position, ensemble and every analyzer's reading (NaN / inactive on a slot it had no bar). */
 export class LaneRecorder {
-  positionQty: Float64Array;
+  /** Changes only on fills: noted per slot, written only when it changes (see StepwiseColumn). */
+  readonly position: StepwiseColumn<Float64Array>;
   ensembleScore: Float64Array;
   ensembleConfidence: Float64Array;
   ensembleActive: Uint8Array;
@@ -22,15 +24,19 @@ export class LaneRecorder {
     n: number,
     analyzers: ReadonlyArray<{id: string; source: SignalSource}>,
   ) {
-    this.positionQty = new Float64Array(n);
+    this.position = new StepwiseColumn((size) => new Float64Array(size), n);
     this.ensembleScore = new Float64Array(n);
     this.ensembleConfidence = new Float64Array(n);
     this.ensembleActive = new Uint8Array(n);
     this.signals = analyzers.map((a) => ({id: a.id, source: a.source, score: new Float64Array(n), confidence: new Float64Array(n), active: new Uint8Array(n)}));
   }
 
+  /** The signed position at every slot recorded so far. */
+  get positionQty(): Float64Array {
+    return this.position.column;
+  }
+
   grow(size: number): void {
-    this.positionQty = grown(this.positionQty, size);
     this.ensembleScore = grown(this.ensembleScore, size);
     this.ensembleConfidence = grown(this.ensembleConfidence, size);
     this.ensembleActive = grown(this.ensembleActive, size);
@@ -49,15 +55,41 @@ export class LaneRecorder {
  */
 export class RunRecorder {
   length = 0;
-  timeMs: Float64Array;
   equity: Float64Array;
   readonly lanes: readonly LaneRecorder[];
+  /**
+   * Replay: the slots' open times are known up front, so a slot's close time is derived from them
+   * when read rather than written by every step (the engine writes `timeMs` only when this is false).
+   */
+  readonly derivesTime: boolean;
+  #timeMs: Float64Array;
+  readonly #slotOpen: Float64Array | null;
+  readonly #timeframeMs: number;
+  #derived = 0;
 
-  constructor(capacity: number, lanes: ReadonlyArray<{symbol: SymbolId; analyzers: ReadonlyArray<{id: string; source: SignalSource}>}>) {
+  constructor(
+    capacity: number,
+    lanes: ReadonlyArray<{symbol: SymbolId; analyzers: ReadonlyArray<{id: string; source: SignalSource}>}>,
+    slots: {readonly openTimeMs: Float64Array; readonly timeframeMs: number} | null = null,
+  ) {
     const n = Math.max(capacity, 16);
-    this.timeMs = new Float64Array(n);
+    this.#timeMs = new Float64Array(n);
     this.equity = new Float64Array(n);
     this.lanes = lanes.map((l) => new LaneRecorder(l.symbol, n, l.analyzers));
+    this.#slotOpen = slots?.openTimeMs ?? null;
+    this.#timeframeMs = slots?.timeframeMs ?? 0;
+    this.derivesTime = slots !== null;
+  }
+
+  /** Close time of every slot recorded so far. */
+  get timeMs(): Float64Array {
+    const open = this.#slotOpen;
+    if (open !== null && this.#derived < this.length) {
+      const t = this.#timeMs;
+      for (let i = this.#derived; i < this.length; i++) t[i] = open[i] + this.#timeframeMs;
+      this.#derived = this.length;
+    }
+    return this.#timeMs;
   }
 
   /** Lane 0's columns (single-symbol runs). */
@@ -79,9 +111,9 @@ export class RunRecorder {
 
   /** Makes room for slot `index`; doubles capacity when full (live mode only ever hits this). */
   ensure(index: number): void {
-    if (index < this.timeMs.length) return;
-    const size = Math.max(index + 1, this.timeMs.length * 2);
-    this.timeMs = grown(this.timeMs, size);
+    if (index < this.#timeMs.length) return;
+    const size = Math.max(index + 1, this.#timeMs.length * 2);
+    this.#timeMs = grown(this.#timeMs, size);
     this.equity = grown(this.equity, size);
     for (const lane of this.lanes) lane.grow(size);
   }

@@ -30,6 +30,8 @@ export interface EngineOptions {
   readonly simulatedLatencyMs?: number;
   /** Slots to size the recorder for (bars of a single-symbol backtest, the merged timeline of a portfolio). */
   readonly capacity?: number;
+  /** Replay: the open time of every slot, known before the run (the recorder derives slot times from it). */
+  readonly timeline?: Float64Array;
 }
 
 /**
@@ -61,7 +63,11 @@ export class TradingEngine {
   constructor(options: EngineOptions) {
     if (options.lanes.length === 0) throw new RangeError('the engine needs at least one symbol');
     this.#o = options;
-    this.recorder = new RunRecorder(options.capacity ?? options.lanes[0].bars.length, options.lanes.map((l) => ({symbol: l.symbol, analyzers: l.analyzers})));
+    this.recorder = new RunRecorder(
+      options.capacity ?? options.lanes[0].bars.length,
+      options.lanes.map((l) => ({symbol: l.symbol, analyzers: l.analyzers})),
+      options.timeline === undefined ? null : {openTimeMs: options.timeline, timeframeMs: options.timeframeMs},
+    );
     this.#lanes = options.lanes.map((lane, k) => new LaneState(lane, k, lane.risk ?? options.risk, this.recorder.lanes[k]));
     this.#hasHealthSources = this.#lanes.some((l) => l.healthSources.length > 0);
   }
@@ -193,7 +199,7 @@ export class TradingEngine {
 
     const r = this.recorder;
     r.ensure(slot);
-    r.timeMs[slot] = closeTime;
+    if (!r.derivesTime) r.timeMs[slot] = closeTime;
     r.equity[slot] = equity;
     if (slot + 1 > r.length) r.length = slot + 1;
 

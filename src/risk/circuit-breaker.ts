@@ -43,6 +43,15 @@ export class CircuitBreaker {
   #requests = 0;
   #latency = 0;
   #stale = false;
+  #warnings = 0;
+  // The lowest level at which each rule would warn or trip (Infinity when disabled): below all of
+  // them, on a CLOSED breaker with no warning out, a bar changes nothing (evaluate's fast path).
+  readonly #ddLow: number;
+  readonly #dailyLow: number;
+  readonly #streakLow: number;
+  readonly #errorsLow: number;
+  readonly #latencyLow: number;
+  readonly #staleMatters: boolean;
 
   constructor(config: BreakerConfigInput = {}, journal: JournalSink = () => {}) {
     this.config = parseRiskConfig(BreakerConfigSchema, config, 'circuit breaker config');
@@ -53,6 +62,13 @@ export class CircuitBreaker {
       this.#enabled[r] = enabled[r] ? 1 : 0;
       this.#imposeRank[r] = RANK[c.imposes[BREAKER_RULES[r]]];
     }
+    const low = (on: boolean, ...levels: number[]) => (on ? Math.min(...levels) : Number.POSITIVE_INFINITY);
+    this.#ddLow = low(c.drawdown.enabled, c.drawdown.warnPct, c.drawdown.tripPct);
+    this.#dailyLow = low(c.dailyLoss.enabled, c.dailyLoss.warnPct, c.dailyLoss.tripPct);
+    this.#streakLow = low(c.lossStreak.enabled, c.lossStreak.trades);
+    this.#errorsLow = low(c.errorRate.enabled, c.errorRate.warnPct, c.errorRate.tripPct);
+    this.#latencyLow = low(c.latency.enabled, c.latency.warnMs, c.latency.tripMs);
+    this.#staleMatters = c.staleData.enabled;
   }
 
   get state(): BreakerState {
@@ -91,6 +107,11 @@ export class CircuitBreaker {
     this.#stale = health.staleData || (c.staleData.maxDataAgeMs !== undefined && health.dataAgeMs > c.staleData.maxDataAgeMs);
 
     const judgeErrors = this.#requests >= c.errorRate.minRequests;
+    if (
+      this.#state === 'CLOSED' && this.#warnings === 0 && this.#drawdown < this.#ddLow && this.#dailyLoss < this.#dailyLow &&
+      this.#streak < this.#streakLow && !(judgeErrors && this.#errorRate >= this.#errorsLow) && this.#latency < this.#latencyLow &&
+      !(this.#staleMatters && this.#stale)
+    ) return;
     this.#warn(DD, this.#drawdown >= c.drawdown.warnPct, t);
     this.#warn(DAILY, this.#dailyLoss >= c.dailyLoss.warnPct, t);
     this.#warn(ERRORS, judgeErrors && this.#errorRate >= c.errorRate.warnPct, t);
@@ -240,6 +261,7 @@ export class CircuitBreaker {
   #warn(r: number, above: boolean, timeMs: number): void {
     if (this.#enabled[r] === 0 || above === (this.#warned[r] === 1)) return;
     this.#warned[r] = above ? 1 : 0;
+    this.#warnings += above ? 1 : -1;
     this.#emit(r, above ? 'warn' : 'recover', timeMs, this.#describe(r));
   }
 

@@ -41,6 +41,7 @@ describe('ColumnarJournal', () => {
     expect(journal.length).toBe(events.length);
     expect(journal.slice()).toStrictEqual(events);
     expect(JSON.stringify(journal.toArray())).toBe(JSON.stringify(events));
+    expect(JSON.stringify(journal)).toBe(JSON.stringify(events));
     for (let i = 0; i < events.length; i++) expect(Object.keys(journal.at(i))).toEqual(Object.keys(events[i]));
     expect([...journal].map((e) => e.type)).toEqual(events.map((e) => e.type));
     expect(journal.slice(2, 4)).toStrictEqual(events.slice(2, 4));
