@@ -1,8 +1,11 @@
 import {existsSync, readFileSync} from 'node:fs';
-import {parse as parseYaml} from 'yaml';
+import {createRequire} from 'node:module';
 import type {z} from 'zod';
 import {ErrorCode, IftbError} from '../core/index.js';
 import {deepFreeze} from './canonical.js';
+
+/** yaml (CommonJS), required with the first YAML file: JSON configs and a sweep's workers never load it. */
+const parseYaml = (text: string): unknown => (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(text);
 
 /** Every zod issue on one line each, prefixed with where the value came from. */
 export function formatIssues(origin: string, error: z.ZodError): string {

@@ -58,6 +58,7 @@ export function probabilityOfOverfitting(returns: readonly ArrayLike<number>[], 
   // Per trial: the sum and sum of squares of every subset of the low S/2 blocks and of the high
   // S/2 blocks (2^(S/2) each), so a split's in- or out-of-sample sums are two lookups per trial
   // instead of a pass over its blocks: C(16, 8) = 12,870 splits × trials stay cheap at 500 trials.
+  // Stored subset-major (subset × N + trial): one split reads each table as a contiguous run.
   const h = S / 2;
   const L = 1 << h;
   const lowS = new Float64Array(N * L);
@@ -78,25 +79,20 @@ export function probabilityOfOverfitting(returns: readonly ArrayLike<number>[], 
       blockS[b] = s;
       blockQ[b] = q;
     }
-    const at = n * L;
     for (let m = 1; m < L; m++) {
       // A subset's sums: the subset without its lowest block, plus that block.
       const low = 31 - Math.clz32(m & -m);
-      const rest = at + (m & (m - 1));
-      lowS[at + m] = lowS[rest] + blockS[low];
-      lowQ[at + m] = lowQ[rest] + blockQ[low];
-      highS[at + m] = highS[rest] + blockS[h + low];
-      highQ[at + m] = highQ[rest] + blockQ[h + low];
+      const at = m * N + n;
+      const rest = (m & (m - 1)) * N + n;
+      lowS[at] = lowS[rest] + blockS[low];
+      lowQ[at] = lowQ[rest] + blockQ[low];
+      highS[at] = highS[rest] + blockS[h + low];
+      highQ[at] = highQ[rest] + blockQ[h + low];
     }
   }
   const count = (S / 2) * size;
   const full = (1 << S) - 1;
-  const sharpeOf = (n: number, mask: number, inside: boolean): number => {
-    const m = inside ? mask : full & ~mask;
-    const lo = n * L + (m & (L - 1));
-    const hi = n * L + (m >>> h);
-    const s = lowS[lo] + highS[hi];
-    const q = lowQ[lo] + highQ[hi];
+  const sharpeOf = (s: number, q: number): number => {
     const mean = s / count;
     const variance = (q - s * mean) / (count - 1);
     return variance > 1e-30 ? mean / Math.sqrt(variance) : 0;
@@ -110,13 +106,18 @@ export function probabilityOfOverfitting(returns: readonly ArrayLike<number>[], 
   masks.forEach((mask, c) => {
     let best = 0;
     let bestIs = -Infinity;
+    const out = full & ~mask;
+    const inLo = (mask & (L - 1)) * N;
+    const inHi = (mask >>> h) * N;
+    const outLo = (out & (L - 1)) * N;
+    const outHi = (out >>> h) * N;
     for (let n = 0; n < N; n++) {
-      const is = sharpeOf(n, mask, true);
+      const is = sharpeOf(lowS[inLo + n] + highS[inHi + n], lowQ[inLo + n] + highQ[inHi + n]);
       if (is > bestIs) {
         bestIs = is;
         best = n;
       }
-      oos[n] = sharpeOf(n, mask, false);
+      oos[n] = sharpeOf(lowS[outLo + n] + highS[outHi + n], lowQ[outLo + n] + highQ[outHi + n]);
     }
     // Rank 1..N of the selected trial out of sample (ties share the average rank).
     let below = 0;

@@ -20,16 +20,7 @@
  * before the stick, average loss > average gain (⇔ the close fell from bar −4 to bar −2), then a
  * confirming bar that closes beyond the stick's close in the reversal direction.
  */
-import {
-  bearishengulfingpattern,
-  bearishhammerstick,
-  bearishinvertedhammerstick,
-  bullishengulfingpattern,
-  bullishhammerstick,
-  bullishinvertedhammerstick,
-  eveningstar,
-  morningstar,
-} from 'technicalindicators';
+import {createRequire} from 'node:module';
 import type {BarView} from '../../core/index.js';
 
 interface Window {
@@ -58,10 +49,19 @@ const BULLISH_MASK = Pattern.BULLISH_ENGULFING | Pattern.MORNING_STAR | Pattern.
 /** The most bars any pattern here looks at (hammer / shooting star: 3 trend bars, stick, confirmation). */
 export const PATTERN_LOOKBACK = 5;
 
+type Detectors = typeof import('technicalindicators');
+let library: Detectors | null = null;
+/**
+ * technicalindicators (CommonJS), required with the first scanner: a strategy without candlestick
+ * patterns (an optimiser's worker running sma-cross, most CLI commands) never loads it.
+ */
+const detectors = (): Detectors => (library ??= createRequire(import.meta.url)('technicalindicators') as Detectors);
+
 /** technicalindicators' approximateEqual accepts |a − b| ≤ 0.1 % of a after rounding to 4 digits. */
 const NEAR = 0.0011;
 
 export class CandlestickScanner {
+  readonly #detectors = detectors();
   readonly #w1 = window(1);
   readonly #w2 = window(2);
   readonly #w3 = window(3);
@@ -75,6 +75,7 @@ export class CandlestickScanner {
    * Needs `index ≥ PATTERN_LOOKBACK − 1`; earlier bars return 0.
    */
   scan(bars: BarView, index: number): number {
+    const d = this.#detectors;
     this.flags = 0;
     if (index < PATTERN_LOOKBACK - 1) return 0;
     const o0 = bars.open(index);
@@ -87,18 +88,18 @@ export class CandlestickScanner {
 
     // Engulfing: opposite bodies, the second longer (necessary for o2 < c1 < o1 < c2 and mirror).
     if (up0 && c1 < o1 && c0 - o0 > o1 - c1) {
-      if (this.#call2(bars, index, bullishengulfingpattern)) flags |= Pattern.BULLISH_ENGULFING;
+      if (this.#call2(bars, index, d.bullishengulfingpattern)) flags |= Pattern.BULLISH_ENGULFING;
     } else if (down0 && c1 > o1 && o0 - c0 > c1 - o1) {
-      if (this.#call2(bars, index, bearishengulfingpattern)) flags |= Pattern.BEARISH_ENGULFING;
+      if (this.#call2(bars, index, d.bearishengulfingpattern)) flags |= Pattern.BEARISH_ENGULFING;
     }
 
     // Stars: first and third bodies opposite, the middle bar gapped away from the first.
     const o2 = bars.open(index - 2);
     const c2 = bars.close(index - 2);
     if (up0 && c2 < o2 && bars.high(index - 1) < bars.low(index - 2)) {
-      if (this.#call3(bars, index, morningstar)) flags |= Pattern.MORNING_STAR;
+      if (this.#call3(bars, index, d.morningstar)) flags |= Pattern.MORNING_STAR;
     } else if (down0 && c2 > o2 && bars.low(index - 1) > bars.high(index - 2)) {
-      if (this.#call3(bars, index, eveningstar)) flags |= Pattern.EVENING_STAR;
+      if (this.#call3(bars, index, d.eveningstar)) flags |= Pattern.EVENING_STAR;
     }
 
     // Hammer family on bar −1, confirmed by bar 0, after a decline (close[−2] < close[−4]). Every
@@ -110,12 +111,12 @@ export class CandlestickScanner {
     const invertedPossible = bottom1 - bars.low(index - 1) <= NEAR * Math.abs(bottom1);
     const hammerPossible = invertedPossible || bars.high(index - 1) - top1 <= NEAR * Math.abs(top1);
     if (up0 && c1 < c0 && c2 < c4) {
-      if (hammerPossible && this.#fill1(bars, index - 1) && (this.#stick(bullishhammerstick) || this.#stick(bearishhammerstick)
-        || this.#stick(bullishinvertedhammerstick) || this.#stick(bearishinvertedhammerstick))) {
+      if (hammerPossible && this.#fill1(bars, index - 1) && (this.#stick(d.bullishhammerstick) || this.#stick(d.bearishhammerstick)
+        || this.#stick(d.bullishinvertedhammerstick) || this.#stick(d.bearishinvertedhammerstick))) {
         flags |= Pattern.HAMMER;
       }
     } else if (down0 && c1 > c0 && c2 > c4) {
-      if (invertedPossible && this.#fill1(bars, index - 1) && (this.#stick(bullishinvertedhammerstick) || this.#stick(bearishinvertedhammerstick))) {
+      if (invertedPossible && this.#fill1(bars, index - 1) && (this.#stick(d.bullishinvertedhammerstick) || this.#stick(d.bearishinvertedhammerstick))) {
         flags |= Pattern.SHOOTING_STAR;
       }
     }
