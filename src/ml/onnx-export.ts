@@ -223,7 +223,7 @@ export function assertParity(onnx: ArrayLike<number>, xgboost: ArrayLike<number>
   for (let r = 0; r < onnx.length; r++) {
     const d = Math.abs(onnx[r] - xgboost[r]);
     if (Number.isNaN(d)) {
-      max = NaN;
+      max = Number.NaN;
       break;
     }
     if (d > max) max = d;

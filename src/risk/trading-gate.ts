@@ -85,7 +85,7 @@ class Gate implements OperableTradingGate {
   #lastKill = false;
   #lastPaused = false;
   #lastImposed: TradingState = 'active';
-  #lastTime = NaN;
+  #lastTime = Number.NaN;
   #flattenedActivation = 0;
   readonly #restrictions = new Map<string, TradingState>();
   #restricted: TradingState = 'active';

@@ -49,13 +49,13 @@ export class FeatureStream {
   // Recursive states.
   #sumGain = 0;
   #sumLoss = 0;
-  #avgGain = NaN;
-  #avgLoss = NaN;
-  #macdFast = NaN;
-  #macdSlow = NaN;
-  #macdSignal = NaN;
+  #avgGain = Number.NaN;
+  #avgLoss = Number.NaN;
+  #macdFast = Number.NaN;
+  #macdSlow = Number.NaN;
+  #macdSignal = Number.NaN;
   #trSum = 0;
-  #atr = NaN;
+  #atr = Number.NaN;
   readonly #ema = new Float64Array(EMA_PERIODS.length);
   #fundingIndex = -1;
 

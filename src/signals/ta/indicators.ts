@@ -43,7 +43,7 @@ abstract class SequencedIndicator implements Indicator {
   abstract readonly id: string;
   abstract readonly warmupBars: number;
   #next = -1;
-  #value = NaN;
+  #value = Number.NaN;
 
   update(bars: BarView): number {
     const index = bars.index;
