@@ -46,6 +46,11 @@ export function reportInputOfRecord(r: BacktestRecord): ReportInput {
   return {summary: r.summary, bars: r.bars, journal: r.journal, trades: r.trades, cash: r.cash};
 }
 
+/** What the report of a run reads (as saveBacktest builds it). */
+export function reportInputOf(run: BacktestRun, summary: RunSummary = summarizeRun(run)): ReportInput {
+  return reportInputOfRecord(backtestRecordOf(run, summary));
+}
+
 /** A record as base64 of its gzipped structured-clone bytes (what a queue job returns; per-bar columns compress well). */
 export function encodeBacktestRecord(r: BacktestRecord): string {
   return gzipSync(serialize(r)).toString('base64');

@@ -210,7 +210,7 @@ export async function executeBacktest(
   };
   const {ledger, breaker, gate, engine} = composeTrading(config, lanes, {runId, venue, killSwitch, journal: sink, breakerJournal, startMs: timeline[0], capacity: timeline.length, timeline});
 
-  const journalEnds = new StepwiseColumn((size) => new Uint32Array(size), timeline.length);
+  const journalEnds = new StepwiseColumn(new Uint32Array(timeline.length));
   const n = timeline.length;
   progress.start(n, `backtest ${strategy.name} ${entries.length === 1 ? entries[0].symbol : `${entries.length} symbols`} ${config.timeframe}`);
   const span: Span = {engine, timeline, tf, journal, journalEnds, script, onStep: options.onStep, parts: {bars: first.bars, venue, ledger, engine}};

@@ -9,7 +9,7 @@ import {type Column, type DuckDbStore, readColumnFile, writeColumnFile} from '..
 import {type ClosedTrade, ErrorCode, IftbError} from '../core/index.js';
 import {drawdownSeries} from '../portfolio/metrics.js';
 import {type BarTrack, loadVegaCompiler, renderRunReport, type ReportInput, type ReportSummary} from '../report/index.js';
-import {type BacktestRun, runBacktest} from './backtest-runner.js';
+import {runBacktest} from './backtest-runner.js';
 import {barColumns, barTrackFromColumns, barTrackOf} from './run-bars.js';
 
 export const REPORT_FILES = ['index.html', 'bars.parquet', 'trades.csv', 'trades.parquet', 'equity.csv', 'equity.parquet'] as const;
@@ -63,10 +63,6 @@ export async function writeRunArtifacts(store: Pick<DuckDbStore, 'db'>, dir: str
   const html = join(dir, 'index.html');
   writeFileSync(html, renderRunReport(input, await loadVegaCompiler()));
   return html;
-}
-
-export function reportInputOf(run: BacktestRun, summary: ReportSummary): ReportInput {
-  return {summary, bars: barTrackOf(run), journal: run.journal.toArray(), trades: run.ledger.trades, cash: run.ledger.entries};
 }
 
 export interface StoredRunFiles {

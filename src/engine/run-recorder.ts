@@ -1,13 +1,5 @@
-import type {SignalSource, SymbolId} from '../core/index.js';
+import {grown, type SignalSource, type SymbolId} from '../core/index.js';
 import {StepwiseColumn} from './stepwise-column.js';
-
-type Column = Float64Array | Uint8Array;
-
-function grown<T extends Column>(a: T, size: number): T {
-  const next = new (a.constructor as new (n: number) => T)(size);
-  next.set(a);
-  return next;
-}
 
 /** One symbol's per-slot columns: position, ensemble and every analyzer's reading (NaN / inactive on a slot it had no bar). */
 export class LaneRecorder {
@@ -24,7 +16,7 @@ export class LaneRecorder {
     n: number,
     analyzers: ReadonlyArray<{id: string; source: SignalSource}>,
   ) {
-    this.position = new StepwiseColumn((size) => new Float64Array(size), n);
+    this.position = new StepwiseColumn(new Float64Array(n));
     this.ensembleScore = new Float64Array(n);
     this.ensembleConfidence = new Float64Array(n);
     this.ensembleActive = new Uint8Array(n);

@@ -1,4 +1,4 @@
-import {RowBuffer} from '../core/index.js';
+import {grown, RowBuffer} from '../core/index.js';
 
 type Column = Float64Array | Uint32Array;
 
@@ -17,9 +17,9 @@ export class StepwiseColumn<T extends Column> {
   #change = 0;
   #column: T;
 
-  /** `capacity`: slots to make room for at once (a fresh column costs nothing until written). */
-  constructor(private readonly make: (length: number) => T, capacity: number) {
-    this.#column = make(capacity);
+  /** `column`: room for the slots expected (a fresh column costs nothing until written); grown when they are more. */
+  constructor(column: T) {
+    this.#column = column;
   }
 
   /** The value at `slot` (slots are noted in order; a slot not noted repeats the one before). */
@@ -37,11 +37,7 @@ export class StepwiseColumn<T extends Column> {
   get column(): T {
     const n = this.#slots;
     if (this.#filled === n) return this.#column;
-    if (this.#column.length < n) {
-      const grown = this.make(Math.max(n, 2 * this.#column.length));
-      grown.set(this.#column.subarray(0, this.#filled));
-      this.#column = grown;
-    }
+    if (this.#column.length < n) this.#column = grown(this.#column, Math.max(n, 2 * this.#column.length));
     const d = this.#changes.data;
     const changes = this.#changes.length;
     let k = this.#change;

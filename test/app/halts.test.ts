@@ -2,7 +2,7 @@
 import {describe, expect, it} from 'vitest';
 import {runBacktest} from '../../src/app/backtest-runner.js';
 import {summarizeRun} from '../../src/app/run-summary.js';
-import {reportInputOf} from '../../src/app/run-artifacts.js';
+import {reportInputOf} from '../../src/app/backtest-record.js';
 import {haltLine, loadVegaRuntime, renderRunReport} from '../../src/report/index.js';
 import {HOUR, useSampleStore} from '../support/sample-store.js';
 

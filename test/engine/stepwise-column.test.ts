@@ -4,7 +4,7 @@ import {StepwiseColumn} from '../../src/engine/stepwise-column.js';
 describe('StepwiseColumn', () => {
   it('reads back one value per noted slot, the same as a column written every slot', () => {
     const values = Array.from({length: 5_000}, (_, i) => (i % 97 < 40 ? 0 : i % 97 < 70 ? 0.25 : -1.5) + (i > 4_000 ? 3 : 0));
-    const column = new StepwiseColumn((n) => new Float64Array(n), 16);
+    const column = new StepwiseColumn(new Float64Array(16));
     const written = new Float64Array(values.length);
     values.forEach((v, slot) => {
       column.note(slot, v);
@@ -17,7 +17,7 @@ describe('StepwiseColumn', () => {
   });
 
   it('keeps the array while it has room and fills slots no change was noted on with the last value', () => {
-    const column = new StepwiseColumn((n) => new Uint32Array(n), 10);
+    const column = new StepwiseColumn(new Uint32Array(10));
     column.note(0, 4);
     column.note(1, 4);
     column.note(2, 9);

@@ -24,7 +24,7 @@ describe('report checks on a real run', () => {
     const run = await runBacktest(sample.store(), {strategy: 'sma-cross', symbol: SYMBOL, timeframe: '1h', fromMs: Date.UTC(2024, 0, 1), toMs: Date.UTC(2024, 6, 1)});
     const saved = await saveBacktest(sample.store(), run, join(sample.dir(), 'reports'));
     ({input: stored} = await loadReportInput(sample.store(), saved.summary.runId, join(sample.dir(), 'reports')));
-    const {reportInputOf} = await import('../../src/app/run-artifacts.js');
+    const {reportInputOf} = await import('../../src/app/backtest-record.js');
     input = reportInputOf(run, saved.summary);
   });
 

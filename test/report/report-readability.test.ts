@@ -8,7 +8,7 @@ import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {saveBacktest, type SavedRun} from '../../src/app/backtest-report.js';
 import {runBacktest} from '../../src/app/backtest-runner.js';
-import {reportInputOf} from '../../src/app/run-artifacts.js';
+import {reportInputOf} from '../../src/app/backtest-record.js';
 import {loadVegaRuntime, renderRunReport, type ReportInput, runReportModel} from '../../src/report/index.js';
 import {MIN_CALIBRATION_SAMPLES} from '../../src/report/specs-signals.js';
 import {BUSY_ENSEMBLE} from '../support/ensemble-params.js';

@@ -1,7 +1,7 @@
 /** A ReportInput from a real backtest on the shipped sample, as `iftb backtest` builds it. */
 import type {DuckDbStore} from '../../src/adapters/duckdb/index.js';
 import {runBacktest} from '../../src/app/backtest-runner.js';
-import {reportInputOf} from '../../src/app/run-artifacts.js';
+import {reportInputOf} from '../../src/app/backtest-record.js';
 import {summarizeRun} from '../../src/app/run-summary.js';
 import type {ReportInput} from '../../src/report/index.js';
 
