@@ -21,10 +21,17 @@ export function renderTable(headers: readonly string[], rows: ReadonlyArray<read
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }
 
-/** A progress bar on stderr; silent when stderr is not a terminal (pipes, CI, tests). */
-export function terminalProgress(): ProgressSink {
+/** How often a log line reports progress where stderr is not a terminal. */
+const LOG_EVERY_MS = 10_000;
+
+/**
+ * A progress bar on stderr. Where stderr is not a terminal (pipes, CI logs) there is no bar; what is
+ * saved is reported as lines instead: the first save, then at most one line per 10 s, and the last.
+ */
+export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): ProgressSink {
+  if (!stream.isTTY) return savedLines(stream);
   const bar = new cliProgress.SingleBar(
-    {format: '{label} [{bar}] {percentage}% | {value}/{total} | eta {eta_formatted}', stream: process.stderr, hideCursor: true},
+    {format: '{label} [{bar}] {percentage}% | {value}/{total} | eta {eta_formatted}', stream, hideCursor: true},
     cliProgress.Presets.shades_classic,
   );
   let active = false;
@@ -39,6 +46,30 @@ export function terminalProgress(): ProgressSink {
     stop() {
       if (active) bar.stop();
       active = false;
+    },
+  };
+}
+
+function savedLines(stream: NodeJS.WritableStream): ProgressSink {
+  let label = '';
+  let total = 0;
+  let last = {count: -1, at: Number.NEGATIVE_INFINITY};
+  let latest = -1;
+  const say = (count: number) => {
+    last = {count, at: Date.now()};
+    stream.write(`${label}: ${count}/${total} saved\n`);
+  };
+  return {
+    start(t, l) {
+      [total, label, last, latest] = [t, l, {count: -1, at: Number.NEGATIVE_INFINITY}, -1];
+    },
+    update() {},
+    saved(count) {
+      latest = count;
+      if (last.count < 0 || Date.now() - last.at >= LOG_EVERY_MS) say(count);
+    },
+    stop() {
+      if (latest > last.count) say(latest);
     },
   };
 }

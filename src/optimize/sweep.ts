@@ -82,6 +82,7 @@ export async function runFoldSweep(s: FoldSweep): Promise<StoredTrial[]> {
   const progress = s.progress ?? SILENT_PROGRESS;
   progress.start(target, s.label ?? `sweep fold ${s.fold}`);
   let done = [...stored.keys()].filter((k) => k < target).length;
+  let saved = done;
   progress.update(done);
   const step = s.sampler.adaptive ? Math.max(1, s.batch) : target;
   try {
@@ -116,7 +117,11 @@ export async function runFoldSweep(s: FoldSweep): Promise<StoredTrial[]> {
         const batch = pending;
         pending = [];
         lastFlush = Date.now();
-        writing = writing.then(() => s.log.save(batch)).catch((error: unknown) => {
+        writing = writing.then(async () => {
+          await s.log.save(batch);
+          saved += batch.length;
+          progress.saved?.(saved);
+        }).catch((error: unknown) => {
           failure ??= error;
         });
         return writing;

@@ -1,5 +1,5 @@
 import {execFile, spawn} from 'node:child_process';
-import {copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync} from 'node:fs';
+import {copyFileSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join, resolve} from 'node:path';
 import {promisify} from 'node:util';
@@ -41,19 +41,26 @@ describe('iftb optimize (built CLI)', () => {
     const uninterrupted = JSON.parse(stdout) as {sweepId: string};
 
     const killed = storeCopy('killed');
-    const wal = `${killed}.wal`;
-    const child = spawn('node', [CLI, 'optimize', ...SWEEP, '--db', killed, '--reports-dir', join(dir, 'r2')], {stdio: 'ignore'});
+    const child = spawn('node', [CLI, 'optimize', ...SWEEP, '--db', killed, '--reports-dir', join(dir, 'r2')], {stdio: ['ignore', 'ignore', 'pipe']});
     const exited = new Promise<NodeJS.Signals | null>((done) => child.once('exit', (_code, signal) => done(signal)));
-    // Trials are committed in groups; once a group is in the write-ahead log, kill the process without warning.
-    const started = Date.now();
-    while (!(existsSync(wal) && statSync(wal).size > 100_000)) {
-      if (Date.now() - started > 120_000) throw new Error('the sweep stored nothing within 2 minutes');
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    child.kill('SIGKILL');
+    // Without a terminal the CLI logs each save it has committed; on the first, kill it without warning.
+    const committed = await new Promise<number>((done, fail) => {
+      let text = '';
+      const timer = setTimeout(() => fail(new Error(`the sweep saved nothing within 2 minutes: ${text}`)), 120_000);
+      child.stderr!.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+        const saved = /: (\d+)\/120 saved\n/.exec(text);
+        if (saved) {
+          clearTimeout(timer);
+          child.kill('SIGKILL');
+          done(Number(saved[1]));
+        }
+      });
+    });
     expect(await exited).toBe('SIGKILL');
+    expect(committed).toBeGreaterThan(0);
     const partial = await trialsOf(killed);
-    expect(partial.length).toBeGreaterThan(0);
+    expect(partial.length).toBeGreaterThanOrEqual(committed);
     expect(partial.length).toBeLessThan(120);
 
     const resumed = await run('node', [CLI, 'optimize', ...SWEEP, '--db', killed, '--reports-dir', join(dir, 'r2'), '--json']);

@@ -36,6 +36,8 @@ export interface MarketDataStore {
 export interface ProgressSink {
   start(total: number, label: string): void;
   update(done: number): void;
+  /** The first `count` items are durable (written and committed), not only done. */
+  saved?(count: number): void;
   stop(): void;
 }
 
