@@ -29,9 +29,12 @@ const T0 = LIVE_T0;
 /** Enough for the prompts' 300 bars of history before the first bar. */
 const HISTORY = 320;
 const SOURCE = 'llm.market-read@v1';
-/** 0.01 × 1m = 600 ms: the bar deadline (llm.timeoutMs is longer, so a slow answer still arrives, late). */
-const DEADLINE_MS = 600;
-const SLOW_MS = 1500;
+/**
+ * 0.025 × 1m = 1.5 s: the bar deadline (llm.timeoutMs is longer, so a slow answer still arrives,
+ * late). Far above a prompt answered at once on a loaded machine (600 ms was missed once, on CI).
+ */
+const DEADLINE_MS = 1500;
+const SLOW_MS = 3000;
 const iso = (ms: number) => new Date(ms).toISOString().slice(0, 16) + 'Z';
 const closeOf = (k: number) => T0 + (k + 1) * MINUTE;
 
