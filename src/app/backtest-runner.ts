@@ -326,9 +326,8 @@ interface Span {
 function stepSpan(span: Span, from: number, to: number): number {
   const {engine, timeline, tf, journal, journalEnds, script, onStep} = span;
   for (let i = from; i < to; i++) {
-    const open = timeline[i];
-    if (script.pendingAt(open + tf)) return i;
-    engine.stepAt(open);
+    if (script.pendingAtSlot(timeline, i, tf)) return i;
+    engine.stepAtSlot(timeline, i);
     journalEnds.note(i, journal.length);
     if (onStep !== undefined) onStep(i, span.parts);
   }

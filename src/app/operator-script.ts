@@ -41,6 +41,11 @@ export class OperatorScript {
     return this.#next < this.#actions.length && this.#actions[this.#next].atMs <= closeTimeMs;
   }
 
+  /** Whether an action is due at the close of the slot opening at opens[i] (the per-bar check: no double argument, which V8 may box). */
+  pendingAtSlot(opens: Float64Array, i: number, timeframeMs: number): boolean {
+    return this.#next < this.#actions.length && this.#actions[this.#next].atMs <= opens[i] + timeframeMs;
+  }
+
   async apply(closeTimeMs: number): Promise<void> {
     this.nowMs = closeTimeMs;
     const t = this.targets();

@@ -7,13 +7,13 @@ import {
   type Indicator,
   type InstrumentSpec,
   type Intent,
-  type RiskInput,
   type RiskManager,
   type SignalSource,
   type SymbolId,
 } from '../core/index.js';
 import {EnsembleFuser, type EnsembleSlot, type SourceWeights} from '../decision/index.js';
 import type {LaneRecorder} from './run-recorder.js';
+import {LaneContext, LaneRiskInput} from './step-records.js';
 
 /** One symbol the engine trades: its candles, readings and decision. */
 export interface EngineLane {
@@ -78,8 +78,6 @@ function slotRecord(names: readonly string[], slots: Float64Array): Readonly<Rec
   return make(slots);
 }
 
-export type Mutable<T> = {-readonly [K in keyof T]: T[K]};
-
 /**
  * A lane's state inside the engine: the bar it is on, its bounded view, indicator values,
  * analyzer readings, ensemble, and the decision context and risk input it reuses every bar.
@@ -91,8 +89,8 @@ export class LaneState {
   current = -1;
   /** Slots skipped because this symbol had no bar between its first and last (gaps in its data while others traded). */
   missingBars = 0;
-  /** The position at the current slot (set by the engine before `record`: a field, not a double argument, which V8 would box). */
-  positionQty = Number.NaN;
+  /** [0]: the position at the current slot (set by the engine before `record`; a typed array, whose doubles V8 never boxes). */
+  readonly position = new Float64Array(1);
   /** The last denial journaled; the same intent denied for the same reason on later bars is only counted. */
   lastDenial = '';
   readonly cursor: BarViewCursor;
@@ -109,11 +107,13 @@ export class LaneState {
   readonly readings: MutableReading[];
   readonly ensemble: EnsembleSlot = {score: 0, confidence: 0, active: false};
   readonly fuser: EnsembleFuser;
-  readonly context: Mutable<DecisionContext>;
-  readonly riskInput: Mutable<RiskInput>;
+  readonly context: LaneContext;
+  readonly riskInput: LaneRiskInput;
   /** Analyzers that make outside requests (an LLM endpoint): their counts feed the breaker's error rate. */
   readonly healthSources: readonly Analyzer[];
   #boundClose: Float64Array;
+  /** Per indicator: 1 when it writes its reading into `now` (Indicator.updateInto). */
+  readonly #writesInto: Uint8Array;
 
   constructor(
     readonly lane: EngineLane,
@@ -123,6 +123,7 @@ export class LaneState {
   ) {
     this.names = Object.keys(lane.indicators);
     this.indicators = this.names.map((n) => lane.indicators[n]);
+    this.#writesInto = Uint8Array.from(this.indicators, (i) => (typeof i.updateInto === 'function' ? 1 : 0));
     this.now = new Float64Array(this.names.length).fill(NaN);
     this.before = new Float64Array(this.names.length).fill(NaN);
     this.values = slotRecord(this.names, this.now);
@@ -133,15 +134,8 @@ export class LaneState {
     this.fuser = new EnsembleFuser(lane.analyzers.map((a) => a.source), lane.weights);
     this.cursor = createBarView(lane.bars);
     this.#boundClose = lane.bars.close;
-    this.context = {
-      symbol: lane.symbol, index: 0, timeMs: 0, open: 0, high: 0, low: 0, close: 0, volume: 0, bars: this.cursor.view,
-      values: this.values, previous: this.previous, signals: this.readings, ensemble: this.ensemble,
-      positionQty: 0, entryPrice: 0, positionBars: 0, equity: 0, state: 'active',
-    };
-    this.riskInput = {
-      timeMs: 0, price: 0, positionQty: 0, entryPrice: 0, equity: 0, walletBalance: 0, atr: NaN,
-      instrument: lane.instrument, state: 'active', otherExposure: 0, otherPositions: 0,
-    };
+    this.context = new LaneContext(lane.symbol, this.cursor.view, this.values, this.previous, this.readings, this.ensemble);
+    this.riskInput = new LaneRiskInput(lane.instrument);
   }
 
   /** Indicators and analyzers read bar i through the view bounded at it; then the ensemble. */
@@ -156,19 +150,22 @@ export class LaneState {
     const indicators = this.indicators;
     const now = this.now;
     const before = this.before;
+    const into = this.#writesInto;
     for (let k = 0; k < indicators.length; k++) {
       before[k] = now[k];
-      now[k] = indicators[k].update(view);
+      const indicator = indicators[k];
+      if (into[k] === 1) indicator.updateInto!(view, now, k);
+      else now[k] = indicator.update(view);
     }
     const analyzers = this.lane.analyzers;
     for (let k = 0; k < analyzers.length; k++) analyzers[k].update(view, this.readings[k]);
     this.fuser.fuse(this.readings, this.ensemble);
   }
 
-  /** This lane's columns at `slot`: readings of its bar (or NaN and inactive when it had none) and the position (`positionQty`). */
+  /** This lane's columns at `slot`: readings of its bar (or NaN and inactive when it had none) and the position (`position[0]`). */
   record(slot: number, stepped: boolean): void {
     const r = this.recorder;
-    r.position.note(slot, this.positionQty);
+    r.position.noteAt(slot, this.position, 0);
     const readings = this.readings;
     if (stepped) {
       // Without analyzers the ensemble is 0 / 0 / inactive on every bar: what a fresh column holds.

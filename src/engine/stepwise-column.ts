@@ -16,21 +16,29 @@ export class StepwiseColumn<T extends Column> {
   #filled = 0;
   #change = 0;
   #column: T;
+  readonly #one = new Float64Array(1);
 
   /** `column`: room for the slots expected (a fresh column costs nothing until written); grown when they are more. */
   constructor(column: T) {
     this.#column = column;
   }
 
-  /** The value at `slot` (slots are noted in order; a slot not noted repeats the one before). */
-  note(slot: number, value: number): void {
+  /** values[k] at `slot` (how the engine notes a double: see TradingEngine's #now). */
+  noteAt(slot: number, values: Float64Array, k: number): void {
     this.#slots = slot + 1;
+    const value = values[k];
     if (value === this.#last) return;
     this.#last = value;
     const at = this.#changes.append();
     const d = this.#changes.data;
     d[at] = slot;
     d[at + 1] = value;
+  }
+
+  /** The value at `slot` (slots are noted in order; a slot not noted repeats the one before). */
+  note(slot: number, value: number): void {
+    this.#one[0] = value;
+    this.noteAt(slot, this.#one, 0);
   }
 
   /** One value per noted slot (the same array while it has room, extended as slots are noted). */

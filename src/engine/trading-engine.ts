@@ -13,8 +13,15 @@ import type {
 import type {Ledger} from '../portfolio/ledger.js';
 import {type EngineLane, LaneState} from './engine-lane.js';
 import {RunRecorder} from './run-recorder.js';
+import {StepHealth} from './step-records.js';
 
 export type {EngineLane};
+
+// Slots of TradingEngine's #now.
+const OPEN = 0;
+const CLOSE = 1;
+const EQUITY = 2;
+const QTY = 3;
 
 export interface EngineOptions {
   readonly runId: string;
@@ -46,14 +53,15 @@ export class TradingEngine {
   readonly recorder: RunRecorder;
   readonly #o: EngineOptions;
   readonly #lanes: readonly LaneState[];
-  readonly #health: HealthSnapshot = {timeMs: 0, equity: 0, staleData: false, dataAgeMs: 0, decisionLatencyMs: 0, venueRequests: 0, venueErrors: 0};
+  readonly #health = new StepHealth();
   readonly #hasHealthSources: boolean;
   #slot = 0;
-  // Doubles from the start (a field first holding a small integer changes representation later).
-  #openTimeMs = Number.NaN;
-  #closeTimeMs = Number.NaN;
-  #equity = Number.NaN;
-  #qty = Number.NaN;
+  /**
+   * The step's doubles (slot open and close time, equity, the lane's position) for the calls it
+   * makes: in a typed array, not in fields or arguments, whose doubles V8 may box (a heap
+   * allocation per bar) depending on what it inlines.
+   */
+  readonly #now = new Float64Array(4);
   #orderSeq = 0;
   #closeAllReason: string | null = null;
   #repeatedDenials = 0;
@@ -129,11 +137,17 @@ export class TradingEngine {
     this.stepAt(this.#o.lanes[0].bars.openTime[i]);
   }
 
+  /** stepAt(opens[i]) for replay, which passes no double (see #now). */
+  stepAtSlot(opens: Float64Array, i: number): void {
+    this.#now[OPEN] = opens[i];
+    this.#step();
+  }
+
   /** Steps the slot of the bars opening at `openTimeMs`: every symbol whose next bar opens then. */
   stepAt(openTimeMs: number): void {
     // Small enough to be inlined where it is called: the time goes into a field unboxed, and the
     // step reads it from there (a double argument to a call that is not inlined is boxed, per bar).
-    this.#openTimeMs = openTimeMs;
+    this.#now[OPEN] = openTimeMs;
     this.#step();
   }
 
@@ -141,9 +155,10 @@ export class TradingEngine {
     const o = this.#o;
     const lanes = this.#lanes;
     const slot = this.#slot++;
-    const openTimeMs = this.#openTimeMs;
+    const now = this.#now;
+    const openTimeMs = now[OPEN];
     const closeTime = openTimeMs + o.timeframeMs;
-    this.#closeTimeMs = closeTime;
+    now[CLOSE] = closeTime;
     let stale = false;
 
     for (let k = 0; k < lanes.length; k++) {
@@ -155,7 +170,7 @@ export class TradingEngine {
         l.next = i + 1;
         const events = o.venue.sync(i, k);
         for (let e = 0; e < events.length; e++) this.#onVenueEvent(events[e]);
-        o.ledger.mark(k, bars.close[i]);
+        o.ledger.markAt(k, bars.close, i);
         if (i > 0 && openTimeMs - bars.openTime[i - 1] > o.timeframeMs) stale = true;
       } else {
         l.current = -1;
@@ -163,8 +178,9 @@ export class TradingEngine {
       }
     }
 
-    const equity = o.ledger.equity();
-    this.#equity = equity;
+    o.ledger.revalue();
+    const equity = o.ledger.markedEquity;
+    now[EQUITY] = equity;
     const health = this.#health;
     health.timeMs = closeTime;
     health.equity = equity;
@@ -206,8 +222,8 @@ export class TradingEngine {
     for (let k = 0; k < lanes.length; k++) {
       const l = lanes[k];
       const i = l.current;
-      const qty = o.ledger.qty(k);
-      l.positionQty = qty;
+      o.ledger.qtyInto(k, l.position);
+      const qty = l.position[0];
       if (i < 0) {
         l.record(slot, false);
         continue;
@@ -215,7 +231,7 @@ export class TradingEngine {
       l.read(i);
       l.record(slot, true);
       if (i < l.lane.warmupBars || flattening) continue;
-      this.#qty = qty;
+      now[QTY] = qty;
       this.#decide(l, i);
     }
   }
@@ -223,9 +239,10 @@ export class TradingEngine {
   /** Lane l's decision on its bar i; the slot's close time, equity and the lane's position come in fields (see stepAt). */
   #decide(l: LaneState, i: number): void {
     const o = this.#o;
-    const closeTime = this.#closeTimeMs;
-    const equity = this.#equity;
-    const qty = this.#qty;
+    const now = this.#now;
+    const closeTime = now[CLOSE];
+    const equity = now[EQUITY];
+    const qty = now[QTY];
     const bars = l.lane.bars;
     const close = bars.close[i];
     const ctx = l.context;
@@ -237,8 +254,6 @@ export class TradingEngine {
     ctx.close = close;
     ctx.volume = bars.volume[i];
     ctx.positionQty = qty;
-    ctx.entryPrice = o.ledger.entry(l.index);
-    ctx.positionBars = qty === 0 ? 0 : o.ledger.heldBars(l.index, closeTime);
     ctx.equity = equity;
     ctx.state = this.#state;
 
@@ -246,9 +261,8 @@ export class TradingEngine {
     risk.timeMs = closeTime;
     risk.price = close;
     risk.positionQty = qty;
-    risk.entryPrice = ctx.entryPrice;
     risk.equity = equity;
-    risk.walletBalance = o.ledger.walletBalance;
+    o.ledger.positionInto(l.index, ctx, risk);
     risk.atr = l.atrSlot >= 0 ? l.now[l.atrSlot] : l.atrSlot === -1 ? Number.NaN : l.values[l.lane.atr!];
     risk.state = this.#state;
 

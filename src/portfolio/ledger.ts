@@ -161,12 +161,19 @@ export class Ledger {
   qty(lane: number): number {
     return this.#books[lane].qty;
   }
+  /** out[0] = qty(lane), for the engine's per-bar step (see markAt). */
+  qtyInto(lane: number, out: Float64Array): void {
+    out[0] = this.#books[lane].qty;
+  }
   entry(lane: number): number {
     return this.#books[lane].entry;
   }
   /** Bars since the open trade's first fill at `timeMs` (as its closed trade will count them); 0 without one. */
   heldBars(lane: number, timeMs: number): number {
-    const b = this.#books[lane];
+    return this.#held(this.#books[lane], timeMs);
+  }
+
+  #held(b: Book, timeMs: number): number {
     return b.open ? Math.round((timeMs - b.trade.entryTimeMs) / this.timeframeMs) : 0;
   }
   get totals() {
@@ -185,15 +192,44 @@ export class Ledger {
     this.#books[lane].mark = price;
   }
 
-  /** Equity: wallet balance plus every open position's unrealised PnL at its mark. */
-  equity(): number {
+  /**
+   * mark(lane, closes[i]) for the engine's per-bar step, which passes no double: a double argument
+   * or result of a call V8 does not inline is boxed, a heap allocation per bar.
+   */
+  markAt(lane: number, closes: Float64Array, i: number): void {
+    this.#books[lane].mark = closes[i];
+  }
+
+  /**
+   * The engine's per-decision reads of `lane`, written into its context and risk input rather than
+   * returned (see markAt): entry price, bars held as of `position.timeMs`, wallet balance.
+   */
+  positionInto(lane: number, position: {readonly timeMs: number; entryPrice: number; positionBars: number}, wallet: {entryPrice: number; walletBalance: number}): void {
+    const b = this.#books[lane];
+    position.entryPrice = b.entry;
+    position.positionBars = b.qty === 0 ? 0 : this.#held(b, position.timeMs);
+    wallet.entryPrice = b.entry;
+    wallet.walletBalance = this.#wallet;
+  }
+
+  /** Equity at the marks, as of the last revalue() (the engine reads this field instead of calling equity()). */
+  markedEquity = Number.NaN;
+
+  revalue(): void {
+    // equity()'s loop, not a call to it: its result would come back boxed whenever V8 does not inline it.
     let equity = this.#wallet;
     const books = this.#books;
     for (let k = 0; k < books.length; k++) {
       const b = books[k];
       if (b.qty !== 0) equity += b.qty * (b.mark - b.entry);
     }
-    return equity;
+    this.markedEquity = equity;
+  }
+
+  /** Equity: wallet balance plus every open position's unrealised PnL at its mark. */
+  equity(): number {
+    this.revalue();
+    return this.markedEquity;
   }
 
   /** Equity of a single-symbol ledger at `price`. */

@@ -182,9 +182,9 @@ export class Account {
     return after > Math.abs(p.qty) && bracketFor(p.spec.brackets, after * price).maxLeverage < p.leverage;
   }
 
-  /** The latest settled mark of `p`; the other cross positions' liquidation prices depend on it. */
-  setMark(p: Position, mark: number): void {
-    p.mark = mark;
+  /** The latest settled mark of `p` (marks[i]: no double argument on the per-bar path); the other cross positions' liquidation prices depend on it. */
+  setMark(p: Position, marks: Float64Array, i: number): void {
+    p.mark = marks[i];
     if (this.#open > 1 && p.qty !== 0) {
       this.#repart(p);
       this.#epoch++;
@@ -193,13 +193,18 @@ export class Account {
 
   /** Current liquidation price of `p` (NaN flat, 0 when a long cannot be liquidated). */
   liquidationPriceOf(p: Position): number {
+    this.solveLiquidation(p);
+    return p.lp;
+  }
+
+  /** Brings `p.lp` up to date (the per-bar check reads the field: a returned double may be boxed). */
+  solveLiquidation(p: Position): void {
     if (p.stale || (p.marginMode === 'cross' && p.epoch !== this.#epoch)) {
       p.stale = false;
       p.epoch = this.#epoch;
       const margin = p.marginMode === 'isolated' ? p.margin() : this.#crossBalance(p);
       p.lp = liquidationPrice(p.qty, p.entryPrice, margin, p.spec.brackets);
     }
-    return p.lp;
   }
 
   totals(): AccountTotals {

@@ -31,18 +31,31 @@ export class FundingSchedule {
   #barOpen = 0;
   #barEnd = 0;
   #tf = 1;
+  readonly #timeframeMs: number;
 
   constructor(
     readonly symbol: SymbolId,
     funding: FundingSeries | null,
     enabled: boolean,
+    timeframeMs: number,
     candleMarks: Float64Array | null,
     private readonly account: FundingAccount,
     private readonly emit: (event: VenueEvent) => void,
   ) {
     this.#series = funding;
     this.#enabled = enabled;
+    this.#timeframeMs = timeframeMs;
     this.#candleMark = candleMarks;
+  }
+
+  /**
+   * Step a of bar i (opening at openTime[i], mark open markOpen[i]): settleAtOpen when a settlement
+   * is due in it, else nothing. Columns and an index, not doubles: this runs every bar, and a double
+   * argument of a call V8 does not inline is boxed.
+   */
+  atOpen(openTime: Float64Array, markOpen: Float64Array, i: number): void {
+    const open = openTime[i];
+    if (this.dueBefore(open + this.#timeframeMs)) this.settleAtOpen(open, this.#timeframeMs, markOpen[i]);
   }
 
   /** Whether any settlement is due before `endMs` (one comparison on the common bar). */

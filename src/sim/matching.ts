@@ -52,7 +52,8 @@ export class Matcher {
   /** Cheap pre-check for a bar with a position and no resting orders: can the mark reach the LP? */
   mayLiquidate(i: number): boolean {
     const {account, position, marks, bars} = this.p;
-    const lp = account.liquidationPriceOf(position);
+    account.solveLiquidation(position);
+    const lp = position.lp;
     const m = marks !== null && marks.valid(i) ? marks.mark : bars;
     if (position.qty > 0) return lp > 0 && m.low[i] <= lp;
     return m.high[i] >= lp;

@@ -94,7 +94,7 @@ export class VenueLane {
       },
       applyFunding: (amount: number) => account.applyFunding(position, amount),
     };
-    this.#funding = new FundingSchedule(symbol, funding, shared.fundingEnabled, fundingMarks, fundingAccount, (event) => this.matcher.emit(event));
+    this.#funding = new FundingSchedule(symbol, funding, shared.fundingEnabled, shared.timeframeMs, fundingMarks, fundingAccount, (event) => this.matcher.emit(event));
     this.matcher.funding = this.#funding;
   }
 
@@ -113,14 +113,12 @@ export class VenueLane {
   #settleBar(i: number): void {
     this.lastIndex = i;
     const bars = this.bars;
-    const open = bars.openTime[i];
-    const tf = this.#timeframeMs;
     const marks = this.#marks;
     const m = marks !== null && marks.valid(i) ? marks.mark : null;
     // a. Funding due at the open (or in a missing candle before it) settles on the position held
     //    at the open, before any fill (see funding-schedule.ts); later ones wait on the path.
     const funding = this.#funding;
-    if (funding.dueBefore(open + tf)) funding.settleAtOpen(open, tf, m !== null ? m.open[i] : bars.open[i]);
+    funding.atOpen(bars.openTime, (m ?? bars).open, i);
     // b. Market orders queued before this bar fill at its open.
     if (this.book.market.length > 0) this.matcher.fillMarketOrders(i);
     // c–e. The intrabar path, only when something can trigger on it (orders, liquidation, funding inside the bar).
@@ -128,9 +126,9 @@ export class VenueLane {
     if (this.book.resting.length > 0 || (this.position.qty !== 0 && (inside || this.matcher.mayLiquidate(i)))) this.matcher.walkPath(i);
     if (funding.nextU !== Number.POSITIVE_INFINITY) funding.skipInside();
     // The bar's closing mark values this position for the other cross positions.
-    const closingMark = m !== null ? m.close[i] : bars.close[i];
-    if (this.position.qty !== 0) this.#account.setMark(this.position, closingMark);
-    else this.position.mark = closingMark;
+    const closingMarks = (m ?? bars).close;
+    if (this.position.qty !== 0) this.#account.setMark(this.position, closingMarks, i);
+    else this.position.mark = closingMarks[i];
   }
 }
 

@@ -58,6 +58,12 @@ export interface Indicator {
   readonly warmupBars: number;
   /** The reading at the view's current bar (`bars.index`); called once per bar, in order. */
   update(bars: BarView): number;
+  /**
+   * Optional: the same reading as `update`, written to out[slot]. The engine uses it when present:
+   * a double returned from a call V8 does not inline is boxed (a heap allocation per bar), one
+   * stored into a Float64Array is not.
+   */
+  updateInto?(bars: BarView, out: Float64Array, slot: number): void;
 }
 
 export function abstain(out: SignalSlot): void {

@@ -43,21 +43,46 @@ abstract class SequencedIndicator implements Indicator {
   abstract readonly id: string;
   abstract readonly warmupBars: number;
   #next = -1;
-  #value = Number.NaN;
+  /** The reading of the last bar read; `advance` sets it. */
+  protected reading = Number.NaN;
 
   update(bars: BarView): number {
-    const index = bars.index;
+    if (this.#admit(bars.index)) this.advance(bars, bars.index);
+    return this.reading;
+  }
+
+  updateInto(bars: BarView, out: Float64Array, slot: number): void {
+    if (this.#admit(bars.index)) this.advance(bars, bars.index);
+    out[slot] = this.reading;
+  }
+
+  /** True for the next bar in order, false for a re-read of the last one; throws on anything else. */
+  #admit(index: number): boolean {
     if (index !== this.#next || this.#next < 0) {
-      if (this.#next > 0 && index === this.#next - 1) return this.#value;
+      if (this.#next > 0 && index === this.#next - 1) return false;
       if (this.#next !== -1 || index < 0) throw outOfOrder(this.id, index, this.#next);
     }
     this.#next = index + 1;
-    return (this.#value = this.compute(bars, index));
+    return true;
   }
+
+  /**
+   * Reads bar `index` into `reading`. Written to a field, not returned: a double returned from a
+   * call V8 does not inline is boxed (a heap allocation per bar).
+   */
+  protected abstract advance(bars: BarView, index: number): void;
 
   /** Index of the next bar this instance expects (−1 before the first update). */
   get nextIndex(): number {
     return this.#next;
+  }
+
+}
+
+/** An indicator whose reading is computed by a function returning it (those wrapping trading-signals, which allocates per update anyway). */
+abstract class ComputedIndicator extends SequencedIndicator {
+  protected advance(bars: BarView, index: number): void {
+    this.reading = this.compute(bars, index);
   }
 
   protected abstract compute(bars: BarView, index: number): number;
@@ -145,35 +170,45 @@ class SmaIndicator extends SequencedIndicator {
     this.#field = field;
   }
 
-  protected compute(bars: BarView, index: number): number {
+  protected advance(bars: BarView, index: number): void {
     const ring = this.#ring;
     const p = this.#period;
     const price = bars.field(this.#field, index);
     const at = this.#at;
     const full = this.#count >= p;
-    if (full) {
+    if (!full) {
+      this.#count++;
+      if (price - price === 0) this.#add(price, 0);
+      else this.#odd++;
+    } else {
       const old = ring[at];
-      if (old - old === 0) this.#add(-old);
-      else this.#odd--;
-    } else this.#count++;
+      if (old - old === 0 && price - price === 0) {
+        // The window moves by price − old, taken exactly (TwoSum, off the sum's dependency chain),
+        // so the running sum takes one exact step per bar, not two.
+        const d = price - old;
+        const b = d - price;
+        this.#add(d, price - (d - b) + (-old - b));
+      } else {
+        if (old - old === 0) this.#add(-old, 0);
+        else this.#odd--;
+        if (price - price === 0) this.#add(price, 0);
+        else this.#odd++;
+      }
+    }
     ring[at] = price;
-    if (price - price === 0) this.#add(price);
-    else this.#odd++;
     const next = at + 1 === p ? 0 : at + 1;
     this.#at = next;
     // Every 16 turns of the ring: the sum again from the window (the same exact steps, oldest first).
     if (next === 0 && full && ++this.#turns % 16 === 0) this.#resum();
-    if (this.#count < p) return Number.NaN;
-    if (this.#odd > 0) return this.#plainSum() / p;
-    return this.#hi / p;
+    this.reading = this.#count < p ? Number.NaN : this.#odd > 0 ? this.#plainSum() / p : this.#hi / p;
   }
 
-  /** hi + lo += x exactly (TwoSum), then renormalised so hi is the sum rounded to a double. */
-  #add(x: number): void {
+  /** hi + lo += x + xLo exactly (TwoSum), then renormalised so hi is the sum rounded to a double. */
+  #add(x: number, xLo: number): void {
     const hi = this.#hi;
     const s = hi + x;
     let b = s - hi;
-    const lo = this.#lo + (hi - (s - b) + (x - b));
+    const lo = this.#lo + xLo + (hi - (s - b) + (x - b));
     const t = s + lo;
     b = t - s;
     this.#lo = s - (t - b) + (lo - b);
@@ -186,7 +221,7 @@ class SmaIndicator extends SequencedIndicator {
     const ring = this.#ring;
     for (let k = 0; k < ring.length; k++) {
       const x = ring[k];
-      if (x - x === 0) this.#add(x);
+      if (x - x === 0) this.#add(x, 0);
     }
   }
 
@@ -197,7 +232,7 @@ class SmaIndicator extends SequencedIndicator {
   }
 }
 
-export class EmaIndicator extends SequencedIndicator {
+export class EmaIndicator extends ComputedIndicator {
   readonly id: string;
   readonly warmupBars: number;
   readonly #ema: EMA;
@@ -218,7 +253,7 @@ export class EmaIndicator extends SequencedIndicator {
   }
 }
 
-export class RsiIndicator extends SequencedIndicator {
+export class RsiIndicator extends ComputedIndicator {
   readonly id: string;
   readonly warmupBars: number;
   readonly #rsi: RSI;
@@ -238,7 +273,7 @@ export class RsiIndicator extends SequencedIndicator {
   }
 }
 
-export class AtrIndicator extends SequencedIndicator {
+export class AtrIndicator extends ComputedIndicator {
   readonly id: string;
   readonly warmupBars: number;
   readonly #atr: ATR;
@@ -257,7 +292,7 @@ export class AtrIndicator extends SequencedIndicator {
   }
 }
 
-export class AdxIndicator extends SequencedIndicator {
+export class AdxIndicator extends ComputedIndicator {
   readonly id: string;
   readonly warmupBars: number;
   readonly #adx: ADX;
@@ -287,7 +322,7 @@ export class AdxIndicator extends SequencedIndicator {
   }
 }
 
-export class MacdHistogramIndicator extends SequencedIndicator {
+export class MacdHistogramIndicator extends ComputedIndicator {
   readonly id: string;
   readonly warmupBars: number;
   readonly #macd: MACD;
@@ -312,7 +347,7 @@ export class MacdHistogramIndicator extends SequencedIndicator {
   }
 }
 
-export class BollingerPercentBIndicator extends SequencedIndicator {
+export class BollingerPercentBIndicator extends ComputedIndicator {
   readonly id: string;
   readonly warmupBars: number;
   readonly #pb: PercentB;
