@@ -103,13 +103,28 @@ function viewHash(market: SweepMarket, key: string, bars: BarColumns, mark: BarC
   return hash;
 }
 
+/**
+ * A market's trial views by where they lie in it, so trials of the same window share one set of
+ * view objects (and what the venue checks once per set of columns, see MarkRows).
+ */
+const trialViews = new WeakMap<SweepMarket, Map<string, BacktestData>>();
+
 /** The views runBacktest would have read for `config` (warm-up bars before `fromMs` included). */
 export function trialData(market: SweepMarket, config: BacktestConfig, warmup: number): BacktestData {
   const tf = timeframeMs(config.timeframe);
   const all = market.bars;
   const end = config.toMs === undefined ? all.length : lowerBound(all.openTime, all.length, config.toMs);
   const start = config.fromMs === undefined ? 0 : lowerBound(all.openTime, end, config.fromMs - warmup * tf);
-  const bars = sliceBars(all, start, end);
+  let views = trialViews.get(market);
+  if (views === undefined) trialViews.set(market, (views = new Map()));
+  const key = `${start}:${end}:${config.fromMs ?? `warmup ${warmup}`}:${config.funding}:${tf}:${config.symbol}`;
+  let data = views.get(key);
+  if (data === undefined) views.set(key, (data = sliceTrialData(market, config, start, end, tf, warmup)));
+  return data;
+}
+
+function sliceTrialData(market: SweepMarket, config: BacktestConfig, start: number, end: number, tf: number, warmup: number): BacktestData {
+  const bars = sliceBars(market.bars, start, end);
   const firstIndex = config.fromMs === undefined ? Math.min(warmup, bars.length) : lowerBound(bars.openTime, bars.length, config.fromMs);
   if (bars.length === 0 || firstIndex >= bars.length) {
     throw new IftbError(ErrorCode.DATA_MISSING, `no ${config.symbol} ${config.timeframe} candles stored in the requested range (see \`iftb data list\`)`);

@@ -198,8 +198,7 @@ export class TradingEngine {
         health.venueErrors += inputs.venueErrors;
       }
     }
-    o.gate.onBar(health);
-    this.#state = o.gate.state();
+    this.#state = o.gate.onBar(health);
 
     // A flatten owns this slot's decisions: no strategy order may race the closing ones.
     let flattening = false;

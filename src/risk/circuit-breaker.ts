@@ -33,6 +33,8 @@ export class CircuitBreaker {
   #halfOpenClean = 0;
   #tripDay = Number.NaN;
   #day = Number.NaN;
+  /** Start of UTC day #day, ms. */
+  #dayFromMs = Number.NaN;
   #dayStart = Number.NaN;
   #peak = Number.NaN;
   #equity = Number.NaN;
@@ -90,11 +92,16 @@ export class CircuitBreaker {
     const t = health.timeMs;
     const bar = ++this.#bars;
     const equity = health.equity;
-    const day = Math.floor(t / UTC_DAY_MS);
-    if (day !== this.#day) {
-      this.#day = day;
-      this.#dayStart = equity;
+    // A new UTC day when t leaves the current one (two comparisons a bar, not a division).
+    if (!(t >= this.#dayFromMs && t < this.#dayFromMs + UTC_DAY_MS)) {
+      const next = Math.floor(t / UTC_DAY_MS);
+      this.#dayFromMs = next * UTC_DAY_MS;
+      if (next !== this.#day) {
+        this.#day = next;
+        this.#dayStart = equity;
+      }
     }
+    const day = this.#day;
     if (equity === equity) {
       this.#equity = equity;
       if (!(this.#peak >= equity)) this.#peak = equity;

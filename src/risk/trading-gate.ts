@@ -108,10 +108,10 @@ class Gate implements OperableTradingGate {
     return this.#refresh(false);
   }
 
-  onBar(health: Readonly<HealthSnapshot>): void {
+  onBar(health: Readonly<HealthSnapshot>): TradingState {
     this.#lastTime = health.timeMs;
     this.#breaker.evaluate(health);
-    this.#refresh(true);
+    return this.#refresh(true);
   }
 
   onTradeClosed(pnl: number, timeMs: number): void {

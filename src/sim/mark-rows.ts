@@ -9,6 +9,19 @@ export class MarkRows {
   #flags: Uint8Array;
   #checked = 0;
 
+  /**
+   * The rows of `mark` against `bars`, checked once per pair of column objects: a sweep runs
+   * hundreds of trials on the same views (and a venue only ever reads them).
+   */
+  static of(bars: BarColumns, mark: BarColumns): MarkRows {
+    let byBars = known.get(mark);
+    if (byBars === undefined) known.set(mark, (byBars = new WeakMap()));
+    let rows = byBars.get(bars);
+    if (rows === undefined) byBars.set(bars, (rows = new MarkRows(bars, mark)));
+    else rows.#check();
+    return rows;
+  }
+
   constructor(
     private readonly bars: BarColumns,
     readonly mark: BarColumns,
@@ -42,6 +55,8 @@ export class MarkRows {
     this.#checked = bars.length;
   }
 }
+
+const known = new WeakMap<BarColumns, WeakMap<BarColumns, MarkRows>>();
 
 function invalid(message: string): never {
   throw new IftbError(ErrorCode.INPUT_INVALID, message);

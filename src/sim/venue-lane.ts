@@ -74,7 +74,7 @@ export class VenueLane {
 
     assertAscending(bars.openTime, bars.length, `${symbol} bar openTime`);
     const mark = market.mark ?? null;
-    this.#marks = mark === null ? null : new MarkRows(bars, mark);
+    this.#marks = mark === null ? null : MarkRows.of(bars, mark);
 
     const funding = market.funding ?? null;
     if (funding !== null && funding.symbol !== symbol) invalid(`funding series is for ${funding.symbol}, venue for ${symbol}`);
@@ -132,11 +132,16 @@ export class VenueLane {
   }
 }
 
+/** How far each time column was found ascending (a sweep builds a venue per trial on the same views). */
+const ascendingTo = new WeakMap<Float64Array, number>();
+
 /** The funding cursor and the path timestamps rely on strictly increasing times. */
 function assertAscending(times: Float64Array, length: number, what: string): void {
-  for (let i = 1; i < length; i++) {
+  const from = ascendingTo.get(times) ?? 1;
+  for (let i = Math.max(1, from); i < length; i++) {
     if (!(times[i] > times[i - 1])) {
       throw new IftbError(ErrorCode.DATA_INVALID, `${what} must increase strictly: index ${i} (${times[i]}) after ${times[i - 1]}`);
     }
   }
+  if (length > from) ascendingTo.set(times, length);
 }

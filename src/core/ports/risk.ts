@@ -57,8 +57,8 @@ export interface HealthSnapshot {
 /** Folds pause, circuit breaker and kill switch into one trading state, journaling every change. */
 export interface TradingGate {
   state(): TradingState;
-  /** Called at each bar's close, before the decision. */
-  onBar(health: Readonly<HealthSnapshot>): void;
+  /** Called at each bar's close, before the decision; returns the state after it (what state() returns then). */
+  onBar(health: Readonly<HealthSnapshot>): TradingState;
   /** Called when a position is closed (fully), with its realised PnL net of costs. */
   onTradeClosed(pnl: number, timeMs: number): void;
   /** null when the order may go out under the current state, else the reason it may not. */
