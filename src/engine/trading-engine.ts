@@ -63,6 +63,8 @@ export class TradingEngine {
    */
   readonly #now = new Float64Array(4);
   #orderSeq = 0;
+  /** "<runId>-", the client order id's prefix (one concatenation per order, not two). */
+  readonly #idPrefix: string;
   #closeAllReason: string | null = null;
   #repeatedDenials = 0;
   #state: TradingState = 'active';
@@ -71,6 +73,7 @@ export class TradingEngine {
   constructor(options: EngineOptions) {
     if (options.lanes.length === 0) throw new RangeError('the engine needs at least one symbol');
     this.#o = options;
+    this.#idPrefix = `${options.runId}-`;
     this.recorder = new RunRecorder(
       options.capacity ?? options.lanes[0].bars.length,
       options.lanes.map((l) => ({symbol: l.symbol, analyzers: l.analyzers})),
@@ -399,7 +402,7 @@ export class TradingEngine {
     const id = ++this.#orderSeq;
     // Built field by field, not spread: one object shape for every order keeps this path fast.
     const order: OrderRequest = {
-      id, clientOrderId: o.runId + '-' + id, symbol: l.lane.symbol, side: draft.side, type: draft.type, qty: draft.qty,
+      id, clientOrderId: this.#idPrefix + id, symbol: l.lane.symbol, side: draft.side, type: draft.type, qty: draft.qty,
       price: draft.price, stopPrice: draft.stopPrice, reduceOnly: draft.reduceOnly, reason: draft.reason,
       createdMs: timeMs, attached: draft.attached,
     };
