@@ -2,8 +2,9 @@
  * The records the engine rewrites every bar: a lane's decision context and risk input, and the
  * account's health snapshot. Classes, not object literals: V8 shares a literal's hidden class with
  * every other literal of the same key sequence, so code elsewhere storing a non-number under the
- * same key (say `timeMs`) turns the field into a tagged one, and every per-bar store of a double
- * into it then allocates a heap number. A class has hidden classes of its own.
+ * same key can turn the field into a tagged one, and every per-bar store of a double into it then
+ * allocates a heap number (the risk input's timeMs did so in sweeps). A class has hidden classes of
+ * its own.
  */
 import type {
   BarView,

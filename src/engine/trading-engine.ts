@@ -137,7 +137,7 @@ export class TradingEngine {
 
   /** Single-symbol convenience: steps lane 0's bar i (bars must be stepped in order from 0). */
   step(i: number): void {
-    this.stepAt(this.#o.lanes[0].bars.openTime[i]);
+    this.stepAtSlot(this.#o.lanes[0].bars.openTime, i);
   }
 
   /** stepAt(opens[i]) for replay, which passes no double (see #now). */
@@ -148,8 +148,8 @@ export class TradingEngine {
 
   /** Steps the slot of the bars opening at `openTimeMs`: every symbol whose next bar opens then. */
   stepAt(openTimeMs: number): void {
-    // Small enough to be inlined where it is called: the time goes into a field unboxed, and the
-    // step reads it from there (a double argument to a call that is not inlined is boxed, per bar).
+    // Live, once a bar: its double argument may be boxed where this is not inlined (replay steps by
+    // slot index instead, see stepAtSlot).
     this.#now[OPEN] = openTimeMs;
     this.#step();
   }
@@ -238,7 +238,7 @@ export class TradingEngine {
     }
   }
 
-  /** Lane l's decision on its bar i; the slot's close time, equity and the lane's position come in fields (see stepAt). */
+  /** Lane l's decision on its bar i; the slot's close time, equity and the lane's position come in #now. */
   #decide(l: LaneState, i: number): void {
     const o = this.#o;
     const now = this.#now;

@@ -81,6 +81,8 @@ export class Ledger {
   #slippage = 0;
   #realized = 0;
   #liquidations = 0;
+  /** Equity at the marks, as of the last revalue() (the engine reads this field instead of calling equity()). */
+  markedEquity = Number.NaN;
 
   constructor(
     symbols: SymbolId | readonly SymbolId[],
@@ -211,9 +213,6 @@ export class Ledger {
     wallet.entryPrice = b.entry;
     wallet.walletBalance = this.#wallet;
   }
-
-  /** Equity at the marks, as of the last revalue() (the engine reads this field instead of calling equity()). */
-  markedEquity = Number.NaN;
 
   revalue(): void {
     // equity()'s loop, not a call to it: its result would come back boxed whenever V8 does not inline it.

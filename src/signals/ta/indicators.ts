@@ -76,7 +76,6 @@ abstract class SequencedIndicator implements Indicator {
   get nextIndex(): number {
     return this.#next;
   }
-
 }
 
 /** An indicator whose reading is computed by a function returning it (those wrapping trading-signals, which allocates per update anyway). */
