@@ -89,25 +89,16 @@ function sliceFunding(f: FundingSeries, fromMs: number, toMs: number): FundingSe
   return {...f, length: b - a, time: f.time.subarray(a, b), rate: f.rate.subarray(a, b), markPrice: f.markPrice.subarray(a, b)};
 }
 
-/**
- * dataHash of a market's views by where they lie in it: trials differ in params, rarely in their
- * window (the warm-up follows the slowest indicator), and the market's arrays never change.
- */
-const viewHashes = new WeakMap<SweepMarket, Map<string, string>>();
-
-function viewHash(market: SweepMarket, key: string, bars: BarColumns, mark: BarColumns | null, funding: FundingSeries | null): string {
-  let hashes = viewHashes.get(market);
-  if (hashes === undefined) viewHashes.set(market, (hashes = new Map()));
-  let hash = hashes.get(key);
-  if (hash === undefined) hashes.set(key, (hash = dataHash(bars, mark, funding)));
-  return hash;
-}
+/** A trial's views of the market, without its decision start (firstIndex). */
+type TrialViews = Omit<BacktestData, 'firstIndex'>;
 
 /**
- * A market's trial views by where they lie in it, so trials of the same window share one set of
- * view objects (and what the venue checks once per set of columns, see MarkRows).
+ * A market's trial views by where they lie in it: trials differ in params, rarely in their window
+ * (the warm-up follows the slowest indicator), and the market's arrays never change. Trials of one
+ * window share the view objects, their data hash, and what the venue checks once per set of
+ * columns (see MarkRows).
  */
-const trialViews = new WeakMap<SweepMarket, Map<string, BacktestData>>();
+const trialViews = new WeakMap<SweepMarket, Map<string, TrialViews>>();
 
 /** The views runBacktest would have read for `config` (warm-up bars before `fromMs` included). */
 export function trialData(market: SweepMarket, config: BacktestConfig, warmup: number): BacktestData {
@@ -115,20 +106,22 @@ export function trialData(market: SweepMarket, config: BacktestConfig, warmup: n
   const all = market.bars;
   const end = config.toMs === undefined ? all.length : lowerBound(all.openTime, all.length, config.toMs);
   const start = config.fromMs === undefined ? 0 : lowerBound(all.openTime, end, config.fromMs - warmup * tf);
-  let views = trialViews.get(market);
-  if (views === undefined) trialViews.set(market, (views = new Map()));
-  const key = `${start}:${end}:${config.fromMs ?? `warmup ${warmup}`}:${config.funding}:${tf}:${config.symbol}`;
-  let data = views.get(key);
-  if (data === undefined) views.set(key, (data = sliceTrialData(market, config, start, end, tf, warmup)));
-  return data;
-}
-
-function sliceTrialData(market: SweepMarket, config: BacktestConfig, start: number, end: number, tf: number, warmup: number): BacktestData {
-  const bars = sliceBars(market.bars, start, end);
-  const firstIndex = config.fromMs === undefined ? Math.min(warmup, bars.length) : lowerBound(bars.openTime, bars.length, config.fromMs);
-  if (bars.length === 0 || firstIndex >= bars.length) {
+  const length = end - start;
+  // Bars before `start` open before fromMs − warm-up, so the first at or after fromMs is at start or later.
+  const firstIndex = config.fromMs === undefined ? Math.min(warmup, length) : lowerBound(all.openTime, end, config.fromMs) - start;
+  if (length <= 0 || firstIndex >= length) {
     throw new IftbError(ErrorCode.DATA_MISSING, `no ${config.symbol} ${config.timeframe} candles stored in the requested range (see \`iftb data list\`)`);
   }
+  let views = trialViews.get(market);
+  if (views === undefined) trialViews.set(market, (views = new Map()));
+  const key = `${start}:${end}:${config.funding}`;
+  let cut = views.get(key);
+  if (cut === undefined) views.set(key, (cut = sliceViews(market, config, start, end, tf)));
+  return {...cut, firstIndex};
+}
+
+function sliceViews(market: SweepMarket, config: BacktestConfig, start: number, end: number, tf: number): TrialViews {
+  const bars = sliceBars(market.bars, start, end);
   const range = {fromMs: bars.openTime[0], toMs: bars.openTime[bars.length - 1] + tf};
   let mark = market.mark ? sliceBars(market.mark, start, end) : null;
   // runBacktest reads mark candles for the range: none there means no mark series at all.
@@ -141,11 +134,10 @@ function sliceTrialData(market: SweepMarket, config: BacktestConfig, start: numb
     }
     funding = f;
   }
-  const fundingAt = funding === null ? 'none' : `${funding.time.byteOffset}+${funding.length}`;
-  const knownDataHash = viewHash(market, `${start}:${end}:${mark === null ? 'no-mark' : 'mark'}:${fundingAt}`, bars, mark, funding);
-  if (!market.usesAnalyzerFunding) return {bars, mark, funding, firstIndex, knownDataHash};
+  const knownDataHash = dataHash(bars, mark, funding);
+  if (!market.usesAnalyzerFunding) return {bars, mark, funding, knownDataHash};
   const rates = market.analyzerFunding ? sliceFunding(market.analyzerFunding, range.fromMs - ANALYZER_FUNDING_LOOKBACK_MS, range.toMs + 1) : null;
-  return {bars, mark, funding, firstIndex, analyzerFunding: rates && rates.length > 0 ? rates : null, knownDataHash};
+  return {bars, mark, funding, analyzerFunding: rates && rates.length > 0 ? rates : null, knownDataHash};
 }
 
 export interface TrialRunOptions {

@@ -33,8 +33,6 @@ export class CircuitBreaker {
   #halfOpenClean = 0;
   #tripDay = Number.NaN;
   #day = Number.NaN;
-  /** Start of UTC day #day, ms. */
-  #dayFromMs = Number.NaN;
   #dayStart = Number.NaN;
   #peak = Number.NaN;
   #equity = Number.NaN;
@@ -92,14 +90,11 @@ export class CircuitBreaker {
     const t = health.timeMs;
     const bar = ++this.#bars;
     const equity = health.equity;
-    // A new UTC day when t leaves the current one (two comparisons a bar, not a division).
-    if (!(t >= this.#dayFromMs && t < this.#dayFromMs + UTC_DAY_MS)) {
-      const next = Math.floor(t / UTC_DAY_MS);
-      this.#dayFromMs = next * UTC_DAY_MS;
-      if (next !== this.#day) {
-        this.#day = next;
-        this.#dayStart = equity;
-      }
+    // A new UTC day when t leaves the current one (comparisons a bar, not a division).
+    const dayFrom = this.#day * UTC_DAY_MS;
+    if (!(t >= dayFrom && t < dayFrom + UTC_DAY_MS)) {
+      this.#day = Math.floor(t / UTC_DAY_MS);
+      this.#dayStart = equity;
     }
     const day = this.#day;
     if (equity === equity) {

@@ -30,7 +30,6 @@ export class FundingSchedule {
   #cursor = 0;
   #barOpen = 0;
   #barEnd = 0;
-  #tf = 1;
   readonly #timeframeMs: number;
 
   constructor(
@@ -55,7 +54,7 @@ export class FundingSchedule {
    */
   atOpen(openTime: Float64Array, markOpen: Float64Array, i: number): void {
     const open = openTime[i];
-    if (this.dueBefore(open + this.#timeframeMs)) this.settleAtOpen(open, this.#timeframeMs, markOpen[i]);
+    if (this.dueBefore(open + this.#timeframeMs)) this.#settleAtOpen(open, markOpen[i]);
   }
 
   /** Whether any settlement is due before `endMs` (one comparison on the common bar). */
@@ -65,13 +64,12 @@ export class FundingSchedule {
   }
 
   /**
-   * Charges the settlements due at the open of the bar [openMs, openMs + tf) (and earlier ones not
+   * Charges the settlements due at the open of the bar opening at `openMs` (and earlier ones not
    * yet seen), at `markOpen`, then positions `nextU` on the first one inside the bar.
    */
-  settleAtOpen(openMs: number, tf: number, markOpen: number): void {
+  #settleAtOpen(openMs: number, markOpen: number): void {
     this.#barOpen = openMs;
-    this.#barEnd = openMs + tf;
-    this.#tf = tf;
+    this.#barEnd = openMs + this.#timeframeMs;
     const limit = Math.min(openMs + OPEN_JITTER_MS, this.#barEnd);
     while (this.dueBefore(limit)) this.#charge(markOpen);
     this.#aim();
@@ -104,6 +102,6 @@ export class FundingSchedule {
   }
 
   #aim(): void {
-    this.nextU = this.dueBefore(this.#barEnd) ? (3 * ((this.#series as FundingSeries).time[this.#cursor] - this.#barOpen)) / this.#tf : Number.POSITIVE_INFINITY;
+    this.nextU = this.dueBefore(this.#barEnd) ? (3 * ((this.#series as FundingSeries).time[this.#cursor] - this.#barOpen)) / this.#timeframeMs : Number.POSITIVE_INFINITY;
   }
 }
